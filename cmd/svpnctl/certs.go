@@ -1,0 +1,243 @@
+package main
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/json"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
+	"text/tabwriter"
+	"time"
+
+	"github.com/opensvpn/svpn/api"
+	"github.com/opensvpn/svpn/certstore"
+)
+
+func (c *cli) certs(args []string) int {
+	if len(args) == 0 {
+		fmt.Fprint(c.stderr, usage)
+		return exitUsage
+	}
+	switch args[0] {
+	case "list":
+		return c.certsList(args[1:])
+	case "show":
+		return c.certsShow(args[1:])
+	case "export":
+		return c.certsExport(args[1:])
+	case "import":
+		return c.certsImport(args[1:])
+	}
+	fmt.Fprintf(c.stderr, "svpnctl certs: unknown command %q\n\n%s", args[0], usage)
+	return exitUsage
+}
+
+// multiFlag collects a repeated string flag.
+type multiFlag []string
+
+func (m *multiFlag) String() string     { return strings.Join(*m, ",") }
+func (m *multiFlag) Set(v string) error { *m = append(*m, v); return nil }
+
+func (c *cli) certsList(args []string) int {
+	fs := c.newFlags("certs list")
+	asJSON := fs.Bool("json", false, "print a JSON array")
+	var drives multiFlag
+	fs.Var(&drives, "drive", "also scan this drive `root` as removable (repeatable)")
+	if code, ok := parse(fs, args); !ok {
+		return code
+	}
+	sources := certstore.DefaultSources()
+	for _, d := range drives {
+		sources = append(sources, certstore.SourcesForDrive(d, certstore.LocationRemovable)...)
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	res := certstore.Scan(ctx, sources)
+	now := time.Now()
+	infos := make([]certstore.Info, 0, len(res.Certificates))
+	for _, cert := range res.Certificates {
+		infos = append(infos, cert.Info(now))
+	}
+	for _, e := range res.Errors {
+		fmt.Fprintf(c.stderr, "svpnctl: warning: %v\n", e)
+	}
+	if *asJSON {
+		return c.printJSON(infos)
+	}
+	if len(infos) == 0 {
+		fmt.Fprintln(c.stdout, "No certificates found. Searched:")
+		for _, s := range sources {
+			fmt.Fprintf(c.stdout, "  %s (%s)\n", s.Dir, s.Location)
+		}
+		return exitOK
+	}
+	tw := tabwriter.NewWriter(c.stdout, 0, 4, 2, ' ', 0)
+	fmt.Fprintln(tw, "NAME\tISSUER\tPURPOSE\tEXPIRES\tLOCATION\tPATH")
+	for _, in := range infos {
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\n", in.Name, in.IssuerCA, in.Purpose,
+			expiry(in), in.Location, in.Path)
+	}
+	tw.Flush()
+	return exitOK
+}
+
+func expiry(in certstore.Info) string {
+	d := in.NotAfter.Local().Format("2006-01-02")
+	switch {
+	case in.Expired:
+		return d + " (expired)"
+	case in.NotYetValid:
+		return d + " (not yet valid)"
+	case in.ExpiringSoon:
+		return fmt.Sprintf("%s (%d days left)", d, in.DaysLeft)
+	}
+	return d
+}
+
+func (c *cli) printJSON(v any) int {
+	enc := json.NewEncoder(c.stdout)
+	enc.SetIndent("", "  ")
+	if err := enc.Encode(v); err != nil {
+		return c.fail(err)
+	}
+	return exitOK
+}
+
+func (c *cli) certsShow(args []string) int {
+	fs := c.newFlags("certs show")
+	path := fs.String("cert", "", "signCert.der, its folder, a GPKI *_sig.cer or a .pfx/.p12 `path`")
+	asJSON := fs.Bool("json", false, "print JSON")
+	pwStdin := fs.Bool("password-stdin", false, "read a PKCS#12 password from standard input (for .pfx files whose certificate is encrypted)")
+	if code, ok := parse(fs, args); !ok {
+		return code
+	}
+	if *path == "" {
+		fmt.Fprintln(c.stderr, "svpnctl certs show: --cert is required")
+		return exitUsage
+	}
+	cert, err := certstore.Load(*path)
+	if api.CodeOf(err) == api.CodeCertPasswordNeeded && *pwStdin {
+		pw, perr := c.password(true, "PKCS#12 password")
+		if perr != nil {
+			return c.fail(perr)
+		}
+		var id *certstore.Identity
+		if id, err = certstore.LoadPKCS12(*path, pw); err == nil {
+			cert = id.Certificate
+		}
+	}
+	if err != nil {
+		return c.fail(err)
+	}
+	in := cert.Info(time.Now())
+	if *asJSON {
+		return c.printJSON(in)
+	}
+	tw := tabwriter.NewWriter(c.stdout, 0, 4, 2, ' ', 0)
+	row := func(k, v string) { fmt.Fprintf(tw, "%s:\t%s\n", k, v) }
+	row("Name", in.Name)
+	row("Subject", in.Subject)
+	row("Issuer", fmt.Sprintf("%s (%s) — %s", in.IssuerCA, in.IssuerCAKorean, in.Issuer))
+	row("Purpose", fmt.Sprintf("%s (%s)", in.Purpose, in.PurposeEnglish))
+	row("Policy OID", in.PolicyOID)
+	row("Serial", in.Serial)
+	row("Valid from", in.NotBefore.Local().Format(time.RFC3339))
+	row("Valid until", in.NotAfter.Local().Format(time.RFC3339)+statusSuffix(in))
+	row("Format", string(in.Kind))
+	row("Certificate", in.Path)
+	row("Key", in.KeyPath)
+	if id, err := certstore.ParseIdentifyData(cert.X509); err == nil {
+		row("Identity (VID)", fmt.Sprintf("%s, %s", id.RealName, id.Hash))
+	}
+	tw.Flush()
+	return exitOK
+}
+
+func statusSuffix(in certstore.Info) string {
+	s := expiry(in)
+	if i := strings.Index(s, " "); i >= 0 {
+		return s[i:]
+	}
+	return ""
+}
+
+func (c *cli) certsExport(args []string) int {
+	fs := c.newFlags("certs export")
+	path := fs.String("cert", "", "the certificate to export (signCert.der, its folder or a GPKI *_sig.cer)")
+	out := fs.String("p12", "", "the PKCS#12 `file` to write")
+	pwStdin := fs.Bool("password-stdin", false, "read the certificate password from the first line of standard input")
+	if code, ok := parse(fs, args); !ok {
+		return code
+	}
+	if *path == "" || *out == "" {
+		fmt.Fprintln(c.stderr, "svpnctl certs export: --cert and --p12 are required")
+		return exitUsage
+	}
+	cert, err := certstore.Load(*path)
+	if err != nil {
+		return c.fail(err)
+	}
+	pw, err := c.password(*pwStdin, "Certificate password")
+	if err != nil {
+		return c.fail(err)
+	}
+	p12, err := cert.ExportPKCS12(rand.Reader, pw)
+	if err != nil {
+		return c.fail(err)
+	}
+	// Written only after the key decrypted: a wrong password leaves nothing.
+	if err := writeNew(*out, p12); err != nil {
+		return c.fail(err)
+	}
+	fmt.Fprintf(c.stdout, "Exported %s to %s (protected by the same password)\n", certstore.DisplayName(cert.X509), *out)
+	return exitOK
+}
+
+// writeNew writes a secret file readable by its owner only.
+func writeNew(path string, data []byte) error {
+	tmp := path + ".tmp"
+	if err := os.WriteFile(tmp, data, 0o600); err != nil {
+		return err
+	}
+	if err := os.Rename(tmp, path); err != nil {
+		os.Remove(tmp)
+		return err
+	}
+	return nil
+}
+
+func (c *cli) certsImport(args []string) int {
+	fs := c.newFlags("certs import")
+	in := fs.String("p12", "", "the PKCS#12 `file` (.pfx/.p12) to import")
+	pwStdin := fs.Bool("password-stdin", false, "read the PKCS#12 password from the first line of standard input")
+	drive := fs.String("removable", "", "write to this removable drive `root` (<root>/NPKI) instead of the hard disk")
+	if code, ok := parse(fs, args); !ok {
+		return code
+	}
+	if *in == "" {
+		fmt.Fprintln(c.stderr, "svpnctl certs import: --p12 is required")
+		return exitUsage
+	}
+	data, err := os.ReadFile(*in)
+	if err != nil {
+		return c.fail(api.Errorf(api.CodeCertNotFound, "%w", err))
+	}
+	pw, err := c.password(*pwStdin, "PKCS#12 password")
+	if err != nil {
+		return c.fail(err)
+	}
+	dir, loc := "", certstore.LocationDisk
+	if *drive != "" {
+		dir, loc = filepath.Join(*drive, "NPKI"), certstore.LocationRemovable
+	} else if dir, err = certstore.HomeNPKIDir(); err != nil {
+		return c.fail(err)
+	}
+	cert, err := certstore.ImportPKCS12(rand.Reader, data, pw, dir, loc)
+	if err != nil {
+		return c.fail(err)
+	}
+	fmt.Fprintf(c.stdout, "Imported %s to %s\n", certstore.DisplayName(cert.X509), filepath.Dir(cert.Path))
+	return exitOK
+}

@@ -1,0 +1,34 @@
+#!/bin/sh
+# Installs what building and testing SVPN needs on Debian/Ubuntu: Debian
+# packages that are missing (as root, or through sudo) and the Go modules.
+# Safe to run any number of times: it installs only what is absent.
+set -eu
+
+# openssl: interoperability tests; postgresql: the gateway store's cluster
+# tests; iproute2/iperf3: tunnel tests and benchmarks; the X11/GL headers:
+# Fyne (cgo); xvfb/imagemagick: UI screenshots.
+PKGS="ca-certificates git gcc pkg-config openssl postgresql iproute2 iperf3
+      libgl1-mesa-dev libx11-dev libxcursor-dev libxrandr-dev libxinerama-dev
+      libxi-dev libxxf86vm-dev libxkbcommon-dev xvfb imagemagick"
+
+missing=""
+for p in $PKGS; do
+	dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing="$missing $p"
+done
+
+if [ -n "$missing" ]; then
+	echo "deps: installing Debian packages:$missing"
+	SUDO=""
+	[ "$(id -u)" -eq 0 ] || SUDO="sudo"
+	export DEBIAN_FRONTEND=noninteractive
+	$SUDO apt-get update -qq
+	# The postgresql package starts a cluster; tests run their own server,
+	# so keep the packaged one from claiming port 5432 at install.
+	$SUDO apt-get install -y -qq --no-install-recommends $missing >/dev/null
+else
+	echo "deps: Debian packages present"
+fi
+
+command -v go >/dev/null || { echo "deps: Go is not installed (need Go 1.26: https://go.dev/dl/)" >&2; exit 1; }
+go mod download
+echo "deps: Go modules present"
