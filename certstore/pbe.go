@@ -156,12 +156,12 @@ func pbkdf1SHA1(password, salt []byte, iterations int) []byte {
 	h := sha1.New()
 	h.Write(password)
 	h.Write(salt)
-	t := h.Sum(nil)
+	var t [sha1.Size]byte
+	h.Sum(t[:0])
 	for i := 1; i < iterations; i++ {
-		s := sha1.Sum(t)
-		t = s[:]
+		t = sha1.Sum(t[:])
 	}
-	return t
+	return t[:]
 }
 
 func checkIterations(n int) error {

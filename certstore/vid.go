@@ -154,7 +154,12 @@ func MarshalIdentifyData(realName, idn string, random []byte, h crypto.Hash) ([]
 	if err != nil {
 		return nil, err
 	}
-	on, err := asn1.MarshalWithParams(otherName{TypeID: oidKISAIdentifyData, Value: asn1.RawValue{FullBytes: inner}}, "tag:0")
+	// asn1.Marshal writes a RawValue verbatim, ignoring "explicit": wrap
+	// the value in its [0] by hand.
+	on, err := asn1.MarshalWithParams(struct {
+		TypeID asn1.ObjectIdentifier
+		Value  asn1.RawValue
+	}{oidKISAIdentifyData, asn1.RawValue{Class: asn1.ClassContextSpecific, Tag: 0, IsCompound: true, Bytes: inner}}, "tag:0")
 	if err != nil {
 		return nil, err
 	}
