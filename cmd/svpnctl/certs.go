@@ -8,7 +8,6 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
-	"text/tabwriter"
 	"time"
 
 	"github.com/opensvpn/svpn/api"
@@ -73,13 +72,11 @@ func (c *cli) certsList(args []string) int {
 		}
 		return exitOK
 	}
-	tw := tabwriter.NewWriter(c.stdout, 0, 4, 2, ' ', 0)
-	fmt.Fprintln(tw, "NAME\tISSUER\tPURPOSE\tEXPIRES\tLOCATION\tPATH")
+	rows := [][]string{{"NAME", "ISSUER", "PURPOSE", "EXPIRES", "LOCATION", "PATH"}}
 	for _, in := range infos {
-		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\n", in.Name, in.IssuerCA, in.Purpose,
-			expiry(in), in.Location, in.Path)
+		rows = append(rows, []string{in.Name, in.IssuerCA, string(in.Purpose), expiry(in), string(in.Location), in.Path})
 	}
-	tw.Flush()
+	printTable(c.stdout, rows)
 	return exitOK
 }
 
@@ -135,8 +132,8 @@ func (c *cli) certsShow(args []string) int {
 	if *asJSON {
 		return c.printJSON(in)
 	}
-	tw := tabwriter.NewWriter(c.stdout, 0, 4, 2, ' ', 0)
-	row := func(k, v string) { fmt.Fprintf(tw, "%s:\t%s\n", k, v) }
+	var rows [][]string
+	row := func(k, v string) { rows = append(rows, []string{k + ":", v}) }
 	row("Name", in.Name)
 	row("Subject", in.Subject)
 	row("Issuer", fmt.Sprintf("%s (%s) — %s", in.IssuerCA, in.IssuerCAKorean, in.Issuer))
@@ -151,7 +148,7 @@ func (c *cli) certsShow(args []string) int {
 	if id, err := certstore.ParseIdentifyData(cert.X509); err == nil {
 		row("Identity (VID)", fmt.Sprintf("%s, %s", id.RealName, id.Hash))
 	}
-	tw.Flush()
+	printTable(c.stdout, rows)
 	return exitOK
 }
 
