@@ -178,3 +178,7 @@ func dnString(raw []byte, fallback pkix.Name) string {
 	}
 	return rdns.String()
 }
+
+// SubjectString is the subject DN as SVPN writes it everywhere (account
+// bindings, audit log): RFC 4514 order, each RDN as the CA encoded it.
+func SubjectString(x *x509.Certificate) string { return dnString(x.RawSubject, x.Subject) }

@@ -1,0 +1,223 @@
+// Package gatewayapi is the client of the gateway API v1 (api package): the
+// calls svpnd makes to log in, keep the session and log out.
+package gatewayapi
+
+import (
+	"bytes"
+	"context"
+	"crypto/tls"
+	"crypto/x509"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"net"
+	"net/http"
+	"strings"
+	"time"
+
+	"github.com/opensvpn/svpn/api"
+)
+
+// Error is a refusal from the gateway: its code and the details that come
+// with it (violations, change token, install URL …).
+type Error struct {
+	Status   int
+	Response api.ErrorResponse
+}
+
+func (e *Error) Error() string {
+	return fmt.Sprintf("gateway refused (%d): %s: %s", e.Status, e.Response.Code, e.Response.Message)
+}
+
+// Is matches *api.Error sentinels by code.
+func (e *Error) Is(target error) bool {
+	t, ok := target.(*api.Error)
+	return ok && t.Code == e.Response.Code
+}
+
+// Client codes for failures that never reached a gateway answer.
+const (
+	CodeUnreachable    api.Code = "gateway_unreachable"  // DNS, refused, timeout
+	CodeTLS            api.Code = "gateway_tls"          // certificate name, CA or pin mismatch
+	CodeBadResponse    api.Code = "gateway_bad_response" // not the API: garbage, wrong type
+	CodeVersion        api.Code = "gateway_version"      // an API version this client does not speak
+	CodeSessionMissing api.Code = "session_missing"
+)
+
+// Client talks to one gateway.
+type Client struct {
+	base string
+	http *http.Client
+}
+
+// Options configure a Client.
+type Options struct {
+	// RootCAs verify the gateway's TLS certificate; nil means the system pool.
+	RootCAs *x509.CertPool
+	// Timeout bounds each call (default 15 s): a slow gateway is an error,
+	// never a hang.
+	Timeout time.Duration
+	// DialContext, when set, replaces the dialer (tests, userspace stacks).
+	DialContext func(ctx context.Context, network, addr string) (net.Conn, error)
+}
+
+// New returns a client for the gateway at baseURL (https://host:port).
+func New(baseURL string, o Options) (*Client, error) {
+	if !strings.HasPrefix(baseURL, "https://") {
+		return nil, &api.Error{Code: api.CodeBadRequest, Message: "gateway URL must be https://"}
+	}
+	if o.Timeout == 0 {
+		o.Timeout = 15 * time.Second
+	}
+	tr := &http.Transport{
+		TLSClientConfig:     &tls.Config{RootCAs: o.RootCAs, MinVersion: tls.VersionTLS12},
+		TLSHandshakeTimeout: o.Timeout,
+		MaxIdleConnsPerHost: 4,
+		IdleConnTimeout:     90 * time.Second,
+		Proxy:               nil, // the gateway is reached directly, never through a proxy
+	}
+	if o.DialContext != nil {
+		tr.DialContext = o.DialContext
+	} else {
+		tr.DialContext = (&net.Dialer{Timeout: o.Timeout, KeepAlive: 30 * time.Second}).DialContext
+	}
+	return &Client{base: strings.TrimRight(baseURL, "/"), http: &http.Client{Transport: tr, Timeout: o.Timeout}}, nil
+}
+
+// CloseIdleConnections releases pooled connections.
+func (c *Client) CloseIdleConnections() { c.http.CloseIdleConnections() }
+
+// Info fetches the gateway's description and checks its API version.
+func (c *Client) Info(ctx context.Context) (*api.Info, error) {
+	var info api.Info
+	if err := c.do(ctx, http.MethodGet, api.PathInfo, "", nil, &info); err != nil {
+		return nil, err
+	}
+	if info.APIVersion != api.APIVersion {
+		return nil, &api.Error{Code: CodeVersion, Message: fmt.Sprintf("gateway speaks API version %d, this client %d", info.APIVersion, api.APIVersion)}
+	}
+	return &info, nil
+}
+
+// Challenge asks for a login challenge bound to user and WireGuard key.
+func (c *Client) Challenge(ctx context.Context, userID, wgPublicKey string) (*api.ChallengeResponse, error) {
+	var resp api.ChallengeResponse
+	err := c.do(ctx, http.MethodPost, api.PathChallenge, "", api.ChallengeRequest{UserID: userID, WGPublicKey: wgPublicKey}, &resp)
+	if err != nil {
+		return nil, err
+	}
+	return &resp, nil
+}
+
+// Login completes a login.
+func (c *Client) Login(ctx context.Context, req *api.LoginRequest) (*api.LoginResponse, error) {
+	var resp api.LoginResponse
+	if err := c.do(ctx, http.MethodPost, api.PathLogin, "", req, &resp); err != nil {
+		return nil, err
+	}
+	return &resp, nil
+}
+
+// ChangePassword changes the account password.
+func (c *Client) ChangePassword(ctx context.Context, req *api.PasswordChangeRequest) error {
+	return c.do(ctx, http.MethodPost, api.PathPassword, "", req, nil)
+}
+
+// Heartbeat keeps the session alive.
+func (c *Client) Heartbeat(ctx context.Context, token string) (*api.SessionStatus, error) {
+	var st api.SessionStatus
+	if err := c.do(ctx, http.MethodPost, api.PathHeartbeat, token, struct{}{}, &st); err != nil {
+		return nil, err
+	}
+	return &st, nil
+}
+
+// Logout ends the session.
+func (c *Client) Logout(ctx context.Context, token string) error {
+	return c.do(ctx, http.MethodPost, api.PathLogout, token, struct{}{}, nil)
+}
+
+// maxResponse bounds what is read from the gateway.
+const maxResponse = 1 << 20
+
+func (c *Client) do(ctx context.Context, method, path, token string, in, out any) error {
+	var body io.Reader
+	if in != nil {
+		b, err := json.Marshal(in)
+		if err != nil {
+			return err
+		}
+		body = bytes.NewReader(b)
+	}
+	req, err := http.NewRequestWithContext(ctx, method, c.base+path, body)
+	if err != nil {
+		return &api.Error{Code: api.CodeBadRequest, Message: "bad gateway URL", Err: err}
+	}
+	if in != nil {
+		req.Header.Set("Content-Type", "application/json")
+	}
+	if token != "" {
+		req.Header.Set("Authorization", "Bearer "+token)
+	}
+	resp, err := c.http.Do(req)
+	if err != nil {
+		return transportError(err)
+	}
+	defer resp.Body.Close()
+	data, err := io.ReadAll(io.LimitReader(resp.Body, maxResponse))
+	if err != nil {
+		return &api.Error{Code: CodeUnreachable, Message: "reading the gateway's answer", Err: err}
+	}
+	if !strings.HasPrefix(resp.Header.Get("Content-Type"), "application/json") {
+		return &api.Error{Code: CodeBadResponse, Message: fmt.Sprintf("gateway answered %s with %q, not the SVPN API", resp.Status, resp.Header.Get("Content-Type"))}
+	}
+	if resp.StatusCode != http.StatusOK {
+		var e api.ErrorResponse
+		if err := json.Unmarshal(data, &e); err != nil || e.Code == "" {
+			return &api.Error{Code: CodeBadResponse, Message: fmt.Sprintf("gateway answered %s without an error code", resp.Status)}
+		}
+		return &Error{Status: resp.StatusCode, Response: e}
+	}
+	if out == nil {
+		return nil
+	}
+	if err := json.Unmarshal(data, out); err != nil {
+		return &api.Error{Code: CodeBadResponse, Message: "gateway answer is not valid JSON", Err: err}
+	}
+	return nil
+}
+
+func transportError(err error) error {
+	var (
+		unknownAuthority x509.UnknownAuthorityError
+		hostname         x509.HostnameError
+		certInvalid      x509.CertificateInvalidError
+		recordHeader     tls.RecordHeaderError
+		verifyErr        *tls.CertificateVerificationError
+	)
+	switch {
+	case errors.As(err, &unknownAuthority), errors.As(err, &hostname), errors.As(err, &certInvalid),
+		errors.As(err, &verifyErr), errors.As(err, &recordHeader):
+		return &api.Error{Code: CodeTLS, Message: "the gateway's TLS certificate is not trusted", Err: err}
+	}
+	return &api.Error{Code: CodeUnreachable, Message: "the gateway cannot be reached", Err: err}
+}
+
+// Code returns the code of a gateway refusal or client error.
+func Code(err error) api.Code {
+	var e *Error
+	if errors.As(err, &e) {
+		return e.Response.Code
+	}
+	return api.CodeOf(err)
+}
+
+// Refusal returns the gateway's full refusal, if err is one.
+func Refusal(err error) (*api.ErrorResponse, bool) {
+	var e *Error
+	if errors.As(err, &e) {
+		return &e.Response, true
+	}
+	return nil, false
+}

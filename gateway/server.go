@@ -1,0 +1,383 @@
+package gateway
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"net/http"
+	"net/netip"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/opensvpn/svpn/api"
+	"github.com/opensvpn/svpn/gateway/password"
+	"github.com/opensvpn/svpn/gateway/store"
+	"github.com/opensvpn/svpn/wgkey"
+)
+
+// Peers is the WireGuard device sessions are added to: a peer per session
+// with the session's /32.
+type Peers interface {
+	AddPeer(pub wgkey.Key, addr netip.Addr) error
+	RemovePeer(pub wgkey.Key) error
+}
+
+// Options are what a Server needs besides its config.
+type Options struct {
+	Store     *store.Store
+	Peers     Peers
+	PublicKey wgkey.Key // the device's public key, sent to clients
+	Endpoint  string    // host:port clients dial for WireGuard
+	Node      string    // this node's name in a cluster (default: gateway_id)
+	Logger    *slog.Logger
+	Now       func() time.Time // for tests; default time.Now
+}
+
+// Server is the gateway: the HTTP API and the session lifecycle.
+type Server struct {
+	cfg      *Config
+	st       *store.Store
+	peers    Peers
+	pub      wgkey.Key
+	endpoint string
+	node     string
+	log      *slog.Logger
+	now      func() time.Time
+
+	certs     *certChecker
+	crls      *crlSet
+	chal      *challenger
+	changeKey []byte
+	pool      netip.Prefix
+	gwAddr    netip.Addr
+	dummyHash string
+	metrics   *metrics
+
+	// live maps each session of this node to its peer key, so ended
+	// sessions (kicked by an administrator from another process, expired,
+	// replaced on another node) have their peers removed.
+	mu   sync.Mutex
+	live map[string]wgkey.Key
+}
+
+// Secret names in the store, shared by every node of a cluster.
+const (
+	secretChallenge   = "challenge-hmac"
+	secretChangeToken = "change-token-hmac"
+)
+
+// New builds a Server. It loads trust anchors and CRLs and re-adds the peers
+// of this node's sessions that are still active, so clients of a restarted
+// gateway reconnect without logging in again.
+func New(ctx context.Context, cfg *Config, o Options) (*Server, error) {
+	if o.Logger == nil {
+		o.Logger = slog.Default()
+	}
+	if o.Now == nil {
+		o.Now = time.Now
+	}
+	if o.Node == "" {
+		o.Node = cfg.GatewayID
+	}
+	s := &Server{cfg: cfg, st: o.Store, peers: o.Peers, pub: o.PublicKey, endpoint: o.Endpoint,
+		node: o.Node, log: o.Logger, now: o.Now, live: map[string]wgkey.Key{}, metrics: newMetrics()}
+	var err error
+	if s.certs, err = newCertChecker(cfg.TrustAnchors, cfg.Intermediates, cfg.AllowedPolicies); err != nil {
+		return nil, err
+	}
+	s.crls = newCRLSet(cfg.CRLFiles, cfg.CRLURLs, s.log)
+	s.crls.reload(ctx)
+	p, err := netip.ParsePrefix(cfg.WG.Address)
+	if err != nil {
+		return nil, fmt.Errorf("wireguard.address: %w", err)
+	}
+	s.pool, s.gwAddr = p.Masked(), p.Addr()
+	chalKey, err := s.st.Secret(ctx, secretChallenge, 32)
+	if err != nil {
+		return nil, err
+	}
+	s.chal = &challenger{secret: chalKey, gatewayID: cfg.GatewayID}
+	if s.changeKey, err = s.st.Secret(ctx, secretChangeToken, 32); err != nil {
+		return nil, err
+	}
+	// Unknown users cost an argon2 verification too, so response time does
+	// not tell which IDs exist.
+	if s.dummyHash, err = password.Hash(randomString(), cfg.Argon2); err != nil {
+		return nil, err
+	}
+	if err := s.restorePeers(ctx); err != nil {
+		return nil, err
+	}
+	return s, nil
+}
+
+func randomString() string {
+	b := make([]byte, 16)
+	rand.Read(b)
+	return fmt.Sprintf("%x", b)
+}
+
+// Handler returns the API handler.
+func (s *Server) Handler() http.Handler {
+	mux := http.NewServeMux()
+	mux.HandleFunc("GET "+api.PathInfo, s.handleInfo)
+	mux.HandleFunc("POST "+api.PathChallenge, s.handleChallenge)
+	mux.HandleFunc("POST "+api.PathLogin, s.handleLogin)
+	mux.HandleFunc("POST "+api.PathPassword, s.handlePassword)
+	mux.HandleFunc("POST "+api.PathHeartbeat, s.handleHeartbeat)
+	mux.HandleFunc("POST "+api.PathLogout, s.handleLogout)
+	mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
+		s.writeError(w, r, refuse(api.CodeBadRequest, "no such API call: %s %s", r.Method, r.URL.Path))
+	})
+	return mux
+}
+
+// MetricsHandler serves Prometheus metrics; mount it on its own listener.
+func (s *Server) MetricsHandler() http.Handler { return s.metrics.handler(s) }
+
+// refusal is an API error with the details a client acts on.
+type refusal struct {
+	resp api.ErrorResponse
+	err  error // internal cause, logged, never sent
+}
+
+func (r *refusal) Error() string {
+	if r.err != nil {
+		return fmt.Sprintf("%s: %s: %v", r.resp.Code, r.resp.Message, r.err)
+	}
+	return fmt.Sprintf("%s: %s", r.resp.Code, r.resp.Message)
+}
+
+func refuse(code api.Code, format string, args ...any) *refusal {
+	return &refusal{resp: api.ErrorResponse{Code: code, Message: fmt.Sprintf(format, args...)}}
+}
+
+// internalError hides the cause from the client and logs it.
+func internalError(err error) *refusal {
+	return &refusal{resp: api.ErrorResponse{Code: api.CodeInternal, Message: "internal error; try again, then call the helpdesk"}, err: err}
+}
+
+// asRefusal turns any error into a refusal: coded api errors keep their code.
+func asRefusal(err error) *refusal {
+	var r *refusal
+	if errors.As(err, &r) {
+		return r
+	}
+	var ae *api.Error
+	if errors.As(err, &ae) {
+		return &refusal{resp: api.ErrorResponse{Code: ae.Code, Message: ae.Message}}
+	}
+	return internalError(err)
+}
+
+// httpStatus maps codes to HTTP statuses.
+var httpStatus = map[api.Code]int{
+	api.CodeBadRequest:               http.StatusBadRequest,
+	api.CodeBadCredentials:           http.StatusUnauthorized,
+	api.CodeUnauthorized:             http.StatusUnauthorized,
+	api.CodeChallengeInvalid:         http.StatusUnauthorized,
+	api.CodeChallengeReplayed:        http.StatusUnauthorized,
+	api.CodeSignatureInvalid:         http.StatusUnauthorized,
+	api.CodeSessionEnded:             http.StatusUnauthorized,
+	api.CodeAccountLocked:            http.StatusForbidden,
+	api.CodePasswordChangeRequired:   http.StatusForbidden,
+	api.CodeCertificateExpired:       http.StatusForbidden,
+	api.CodeCertificateNotYetValid:   http.StatusForbidden,
+	api.CodeCertificateUntrusted:     http.StatusForbidden,
+	api.CodeCertificateRevoked:       http.StatusForbidden,
+	api.CodeCertificateNotRegistered: http.StatusForbidden,
+	api.CodeCertificateWrongPurpose:  http.StatusForbidden,
+	api.CodePostureFailed:            http.StatusForbidden,
+	api.CodePasswordPolicy:           http.StatusUnprocessableEntity,
+	api.CodeSessionLimit:             http.StatusConflict,
+	api.CodeRateLimited:              http.StatusTooManyRequests,
+	api.CodePoolExhausted:            http.StatusServiceUnavailable,
+	api.CodeUnavailable:              http.StatusServiceUnavailable,
+	api.CodeInternal:                 http.StatusInternalServerError,
+}
+
+func (s *Server) writeError(w http.ResponseWriter, r *http.Request, err error) {
+	ref := asRefusal(err)
+	status, ok := httpStatus[ref.resp.Code]
+	if !ok {
+		status = http.StatusForbidden
+	}
+	if ref.err != nil {
+		s.log.Error("request failed", "path", r.URL.Path, "code", ref.resp.Code, "err", ref.err)
+	}
+	if ref.resp.RetryAfter > 0 {
+		w.Header().Set("Retry-After", fmt.Sprint(ref.resp.RetryAfter))
+	}
+	writeJSON(w, status, ref.resp)
+}
+
+func writeJSON(w http.ResponseWriter, status int, v any) {
+	w.Header().Set("Content-Type", "application/json; charset=utf-8")
+	w.Header().Set("Cache-Control", "no-store")
+	w.WriteHeader(status)
+	json.NewEncoder(w).Encode(v)
+}
+
+// decode reads a size-limited JSON body, refusing unknown fields and
+// trailing data.
+func decode(w http.ResponseWriter, r *http.Request, v any) error {
+	if ct := r.Header.Get("Content-Type"); ct != "" && !strings.HasPrefix(ct, "application/json") {
+		return refuse(api.CodeBadRequest, "Content-Type must be application/json")
+	}
+	dec := json.NewDecoder(http.MaxBytesReader(w, r.Body, api.MaxRequestBody))
+	dec.DisallowUnknownFields()
+	if err := dec.Decode(v); err != nil {
+		var mbe *http.MaxBytesError
+		if errors.As(err, &mbe) {
+			return refuse(api.CodeBadRequest, "request body larger than %d bytes", api.MaxRequestBody)
+		}
+		return refuse(api.CodeBadRequest, "malformed JSON: %v", err)
+	}
+	if _, err := dec.Token(); err != io.EOF {
+		return refuse(api.CodeBadRequest, "trailing data after the JSON object")
+	}
+	return nil
+}
+
+// sourceOf is the client's address as the gateway sees it.
+func sourceOf(r *http.Request) string {
+	host, _, err := net.SplitHostPort(r.RemoteAddr)
+	if err != nil {
+		return r.RemoteAddr
+	}
+	return host
+}
+
+func (s *Server) handleInfo(w http.ResponseWriter, r *http.Request) {
+	g := s.cfg.group("default")
+	p := s.cfg.PasswordPolicy
+	writeJSON(w, http.StatusOK, api.Info{
+		APIVersion: api.APIVersion,
+		GatewayID:  s.cfg.GatewayID,
+		Name:       s.cfg.Name,
+		Banner:     s.cfg.Banner,
+		PortalURL:  g.PortalURL,
+		Helpdesk:   s.cfg.Helpdesk,
+		PasswordRules: api.PasswordRules{
+			MinLength: p.MinLength, MaxLength: p.MaxLength,
+			RequireLetter: p.RequireLetter, RequireDigit: p.RequireDigit, RequireSpecial: p.RequireSpecial,
+			Specials: p.Specials, MaxRepeated: p.MaxRepeat, ForbidUserID: p.ForbidUserID, ForbidReuseLast: p.ForbidOld,
+		},
+		Posture:             api.PosturePolicy{RequireAntivirus: s.cfg.Posture.RequireAntivirus, InstallURL: s.cfg.Posture.InstallURL},
+		SignatureAlgorithms: []api.SignatureAlgorithm{api.SigRSAPKCS1SHA256, api.SigRSAPSSSHA256, api.SigECDSASHA256},
+	})
+}
+
+func (s *Server) handleChallenge(w http.ResponseWriter, r *http.Request) {
+	var req api.ChallengeRequest
+	if err := decode(w, r, &req); err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	if err := checkUserID(req.UserID); err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	key, err := wgkey.ParseKey(req.WGPublicKey)
+	if err != nil || key.IsZero() {
+		s.writeError(w, r, refuse(api.CodeBadRequest, "wg_public_key: not a WireGuard public key"))
+		return
+	}
+	wgPub := key.String()
+	ch, exp, err := s.chal.issue(req.UserID, wgPub, s.now())
+	if err != nil {
+		s.writeError(w, r, internalError(err))
+		return
+	}
+	writeJSON(w, http.StatusOK, api.ChallengeResponse{
+		Challenge: ch, GatewayID: s.cfg.GatewayID, ExpiresAt: exp,
+		Message: api.LoginMessage(s.cfg.GatewayID, req.UserID, wgPub, ch),
+	})
+}
+
+// checkUserID refuses IDs that could not have been created by the admin
+// CLI and would break the signed message's framing.
+func checkUserID(id string) error {
+	if id == "" || len(id) > 64 {
+		return refuse(api.CodeBadRequest, "user_id: 1 to 64 characters")
+	}
+	for _, r := range id {
+		if r < 0x20 || r == 0x7f {
+			return refuse(api.CodeBadRequest, "user_id: control characters are not allowed")
+		}
+	}
+	return nil
+}
+
+func (s *Server) handleLogin(w http.ResponseWriter, r *http.Request) {
+	var req api.LoginRequest
+	if err := decode(w, r, &req); err != nil {
+		s.metrics.login(api.CodeBadRequest)
+		s.writeError(w, r, err)
+		return
+	}
+	start := time.Now()
+	resp, err := s.login(r.Context(), &req, sourceOf(r))
+	s.metrics.loginSeconds.Observe(time.Since(start).Seconds())
+	if err != nil {
+		ref := asRefusal(err)
+		s.metrics.login(ref.resp.Code)
+		s.writeError(w, r, ref)
+		return
+	}
+	s.metrics.login("ok")
+	writeJSON(w, http.StatusOK, resp)
+}
+
+func (s *Server) handlePassword(w http.ResponseWriter, r *http.Request) {
+	var req api.PasswordChangeRequest
+	if err := decode(w, r, &req); err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	if err := s.changePassword(r.Context(), &req, sourceOf(r)); err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	writeJSON(w, http.StatusOK, struct{}{})
+}
+
+// bearer returns the session token of an Authorization: Bearer header.
+func bearer(r *http.Request) (string, bool) {
+	h := r.Header.Get("Authorization")
+	tok, ok := strings.CutPrefix(h, "Bearer ")
+	return strings.TrimSpace(tok), ok && strings.TrimSpace(tok) != ""
+}
+
+func (s *Server) handleHeartbeat(w http.ResponseWriter, r *http.Request) {
+	tok, ok := bearer(r)
+	if !ok {
+		s.writeError(w, r, refuse(api.CodeUnauthorized, "missing session token"))
+		return
+	}
+	st, err := s.heartbeat(r.Context(), tok)
+	if err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	writeJSON(w, http.StatusOK, st)
+}
+
+func (s *Server) handleLogout(w http.ResponseWriter, r *http.Request) {
+	tok, ok := bearer(r)
+	if !ok {
+		s.writeError(w, r, refuse(api.CodeUnauthorized, "missing session token"))
+		return
+	}
+	if err := s.logout(r.Context(), tok, sourceOf(r)); err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	writeJSON(w, http.StatusOK, struct{}{})
+}

@@ -1,0 +1,114 @@
+package store
+
+import (
+	"context"
+	"fmt"
+	"testing"
+	"time"
+)
+
+func benchBackends(b *testing.B, f func(b *testing.B, be *backend)) {
+	b.Run("sqlite", func(b *testing.B) { f(b, sqliteBackend) })
+	b.Run("postgres", func(b *testing.B) { f(b, postgresBackend(b)) })
+}
+
+// BenchmarkAcquireLease/fresh: every acquisition is a new user taking a
+// never-used address. /sticky: a returning user takes their address back and
+// releases it again (two transactions per iteration), the daily pattern.
+func BenchmarkAcquireLease(b *testing.B) {
+	ctx := context.Background()
+	benchBackends(b, func(b *testing.B, be *backend) {
+		b.Run("fresh", func(b *testing.B) {
+			s := be.open(b)
+			pool := mustPrefix("10.0.0.0/8")
+			i := 0
+			for b.Loop() {
+				if _, err := s.AcquireLease(ctx, fmt.Sprint("u", i), fmt.Sprint("s", i), pool, nil); err != nil {
+					b.Fatal(err)
+				}
+				i++
+			}
+		})
+		b.Run("sticky", func(b *testing.B) {
+			s := be.open(b)
+			pool := mustPrefix("10.8.0.0/16")
+			const users = 1000
+			for i := range users {
+				id := fmt.Sprint("s", i)
+				if _, err := s.AcquireLease(ctx, fmt.Sprint("u", i), id, pool, nil); err != nil {
+					b.Fatal(err)
+				}
+				if err := s.ReleaseLease(ctx, id); err != nil {
+					b.Fatal(err)
+				}
+			}
+			i := 0
+			for b.Loop() {
+				id := fmt.Sprint("b", i)
+				if _, err := s.AcquireLease(ctx, fmt.Sprint("u", i%users), id, pool, nil); err != nil {
+					b.Fatal(err)
+				}
+				if err := s.ReleaseLease(ctx, id); err != nil {
+					b.Fatal(err)
+				}
+				i++
+			}
+		})
+	})
+}
+
+func BenchmarkRecordFailure(b *testing.B) {
+	ctx := context.Background()
+	benchBackends(b, func(b *testing.B, be *backend) {
+		s := be.open(b)
+		addUsers(b, s, "hong")
+		for b.Loop() {
+			if _, _, err := s.RecordFailure(ctx, "hong", "203.0.113.5", 0); err != nil {
+				b.Fatal(err)
+			}
+		}
+	})
+}
+
+// BenchmarkLogin is the store's share of a login: one-session-per-user
+// session creation with an address lease, then logout.
+func BenchmarkLogin(b *testing.B) {
+	ctx := context.Background()
+	benchBackends(b, func(b *testing.B, be *backend) {
+		s := be.open(b)
+		const users = 1000
+		for i := range users {
+			addUsers(b, s, fmt.Sprint("u", i))
+		}
+		opt := CreateOptions{Single: true, Pool: mustPrefix("10.8.0.0/16"), Reserved: addrs("10.8.0.1")}
+		i := 0
+		for b.Loop() {
+			sess, _, err := s.CreateSession(ctx, Session{UserID: fmt.Sprint("u", i%users), TokenHash: fmt.Sprint("t", i),
+				ExpiresAt: time.Now().Add(time.Hour)}, opt)
+			if err != nil {
+				b.Fatal(err)
+			}
+			if _, err := s.EndSession(ctx, sess.ID, EndLogout, time.Now()); err != nil {
+				b.Fatal(err)
+			}
+			i++
+		}
+	})
+}
+
+func BenchmarkTouchSession(b *testing.B) {
+	ctx := context.Background()
+	benchBackends(b, func(b *testing.B, be *backend) {
+		s := be.open(b)
+		addUsers(b, s, "hong")
+		sess, _, err := s.CreateSession(ctx, Session{UserID: "hong", TokenHash: "t", ExpiresAt: time.Now().Add(24 * time.Hour)}, CreateOptions{})
+		if err != nil {
+			b.Fatal(err)
+		}
+		for b.Loop() {
+			if _, err := s.TouchSession(ctx, sess.ID, time.Now(), 10*time.Minute); err != nil {
+				b.Fatal(err)
+			}
+		}
+	})
+}
