@@ -182,3 +182,7 @@ func dnString(raw []byte, fallback pkix.Name) string {
 // SubjectString is the subject DN as SVPN writes it everywhere (account
 // bindings, audit log): RFC 4514 order, each RDN as the CA encoded it.
 func SubjectString(x *x509.Certificate) string { return dnString(x.RawSubject, x.Subject) }
+
+// IssuerString is the issuer DN in the form SubjectString gives the
+// issuing CA's subject.
+func IssuerString(x *x509.Certificate) string { return dnString(x.RawIssuer, x.Issuer) }

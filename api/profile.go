@@ -1,0 +1,66 @@
+package api
+
+import (
+	"encoding/json"
+	"errors"
+	"fmt"
+	"net/url"
+	"os"
+	"strings"
+)
+
+// Profile is a gateway a client may connect to, installed system-wide by
+// the installer (or written by `svpn-gateway demo`). svpnd talks only to
+// gateways of installed profiles, so a local user cannot point it at a
+// gateway of their choosing.
+type Profile struct {
+	Name         string `json:"name"`                    // shown to the user, e.g. 원격근무서비스
+	GatewayURL   string `json:"gateway_url"`             // https://host:port
+	CAFile       string `json:"ca_file,omitempty"`       // PEM that verifies the gateway's TLS certificate; empty = system roots
+	CAPin        string `json:"ca_pin,omitempty"`        // optional SHA-256 of the gateway certificate's SPKI, base64
+	Helpdesk     string `json:"helpdesk,omitempty"`      // e.g. ☎ 콜센터 : 1833-6570 (운영시간 : 09:00 ~ 18:00)
+	ManualURL    string `json:"manual_url,omitempty"`    // user manual
+	AntivirusURL string `json:"antivirus_url,omitempty"` // 백신 프로그램 설치 (필수)
+}
+
+// LoadProfile reads and validates a profile file.
+func LoadProfile(path string) (*Profile, error) {
+	b, err := os.ReadFile(path)
+	if err != nil {
+		return nil, Errorf(CodeProfileInvalid, "profile %s: %w", path, err)
+	}
+	var p Profile
+	dec := json.NewDecoder(strings.NewReader(string(b)))
+	dec.DisallowUnknownFields()
+	if err := dec.Decode(&p); err != nil {
+		return nil, Errorf(CodeProfileInvalid, "profile %s: %w", path, err)
+	}
+	if err := p.Validate(); err != nil {
+		return nil, Errorf(CodeProfileInvalid, "profile %s: %w", path, err)
+	}
+	return &p, nil
+}
+
+// Validate names every problem of a profile.
+func (p *Profile) Validate() error {
+	var errs []error
+	if strings.TrimSpace(p.Name) == "" {
+		errs = append(errs, errors.New("name: required"))
+	}
+	u, err := url.Parse(p.GatewayURL)
+	if err != nil || u.Scheme != "https" || u.Host == "" || (u.Path != "" && u.Path != "/") {
+		errs = append(errs, fmt.Errorf("gateway_url: an https://host[:port] URL, got %q", p.GatewayURL))
+	}
+	for field, v := range map[string]string{"manual_url": p.ManualURL, "antivirus_url": p.AntivirusURL} {
+		if v == "" {
+			continue
+		}
+		if u, err := url.Parse(v); err != nil || (u.Scheme != "https" && u.Scheme != "http") {
+			errs = append(errs, fmt.Errorf("%s: an http(s) URL, got %q", field, v))
+		}
+	}
+	return errors.Join(errs...)
+}
+
+// CodeProfileInvalid: the installed profile is missing or malformed.
+const CodeProfileInvalid Code = "profile_invalid"

@@ -1,0 +1,376 @@
+package main
+
+import (
+	"bufio"
+	"context"
+	"crypto/rand"
+	"encoding/base64"
+	"fmt"
+	"strings"
+	"text/tabwriter"
+	"time"
+
+	"github.com/opensvpn/svpn/certstore"
+	"github.com/opensvpn/svpn/gateway"
+	"github.com/opensvpn/svpn/gateway/password"
+	"github.com/opensvpn/svpn/gateway/store"
+)
+
+// openStore opens the store named by a config file, for admin commands.
+func openStore(ctx context.Context, cfgPath string) (*store.Store, *gateway.Config, error) {
+	cfg, err := gateway.LoadConfig(cfgPath)
+	if err != nil {
+		return nil, nil, err
+	}
+	st, err := store.Open(ctx, cfg.Store)
+	if err != nil {
+		return nil, nil, err
+	}
+	return st, cfg, nil
+}
+
+func (c *cli) user(ctx context.Context, args []string) error {
+	if len(args) == 0 {
+		return usagef("user: add|list|show|lock|unlock|reset-password|bind-cert|delete")
+	}
+	sub, args := args[0], args[1:]
+	fs := c.flags("user " + sub)
+	cfgPath := fs.String("config", defaultConfig, "config `file`")
+	id := fs.String("id", "", "user `ID`")
+	var name, group, certPath, serial, reason *string
+	var pwStdin *bool
+	switch sub {
+	case "add":
+		name = fs.String("name", "", "display `name`")
+		group = fs.String("group", "default", "`group` (routes, DNS, portal)")
+		certPath = fs.String("cert", "", "register this certificate (signCert.der, PEM or DER)")
+		pwStdin = fs.Bool("password-stdin", false, "read the initial password from standard input (default: generate one)")
+	case "reset-password":
+		pwStdin = fs.Bool("password-stdin", false, "read the new initial password from standard input (default: generate one)")
+	case "bind-cert":
+		certPath = fs.String("cert", "", "the user's certificate file")
+		serial = fs.String("serial", "", "or: the certificate serial (hex)")
+	case "lock":
+		reason = fs.String("reason", "locked by an administrator", "why")
+	case "list", "show", "unlock", "delete":
+	default:
+		return usagef("user: unknown command %q", sub)
+	}
+	if err := parse(fs, args); err != nil {
+		return err
+	}
+	if sub != "list" && *id == "" {
+		return usagef("user %s: --id is required", sub)
+	}
+	st, cfg, err := openStore(ctx, *cfgPath)
+	if err != nil {
+		return err
+	}
+	defer st.Close()
+	switch sub {
+	case "add":
+		pw, generated, err := c.initialPassword(*pwStdin)
+		if err != nil {
+			return err
+		}
+		hash, err := password.Hash(pw, cfg.Argon2)
+		if err != nil {
+			return err
+		}
+		u := store.User{ID: *id, DisplayName: *name, Group: *group, PasswordHash: hash, MustChangePassword: true}
+		if *certPath != "" {
+			if u.Cert, err = bindingOf(*certPath); err != nil {
+				return err
+			}
+		}
+		if err := st.AddUser(ctx, u); err != nil {
+			return err
+		}
+		c.auditAdmin(ctx, st, "user_added", *id)
+		fmt.Fprintf(c.stdout, "added %s; initial password must be changed at first login\n", *id)
+		if generated {
+			fmt.Fprintf(c.stdout, "initial password: %s\n", pw)
+		}
+	case "list":
+		users, err := st.ListUsers(ctx)
+		if err != nil {
+			return err
+		}
+		tw := tabwriter.NewWriter(c.stdout, 0, 4, 2, ' ', 0)
+		fmt.Fprintln(tw, "ID\tNAME\tGROUP\tSTATE\tFAILURES\tCERTIFICATE")
+		for _, u := range users {
+			fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%d\t%s\n", u.ID, u.DisplayName, u.Group, userState(u), u.FailedAttempts, bindingString(u.Cert))
+		}
+		tw.Flush()
+	case "show":
+		u, err := st.GetUser(ctx, *id)
+		if err != nil {
+			return err
+		}
+		fmt.Fprintf(c.stdout, "ID:          %s\nName:        %s\nGroup:       %s\nState:       %s\nFailures:    %d\nCertificate: %s\nCreated:     %s\n",
+			u.ID, u.DisplayName, u.Group, userState(u), u.FailedAttempts, bindingString(u.Cert), u.CreatedAt.Local().Format(time.RFC3339))
+		sessions, err := st.ListUserSessions(ctx, u.ID)
+		if err == nil {
+			for _, s := range sessions {
+				if s.Active() {
+					fmt.Fprintf(c.stdout, "Session:     %s %s from %s since %s\n", s.ID, s.TunnelAddr, s.Source, s.CreatedAt.Local().Format(time.RFC3339))
+				}
+			}
+		}
+	case "lock":
+		if err := st.LockUser(ctx, *id, *reason); err != nil {
+			return err
+		}
+		ended, err := st.EndUserSessions(ctx, *id, store.EndRevoked, time.Now())
+		if err != nil {
+			return err
+		}
+		c.auditAdmin(ctx, st, "user_locked", *id)
+		fmt.Fprintf(c.stdout, "locked %s; ended %d session(s)\n", *id, len(ended))
+	case "unlock":
+		if err := st.UnlockUser(ctx, *id); err != nil {
+			return err
+		}
+		c.auditAdmin(ctx, st, "user_unlocked", *id)
+		fmt.Fprintf(c.stdout, "unlocked %s\n", *id)
+	case "reset-password":
+		pw, generated, err := c.initialPassword(*pwStdin)
+		if err != nil {
+			return err
+		}
+		hash, err := password.Hash(pw, cfg.Argon2)
+		if err != nil {
+			return err
+		}
+		if err := st.SetPassword(ctx, *id, hash, true); err != nil {
+			return err
+		}
+		if err := st.UnlockUser(ctx, *id); err != nil {
+			return err
+		}
+		c.auditAdmin(ctx, st, "password_reset", *id)
+		fmt.Fprintf(c.stdout, "password of %s reset; it must be changed at next login\n", *id)
+		if generated {
+			fmt.Fprintf(c.stdout, "initial password: %s\n", pw)
+		}
+	case "bind-cert":
+		var b store.CertBinding
+		switch {
+		case *certPath != "":
+			if b, err = bindingOf(*certPath); err != nil {
+				return err
+			}
+		case *serial != "":
+			b.Serial = *serial
+		default:
+			return usagef("user bind-cert: --cert or --serial is required")
+		}
+		if err := st.BindCertificate(ctx, *id, b); err != nil {
+			return err
+		}
+		c.auditAdmin(ctx, st, "certificate_bound", *id)
+		fmt.Fprintf(c.stdout, "%s bound to %s\n", *id, bindingString(b))
+	case "delete":
+		ended, err := st.DeleteUser(ctx, *id)
+		if err != nil {
+			return err
+		}
+		c.auditAdmin(ctx, st, "user_deleted", *id)
+		fmt.Fprintf(c.stdout, "deleted %s; ended %d session(s)\n", *id, len(ended))
+	}
+	return nil
+}
+
+func userState(u store.User) string {
+	switch {
+	case u.Locked:
+		return "locked (" + u.LockReason + ")"
+	case u.MustChangePassword:
+		return "must change password"
+	}
+	return "active"
+}
+
+func bindingString(b store.CertBinding) string {
+	switch {
+	case b.IsZero():
+		return "-"
+	case b.Subject != "" && b.Serial != "":
+		return b.Subject + " #" + b.Serial
+	case b.Serial != "":
+		return "#" + b.Serial
+	}
+	return b.Subject
+}
+
+// bindingOf reads a certificate file into an account binding.
+func bindingOf(path string) (store.CertBinding, error) {
+	c, err := certstore.Load(path)
+	if err != nil {
+		return store.CertBinding{}, err
+	}
+	return store.CertBinding{Subject: certstore.SubjectString(c.X509), Serial: fmt.Sprintf("%x", c.X509.SerialNumber)}, nil
+}
+
+// initialPassword reads one from stdin or generates a random one that meets
+// the default policy.
+func (c *cli) initialPassword(fromStdin bool) (pw string, generated bool, err error) {
+	if fromStdin {
+		line, err := bufio.NewReader(c.stdin).ReadString('\n')
+		line = strings.TrimRight(line, "\r\n")
+		if line == "" {
+			return "", false, fmt.Errorf("no password on standard input: %v", err)
+		}
+		return line, false, nil
+	}
+	b := make([]byte, 9)
+	rand.Read(b)
+	return "Sv" + base64.RawURLEncoding.EncodeToString(b)[:10] + "7!", true, nil
+}
+
+func (c *cli) auditAdmin(ctx context.Context, st *store.Store, event, user string) {
+	st.AppendAudit(ctx, store.AuditEvent{Event: event, UserID: user, Source: "admin-cli"})
+}
+
+func (c *cli) session(ctx context.Context, args []string) error {
+	if len(args) == 0 {
+		return usagef("session: list|kick")
+	}
+	sub, args := args[0], args[1:]
+	fs := c.flags("session " + sub)
+	cfgPath := fs.String("config", defaultConfig, "config `file`")
+	var id, user *string
+	switch sub {
+	case "list":
+	case "kick":
+		id = fs.String("id", "", "session `ID`")
+		user = fs.String("user", "", "or: every session of this user `ID`")
+	default:
+		return usagef("session: unknown command %q", sub)
+	}
+	if err := parse(fs, args); err != nil {
+		return err
+	}
+	st, _, err := openStore(ctx, *cfgPath)
+	if err != nil {
+		return err
+	}
+	defer st.Close()
+	switch sub {
+	case "list":
+		sessions, err := st.ListActiveSessions(ctx)
+		if err != nil {
+			return err
+		}
+		tw := tabwriter.NewWriter(c.stdout, 0, 4, 2, ' ', 0)
+		fmt.Fprintln(tw, "SESSION\tUSER\tADDRESS\tSOURCE\tNODE\tSINCE\tLAST SEEN")
+		for _, s := range sessions {
+			fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\t%s\n", s.ID, s.UserID, s.TunnelAddr, s.Source, s.Node,
+				s.CreatedAt.Local().Format("01-02 15:04:05"), s.LastSeen.Local().Format("15:04:05"))
+		}
+		tw.Flush()
+	case "kick":
+		var n int
+		switch {
+		case *id != "":
+			s, err := st.EndSession(ctx, *id, store.EndKicked, time.Now())
+			if err != nil {
+				return err
+			}
+			c.auditAdmin(ctx, st, "session_kicked", s.UserID)
+			n = 1
+		case *user != "":
+			ended, err := st.EndUserSessions(ctx, *user, store.EndKicked, time.Now())
+			if err != nil {
+				return err
+			}
+			c.auditAdmin(ctx, st, "session_kicked", *user)
+			n = len(ended)
+		default:
+			return usagef("session kick: --id or --user is required")
+		}
+		fmt.Fprintf(c.stdout, "ended %d session(s); the gateway removes their peers within %s\n", n, gateway.ReconcileInterval)
+	}
+	return nil
+}
+
+func (c *cli) cert(ctx context.Context, args []string) error {
+	if len(args) == 0 {
+		return usagef("cert: revoke|list")
+	}
+	sub, args := args[0], args[1:]
+	fs := c.flags("cert " + sub)
+	cfgPath := fs.String("config", defaultConfig, "config `file`")
+	var serial, issuer, path, reason *string
+	switch sub {
+	case "revoke":
+		serial = fs.String("serial", "", "certificate serial (hex)")
+		issuer = fs.String("issuer", "", "issuer DN (default: any issuer)")
+		path = fs.String("cert", "", "or: the certificate file")
+		reason = fs.String("reason", "", "why (keyCompromise, affiliationChanged, …)")
+	case "list":
+	default:
+		return usagef("cert: unknown command %q", sub)
+	}
+	if err := parse(fs, args); err != nil {
+		return err
+	}
+	st, _, err := openStore(ctx, *cfgPath)
+	if err != nil {
+		return err
+	}
+	defer st.Close()
+	if sub == "list" {
+		revs, err := st.ListRevoked(ctx)
+		if err != nil {
+			return err
+		}
+		tw := tabwriter.NewWriter(c.stdout, 0, 4, 2, ' ', 0)
+		fmt.Fprintln(tw, "SERIAL\tISSUER\tREASON\tREVOKED")
+		for _, r := range revs {
+			fmt.Fprintf(tw, "%s\t%s\t%s\t%s\n", r.Serial, r.Issuer, r.Reason, r.RevokedAt.Local().Format(time.RFC3339))
+		}
+		return tw.Flush()
+	}
+	r := store.Revocation{Serial: *serial, Issuer: *issuer, Reason: *reason}
+	if *path != "" {
+		c, err := certstore.Load(*path)
+		if err != nil {
+			return err
+		}
+		r.Serial = fmt.Sprintf("%x", c.X509.SerialNumber)
+		r.Issuer = certstore.IssuerString(c.X509)
+	}
+	if r.Serial == "" {
+		return usagef("cert revoke: --serial or --cert is required")
+	}
+	if err := st.RevokeCertificate(ctx, r); err != nil {
+		return err
+	}
+	c.auditAdmin(ctx, st, "certificate_revoked", "")
+	fmt.Fprintf(c.stdout, "revoked serial %s; logins with it are refused\n", r.Serial)
+	return nil
+}
+
+func (c *cli) audit(ctx context.Context, args []string) error {
+	fs := c.flags("audit")
+	cfgPath := fs.String("config", defaultConfig, "config `file`")
+	user := fs.String("user", "", "only this user")
+	limit := fs.Int("limit", 50, "entries")
+	if err := parse(fs, args); err != nil {
+		return err
+	}
+	st, _, err := openStore(ctx, *cfgPath)
+	if err != nil {
+		return err
+	}
+	defer st.Close()
+	evs, err := st.ListAudit(ctx, store.AuditFilter{UserID: *user, Limit: *limit})
+	if err != nil {
+		return err
+	}
+	for _, e := range evs {
+		fmt.Fprintf(c.stdout, "%s  %-16s %-10s %-15s %-28s %s\n", e.Time.Local().Format("2006-01-02 15:04:05"), e.Event, e.UserID, e.Source, e.Code, e.Detail)
+	}
+	return nil
+}

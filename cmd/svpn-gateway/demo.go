@@ -1,0 +1,60 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"path/filepath"
+
+	"github.com/opensvpn/svpn/gateway"
+)
+
+func (c *cli) demo(ctx context.Context, args []string) error {
+	fs := c.flags("demo")
+	dir := fs.String("dir", "", "state `directory`, reused on the next start")
+	listen := fs.String("listen", "127.0.0.1:8443", "API `address`")
+	wgPort := fs.Int("wg-port", 51820, "WireGuard UDP `port`")
+	if err := parse(fs, args); err != nil {
+		return err
+	}
+	if *dir == "" {
+		return usagef("demo: --dir is required")
+	}
+	abs, err := filepath.Abs(*dir)
+	if err != nil {
+		return err
+	}
+	cfg, d, err := gateway.PrepareDemo(abs, *listen, *wgPort)
+	if err != nil {
+		return err
+	}
+	g, err := gateway.Start(ctx, cfg, gateway.StartOptions{Logger: c.logger(), Portal: true})
+	if err != nil {
+		return err
+	}
+	defer g.Close()
+	if err := gateway.EnsureDemoUser(ctx, g.Store, d, cfg.Argon2); err != nil {
+		return err
+	}
+	if err := gateway.WriteDemo(abs, d); err != nil {
+		return err
+	}
+	sock := filepath.Join(abs, "svpnd.sock")
+	fmt.Fprintf(c.stdout, `
+원격근무서비스 demo gateway
+  API            %s   (CA: %s)
+  user           %s, initial password %s (changed at first login)
+  certificate    %s
+                 password %s
+  portal         %s (inside the tunnel only)
+  state          %s/demo.json
+
+Connect:
+  svpnd run --userspace --socket %s --profile %s --proxy 127.0.0.1:1080 &
+  svpnctl --socket %s login --user %s --cert '%s' --password-stdin
+
+Stop with Ctrl-C.
+`, d.APIURL, d.CAFile, d.UserID, d.InitialPassword, d.CertPath, d.CertPassword, d.PortalURL, abs,
+		sock, d.Profile, sock, d.UserID, filepath.Dir(d.CertPath))
+	<-ctx.Done()
+	return nil
+}
