@@ -15,7 +15,7 @@ deps:
 
 build: deps
 	@mkdir -p $(BIN)
-	CGO_ENABLED=0 $(GO) build -o $(BIN)/ ./cmd/svpnctl
+	CGO_ENABLED=0 $(GO) build -o $(BIN)/ ./cmd/svpnctl ./cmd/svpn-gateway
 
 # Until the gateway and the desktop app exist, `run` lists the certificates
 # the picker will show, from this OS's standard locations.
@@ -41,13 +41,20 @@ test: deps fmt-check vet
 	$(GO) test -count=1 -timeout 15m ./...
 	@$(MAKE) --no-print-directory crossbuild
 
+# Benchmarks: certificate scan and key decryption, ciphers, store, gateway
+# logins (production argon2id) and WireGuard peers. Results in bench.txt.
 bench: deps
-	$(GO) test -run '^$$' -bench . -benchmem -count 5 ./certstore/... | tee bench.txt
+	$(GO) test -run '^$$' -bench . -benchmem -count 5 ./certstore/... ./wgkey | tee bench.txt
+	$(GO) test -run '^$$' -bench . -benchmem -count 1 -benchtime 300x ./gateway | tee -a bench.txt
+	$(GO) test -run '^$$' -bench . -benchmem -count 3 ./gateway/store ./gateway/wgdevice ./gateway/password | tee -a bench.txt
 
 # Coverage-guided fuzzing of every parser of outside input, FUZZTIME each.
+FUZZ_PKGS ?= ./certstore ./gateway ./gateway/password ./gateway/wgdevice ./wgkey
 fuzz:
-	@for f in $$($(GO) test -list '^Fuzz' ./certstore | grep ^Fuzz); do \
-		$(GO) test -run '^$$' -fuzz "^$$f$$" -fuzztime $(FUZZTIME) ./certstore || exit 1; \
+	@for p in $(FUZZ_PKGS); do \
+		for f in $$($(GO) test -list '^Fuzz' $$p | grep ^Fuzz); do \
+			$(GO) test -run '^$$' -fuzz "^$$f$$" -fuzztime $(FUZZTIME) $$p || exit 1; \
+		done; \
 	done
 
 clean:

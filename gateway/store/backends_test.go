@@ -43,6 +43,8 @@ func runSuite(t *testing.T, b *backend) {
 		{"LeasesConcurrent", testLeasesConcurrent},
 		{"Revocations", testRevocations},
 		{"Audit", testAudit},
+		{"Secrets", testSecrets},
+		{"UseChallenge", testUseChallenge},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			t.Parallel()

@@ -181,3 +181,44 @@ func TestTUNMode(t *testing.T) {
 		t.Logf("device log:\n%s", logs)
 	}
 }
+
+// TestTUNModeWithoutPrivilege checks the error an unprivileged user gets,
+// which the gateway shows when started without root.
+func TestTUNModeWithoutPrivilege(t *testing.T) {
+	if os.Geteuid() == 0 {
+		t.Skip("skipped: runs only without root (as root, TestTUNMode covers tun mode)")
+	}
+	d, err := New(Config{Mode: ModeTUN, PrivateKey: mustKey(t), Address: testPool, TUNName: "svt" + randomID(t)})
+	if err == nil {
+		d.Close()
+		t.Skip("skipped: this user may create TUN devices (CAP_NET_ADMIN)")
+	}
+	if !strings.Contains(err.Error(), "CAP_NET_ADMIN") {
+		t.Fatalf("error %q does not say what privilege is missing", err)
+	}
+}
+
+// TestNATReplacesStaleTable: a gateway restarted after a crash finds its
+// old table and must end up with exactly one rule, not fail or duplicate.
+func TestNATReplacesStaleTable(t *testing.T) {
+	requireRoot(t, "nft")
+	table := "svpn_test_" + randomID(t)
+	t.Cleanup(func() { runErr("nft", "delete", "table", "ip", table) })
+	pool := netip.MustParsePrefix("10.77.0.0/24")
+	if _, err := addNAT(table, pool, "svptest0"); err != nil {
+		t.Fatal(err)
+	}
+	r, err := addNAT(table, pool, "svptest0")
+	if err != nil {
+		t.Fatalf("second addNAT: %v", err)
+	}
+	if out := run(t, "nft", "list", "table", "ip", table); strings.Count(out, "masquerade") != 1 {
+		t.Fatalf("want one rule:\n%s", out)
+	}
+	if err := r.remove(); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := runErr("nft", "list", "table", "ip", table); err == nil {
+		t.Fatal("table still there after remove")
+	}
+}
