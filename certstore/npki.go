@@ -42,7 +42,10 @@ func NPKIFolderName(x *x509.Certificate) string {
 			parts = append(parts, attrName(atv.Type)+"="+fmt.Sprint(atv.Value))
 		}
 	}
-	return sanitizeFileName(strings.Join(parts, ","))
+	if name := sanitizeFileName(strings.Join(parts, ",")); name != "" {
+		return name
+	}
+	return fmt.Sprintf("serial=%x", x.SerialNumber) // a subject of empty RDNs
 }
 
 var attrNames = map[string]string{
@@ -91,10 +94,10 @@ func npkiCAFolder(x *x509.Certificate) string {
 	if ca == "" && len(x.Issuer.Organization) > 0 {
 		ca = x.Issuer.Organization[0]
 	}
-	if ca == "" {
+	if ca = sanitizeFileName(ca); ca == "" { // also an O of only dots and spaces
 		ca = "Unknown"
 	}
-	return sanitizeFileName(ca)
+	return ca
 }
 
 // WriteNPKI stores cert and its encrypted key file as NPKI software does:

@@ -3,6 +3,7 @@ package certstore
 import (
 	"crypto"
 	"crypto/x509"
+	"crypto/x509/pkix"
 	"encoding/asn1"
 	"errors"
 	"io"
@@ -18,6 +19,9 @@ import (
 func decodePKCS12(data []byte, password string) (crypto.Signer, *x509.Certificate, error) {
 	if len(password) > maxPasswordLen {
 		return nil, nil, errPasswordTooLong
+	}
+	if err := checkPKCS12Iterations(data); err != nil {
+		return nil, nil, err
 	}
 	key, cert, _, err := pkcs12.DecodeChain(data, password)
 	if err != nil {
@@ -72,6 +76,10 @@ var (
 	oidDataContentType = asn1.ObjectIdentifier{1, 2, 840, 113549, 1, 7, 1}
 	oidCertBag         = asn1.ObjectIdentifier{1, 2, 840, 113549, 1, 12, 10, 1, 3}
 	oidCertTypeX509    = asn1.ObjectIdentifier{1, 2, 840, 113549, 1, 9, 22, 1}
+
+	oidEncryptedDataContentType = asn1.ObjectIdentifier{1, 2, 840, 113549, 1, 7, 6}
+	oidShroudedKeyBag           = asn1.ObjectIdentifier{1, 2, 840, 113549, 1, 12, 10, 1, 2}
+	oidPBMAC1                   = asn1.ObjectIdentifier{1, 2, 840, 113549, 1, 5, 14}
 )
 
 // peekPKCS12Certificate returns the end-entity certificate of a PKCS#12 file
@@ -129,4 +137,100 @@ func peekPKCS12Certificate(data []byte) (*x509.Certificate, error) {
 		return certs[0], nil
 	}
 	return nil, api.Errorf(api.CodeCertPasswordNeeded, "the PKCS#12 file's certificate is encrypted; enter its password")
+}
+
+// checkPKCS12Iterations refuses a PKCS#12 file whose MAC, encrypted safes
+// or shrouded key bags ask for more than MaxIterations: go-pkcs12 has no
+// cap, and a crafted file with 2^31 would pin a CPU for minutes. Structures
+// it cannot read are left for go-pkcs12 to report.
+func checkPKCS12Iterations(data []byte) error {
+	var pfx struct {
+		Version  int
+		AuthSafe contentInfo
+		MacData  struct {
+			Mac struct {
+				Algorithm pkix.AlgorithmIdentifier
+				Digest    []byte
+			}
+			MacSalt    []byte
+			Iterations int `asn1:"optional,default:1"`
+		} `asn1:"optional"`
+	}
+	if _, err := asn1.Unmarshal(data, &pfx); err != nil {
+		return nil
+	}
+	if mac := pfx.MacData.Mac.Algorithm; len(mac.Algorithm) > 0 {
+		if err := checkIterations(pfx.MacData.Iterations); err != nil {
+			return err
+		}
+		if err := checkPBEIterations(mac); err != nil { // PBMAC1
+			return err
+		}
+	}
+	var authSafe []byte
+	var infos []contentInfo
+	if _, err := asn1.Unmarshal(pfx.AuthSafe.Content.Bytes, &authSafe); err != nil {
+		return nil
+	}
+	if _, err := asn1.Unmarshal(authSafe, &infos); err != nil {
+		return nil
+	}
+	for _, ci := range infos {
+		if ci.ContentType.Equal(oidEncryptedDataContentType) {
+			var ed struct {
+				Version int
+				Info    struct {
+					ContentType asn1.ObjectIdentifier
+					Algorithm   pkix.AlgorithmIdentifier
+				}
+			}
+			if _, err := asn1.Unmarshal(ci.Content.Bytes, &ed); err == nil {
+				if err := checkPBEIterations(ed.Info.Algorithm); err != nil {
+					return err
+				}
+			}
+			continue
+		}
+		var safe []byte
+		var bags []safeBag
+		if _, err := asn1.Unmarshal(ci.Content.Bytes, &safe); err != nil {
+			continue
+		}
+		if _, err := asn1.Unmarshal(safe, &bags); err != nil {
+			continue
+		}
+		for _, b := range bags {
+			var epki encryptedPrivateKeyInfo
+			if !b.ID.Equal(oidShroudedKeyBag) {
+				continue
+			}
+			if _, err := asn1.Unmarshal(b.Value.Bytes, &epki); err == nil {
+				if err := checkPBEIterations(epki.Algo); err != nil {
+					return err
+				}
+			}
+		}
+	}
+	return nil
+}
+
+// checkPBEIterations checks the iteration count of a PKCS#12 PBE
+// (SEQUENCE { salt, iterations }), PBES2 or PBMAC1 algorithm.
+func checkPBEIterations(alg pkix.AlgorithmIdentifier) error {
+	params := alg.Parameters.FullBytes
+	if alg.Algorithm.Equal(oidPBES2) || alg.Algorithm.Equal(oidPBMAC1) {
+		var p pbes2Params // PBMAC1-params has the same shape
+		if _, err := asn1.Unmarshal(params, &p); err != nil {
+			return nil
+		}
+		params = p.KDF.Parameters.FullBytes
+	}
+	var p struct {
+		Salt       asn1.RawValue
+		Iterations int
+	}
+	if _, err := asn1.Unmarshal(params, &p); err != nil {
+		return nil
+	}
+	return checkIterations(p.Iterations)
 }
