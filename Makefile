@@ -15,7 +15,7 @@ deps:
 
 build: deps
 	@mkdir -p $(BIN)
-	CGO_ENABLED=0 $(GO) build -o $(BIN)/ ./cmd/svpnctl ./cmd/svpn-gateway
+	CGO_ENABLED=0 $(GO) build -o $(BIN)/ ./cmd/svpnctl ./cmd/svpn-gateway ./cmd/svpnd
 
 # Until the gateway and the desktop app exist, `run` lists the certificates
 # the picker will show, from this OS's standard locations.

@@ -5,9 +5,11 @@
 set -eu
 
 # openssl: interoperability tests; postgresql: the gateway store's cluster
-# tests; iproute2/iperf3: tunnel tests and benchmarks; the X11/GL headers:
+# tests; iproute2/iperf3: tunnel tests and benchmarks; wireguard-tools,
+# curl, nftables: WireGuard interop and NAT tests; the X11/GL headers:
 # Fyne (cgo); xvfb/imagemagick: UI screenshots.
 PKGS="ca-certificates git gcc pkg-config openssl postgresql iproute2 iperf3
+      wireguard-tools curl nftables
       libgl1-mesa-dev libx11-dev libxcursor-dev libxrandr-dev libxinerama-dev
       libxi-dev libxxf86vm-dev libxkbcommon-dev xvfb imagemagick"
 

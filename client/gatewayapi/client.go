@@ -5,8 +5,10 @@ package gatewayapi
 import (
 	"bytes"
 	"context"
+	"crypto/sha256"
 	"crypto/tls"
 	"crypto/x509"
+	"encoding/base64"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -58,6 +60,9 @@ type Options struct {
 	// Timeout bounds each call (default 15 s): a slow gateway is an error,
 	// never a hang.
 	Timeout time.Duration
+	// Pin, when set, is the base64 SHA-256 of a public key (SPKI) that must
+	// appear in the gateway's verified chain: the profile's ca_pin.
+	Pin string
 	// DialContext, when set, replaces the dialer (tests, userspace stacks).
 	DialContext func(ctx context.Context, network, addr string) (net.Conn, error)
 }
@@ -70,8 +75,23 @@ func New(baseURL string, o Options) (*Client, error) {
 	if o.Timeout == 0 {
 		o.Timeout = 15 * time.Second
 	}
+	tlsConf := &tls.Config{RootCAs: o.RootCAs, MinVersion: tls.VersionTLS12}
+	if o.Pin != "" {
+		pin := o.Pin
+		tlsConf.VerifyConnection = func(cs tls.ConnectionState) error {
+			for _, chain := range cs.VerifiedChains {
+				for _, c := range chain {
+					sum := sha256.Sum256(c.RawSubjectPublicKeyInfo)
+					if base64.StdEncoding.EncodeToString(sum[:]) == pin {
+						return nil
+					}
+				}
+			}
+			return &api.Error{Code: CodeTLS, Message: "the gateway's certificate does not match the profile's pin"}
+		}
+	}
 	tr := &http.Transport{
-		TLSClientConfig:     &tls.Config{RootCAs: o.RootCAs, MinVersion: tls.VersionTLS12},
+		TLSClientConfig:     tlsConf,
 		TLSHandshakeTimeout: o.Timeout,
 		MaxIdleConnsPerHost: 4,
 		IdleConnTimeout:     90 * time.Second,
@@ -196,6 +216,10 @@ func transportError(err error) error {
 		recordHeader     tls.RecordHeaderError
 		verifyErr        *tls.CertificateVerificationError
 	)
+	var ae *api.Error
+	if errors.As(err, &ae) && ae.Code == CodeTLS {
+		return ae
+	}
 	switch {
 	case errors.As(err, &unknownAuthority), errors.As(err, &hostname), errors.As(err, &certInvalid),
 		errors.As(err, &verifyErr), errors.As(err, &recordHeader):

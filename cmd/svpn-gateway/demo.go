@@ -13,6 +13,10 @@ func (c *cli) demo(ctx context.Context, args []string) error {
 	dir := fs.String("dir", "", "state `directory`, reused on the next start")
 	listen := fs.String("listen", "127.0.0.1:8443", "API `address`")
 	wgPort := fs.Int("wg-port", 51820, "WireGuard UDP `port`")
+	heartbeat := fs.Duration("heartbeat", 0, "heartbeat `interval` told to clients (default 30s); short values make kicks visible sooner")
+	dns := fs.String("dns", "", "DNS server `address` to push (e.g. 10.77.0.1); default none")
+	idle := fs.Duration("idle", 0, "idle session timeout (default 30m)")
+	tunName := fs.String("tun", "", "use a kernel TUN `interface` (root) instead of netstack; no portal page then")
 	if err := parse(fs, args); err != nil {
 		return err
 	}
@@ -27,7 +31,25 @@ func (c *cli) demo(ctx context.Context, args []string) error {
 	if err != nil {
 		return err
 	}
-	g, err := gateway.Start(ctx, cfg, gateway.StartOptions{Logger: c.logger(), Portal: true})
+	if *heartbeat > 0 {
+		cfg.HeartbeatInterval = gateway.Duration(*heartbeat)
+	}
+	if *idle > 0 {
+		cfg.SessionIdle = gateway.Duration(*idle)
+	}
+	if *dns != "" {
+		g := cfg.Groups["default"]
+		g.DNS = []string{*dns}
+		g.SearchDomains = []string{"intra.svpn.test"}
+		cfg.Groups["default"] = g
+	}
+	if *tunName != "" {
+		cfg.WG.Mode, cfg.WG.TUNName = "tun", *tunName
+	}
+	if err := cfg.Validate(); err != nil {
+		return err
+	}
+	g, err := gateway.Start(ctx, cfg, gateway.StartOptions{Logger: c.logger(), Portal: *tunName == ""})
 	if err != nil {
 		return err
 	}

@@ -44,3 +44,5 @@ func (c *cli) password(fromStdin bool, prompt string) ([]byte, error) {
 	}
 	return c.promptPassword(prompt)
 }
+
+func isTerminal(f *os.File) bool { return term.IsTerminal(int(f.Fd())) }

@@ -1,0 +1,140 @@
+package api
+
+import "time"
+
+// The daemon's local API: HTTP + JSON over a unix socket or a Windows named
+// pipe, svpnd's one front door. svpnctl and the desktop app use it; they
+// hold no connection state of their own and watch the daemon's.
+const (
+	LocalPathStatus      = "/localapi/v1/status"
+	LocalPathWatch       = "/localapi/v1/watch" // newline-delimited Status objects, the current one first
+	LocalPathLoginBegin  = "/localapi/v1/login/begin"
+	LocalPathLoginFinish = "/localapi/v1/login/finish"
+	LocalPathLogout      = "/localapi/v1/logout"
+	LocalPathPassword    = "/localapi/v1/password"
+	LocalPathProfile     = "/localapi/v1/profile"
+	LocalPathDiag        = "/localapi/v1/diag"
+	LocalPathDiagBundle  = "/localapi/v1/diag/bundle" // application/zip, secrets redacted
+)
+
+// State is the connection state. The daemon is its single source of truth.
+type State string
+
+const (
+	StateDisconnected           State = "disconnected"
+	StateAuthenticating         State = "authenticating"
+	StatePasswordChangeRequired State = "password_change_required"
+	StateConnecting             State = "connecting"
+	StateConnected              State = "connected"
+	StateReconnecting           State = "reconnecting" // gateway or network lost; the tunnel is kept while the session is valid
+	StateError                  State = "error"
+)
+
+// Status is the daemon's state as front ends show it. Its JSON form is the
+// contract of `svpnctl status --json`.
+type Status struct {
+	Seq              uint64    `json:"seq"` // increases with every change
+	State            State     `json:"state"`
+	Gateway          string    `json:"gateway"` // gateway URL of the profile
+	GatewayName      string    `json:"gateway_name,omitempty"`
+	User             string    `json:"user,omitempty"`
+	DisplayName      string    `json:"display_name,omitempty"`
+	Address          string    `json:"address,omitempty"` // the tunnel address, e.g. 10.77.0.2/32
+	Endpoint         string    `json:"endpoint,omitempty"`
+	Since            time.Time `json:"since,omitzero"`              // when State was entered
+	ConnectedAt      time.Time `json:"connected_at,omitzero"`       // when the tunnel came up
+	SessionExpiresAt time.Time `json:"session_expires_at,omitzero"` // absolute session expiry
+	ExpiringSoon     bool      `json:"expiring_soon,omitempty"`     // under SessionWarning left
+	PortalURL        string    `json:"portal_url,omitempty"`
+	PortalLocalURL   string    `json:"portal_local_url,omitempty"` // userspace mode: a loopback URL forwarding to the portal
+	ProxyAddr        string    `json:"proxy_addr,omitempty"`       // userspace mode: SOCKS5/HTTP proxy into the tunnel
+	Userspace        bool      `json:"userspace"`
+	Routes           []string  `json:"routes,omitempty"`
+	DNS              []string  `json:"dns,omitempty"`
+	DNSMethod        string    `json:"dns_method,omitempty"` // resolved, resolv.conf, none …
+	MTU              int       `json:"mtu,omitempty"`
+	Banner           string    `json:"banner,omitempty"`
+	LastErrorCode    Code      `json:"last_error_code,omitempty"`
+	LastError        string    `json:"last_error,omitempty"`
+	EndReason        string    `json:"end_reason,omitempty"` // session_ended: logout, kicked, expired, replaced, revoked
+	LastHandshake    time.Time `json:"last_handshake,omitzero"`
+	RxBytes          uint64    `json:"rx_bytes,omitempty"`
+	TxBytes          uint64    `json:"tx_bytes,omitempty"`
+}
+
+// SessionWarning is how long before the session's expiry front ends warn.
+const SessionWarning = 10 * time.Minute
+
+// LoginBeginRequest starts a login: the daemon fetches a challenge bound to
+// its own WireGuard key.
+type LoginBeginRequest struct {
+	UserID string `json:"user_id"`
+}
+
+// LoginBeginResponse is what the front end signs with the certificate key,
+// which never leaves the front end's process.
+type LoginBeginResponse struct {
+	LoginID   string    `json:"login_id"`
+	Message   []byte    `json:"message"` // sign exactly these bytes
+	GatewayID string    `json:"gateway_id"`
+	ExpiresAt time.Time `json:"expires_at"`
+}
+
+// LoginFinishRequest completes a login started with LoginBegin.
+type LoginFinishRequest struct {
+	LoginID            string             `json:"login_id"`
+	Password           string             `json:"password"`
+	NewPassword        string             `json:"new_password,omitempty"`
+	Certificate        []byte             `json:"certificate"`
+	Signature          []byte             `json:"signature"`
+	SignatureAlgorithm SignatureAlgorithm `json:"signature_algorithm"`
+}
+
+// LocalPasswordRequest changes the account password through the daemon.
+type LocalPasswordRequest struct {
+	UserID      string `json:"user_id"`
+	OldPassword string `json:"old_password"`
+	NewPassword string `json:"new_password"`
+}
+
+// ProfileInfo is the installed profile plus what the gateway publishes, for
+// the login window.
+type ProfileInfo struct {
+	Profile Profile `json:"profile"`
+	Gateway *Info   `json:"gateway,omitempty"` // nil when the gateway is unreachable
+	Error   Code    `json:"error,omitempty"`
+}
+
+// Local API codes.
+const (
+	CodeForbidden     Code = "forbidden"      // another local user's session
+	CodeLoginExpired  Code = "login_expired"  // LoginBegin too long ago or unknown login ID
+	CodeAlreadyActive Code = "already_active" // a session is up; log out first
+	CodeNotConnected  Code = "not_connected"
+)
+
+// Diagnostics is what the helpdesk reads: the daemon's snapshot. Secrets
+// (passwords, session tokens, private keys) are never part of it.
+type Diagnostics struct {
+	GeneratedAt time.Time         `json:"generated_at"`
+	Status      Status            `json:"status"`
+	Profile     Profile           `json:"profile"`
+	Versions    map[string]string `json:"versions"` // svpnd, go, os
+	Device      Device            `json:"device"`
+	Posture     Posture           `json:"posture"`
+	Errors      []ErrorEvent      `json:"errors"` // recent, newest last
+	Notes       []string          `json:"notes,omitempty"`
+}
+
+// ErrorEvent is one failure the daemon met.
+type ErrorEvent struct {
+	Time    time.Time `json:"time"`
+	Code    Code      `json:"code"`
+	Message string    `json:"message"`
+}
+
+// Engine codes for the tunnel as a whole.
+const (
+	CodeTunnelHandshake Code = "tunnel_handshake" // no WireGuard handshake: UDP blocked or gateway down
+	CodeTunnelProxy     Code = "tunnel_proxy"     // the userspace proxy or portal forward could not listen
+)

@@ -1,0 +1,111 @@
+// Package daemon assembles svpnd: the profile, the gateway client, the
+// engine with its tunnel factory, and the local API server on its socket.
+// cmd/svpnd parses flags and runs it; tests run it in-process.
+package daemon
+
+import (
+	"context"
+	"crypto/x509"
+	"io"
+	"log/slog"
+	"os"
+
+	"github.com/opensvpn/svpn/api"
+	"github.com/opensvpn/svpn/client/diag"
+	"github.com/opensvpn/svpn/client/engine"
+	"github.com/opensvpn/svpn/client/gatewayapi"
+	"github.com/opensvpn/svpn/client/localapi"
+	"github.com/opensvpn/svpn/client/posture"
+	"github.com/opensvpn/svpn/tunnel"
+)
+
+// Options are svpnd's settings.
+type Options struct {
+	Userspace     bool
+	Socket        string
+	Profile       string
+	ProxyAddr     string
+	PortalForward string
+	StateDir      string
+	TUNName       string
+	Version       string
+	LogOutput     io.Writer // default os.Stderr
+	Verbose       bool
+	// Ready, when set, is called once the socket listens.
+	Ready func()
+}
+
+// Run runs the daemon until ctx ends.
+func Run(ctx context.Context, o Options) error {
+	if o.LogOutput == nil {
+		o.LogOutput = os.Stderr
+	}
+	level := slog.LevelInfo
+	if o.Verbose {
+		level = slog.LevelDebug
+	}
+	ring := diag.NewRing(slog.NewTextHandler(o.LogOutput, &slog.HandlerOptions{Level: level}), 2000)
+	log := slog.New(ring)
+
+	profile, err := api.LoadProfile(o.Profile)
+	if err != nil {
+		return err
+	}
+	gw, err := GatewayClient(profile)
+	if err != nil {
+		return err
+	}
+	defer gw.CloseIdleConnections()
+	var newTunnel engine.NewTunnelFunc
+	if o.Userspace {
+		newTunnel = func(cfg tunnel.Config) (tunnel.Tunnel, error) {
+			return tunnel.NewUserspace(cfg, log.With("component", "tunnel"))
+		}
+	} else {
+		if err := os.MkdirAll(o.StateDir, 0o700); err != nil {
+			return err
+		}
+		// A previous run that crashed or was killed may have left routes,
+		// DNS settings or the interface behind: undo them first.
+		if err := tunnel.Recover(o.StateDir, log); err != nil {
+			log.Error("recovering from the previous run", "err", err)
+		}
+		newTunnel = func(cfg tunnel.Config) (tunnel.Tunnel, error) {
+			return tunnel.NewOS(cfg, tunnel.OSOptions{Name: o.TUNName, StateDir: o.StateDir, Logger: log.With("component", "tunnel")})
+		}
+	}
+	eng := engine.New(engine.Options{
+		Profile: profile, Gateway: gw, NewTunnel: newTunnel, Userspace: o.Userspace,
+		ProxyAddr: o.ProxyAddr, PortalForwardAddr: o.PortalForward,
+		Posture: posture.Collect, Device: posture.DeviceInfo(o.Version), Version: o.Version, Logger: log,
+	})
+	defer eng.Close()
+	ln, err := localapi.Listen(o.Socket)
+	if err != nil {
+		return err
+	}
+	log.Info("svpnd running", "version", o.Version, "socket", o.Socket, "gateway", profile.GatewayURL, "userspace", o.Userspace)
+	if o.Ready != nil {
+		o.Ready()
+	}
+	srv := localapi.NewServer(localapi.ServerOptions{Engine: eng, Gateway: gw, Profile: profile, Logger: log, Logs: ring.Lines})
+	err = srv.Serve(ctx, ln)
+	log.Info("svpnd stopping")
+	return err
+}
+
+// GatewayClient builds the API client of a profile: its CA file and pin.
+func GatewayClient(p *api.Profile) (*gatewayapi.Client, error) {
+	var pool *x509.CertPool
+	if p.CAFile != "" {
+		pem, err := os.ReadFile(p.CAFile)
+		if err != nil {
+			return nil, api.Errorf(api.CodeProfileInvalid, "profile ca_file: %w", err)
+		}
+		pool = x509.NewCertPool()
+		if !pool.AppendCertsFromPEM(pem) {
+			return nil, api.Errorf(api.CodeProfileInvalid, "profile ca_file %s: no PEM certificate", p.CAFile)
+		}
+	}
+	return gatewayapi.New(p.GatewayURL, gatewayapi.Options{RootCAs: pool, Pin: p.CAPin})
+}

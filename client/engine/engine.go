@@ -1,0 +1,584 @@
+// Package engine is the client engine inside svpnd: the session state
+// machine that logs in through the gateway API, brings the tunnel up, keeps
+// the session with heartbeats, survives gateway restarts and network
+// changes, and reports every change to the front ends that watch it.
+//
+// The engine never sees a certificate's private key: a login is two steps,
+// Begin (the daemon binds its own fresh WireGuard key into a challenge) and
+// Finish (the front end returns the signature it made in its own process).
+package engine
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/hex"
+	"errors"
+	"log/slog"
+	"net"
+	"net/netip"
+	"runtime"
+	"sync"
+	"time"
+
+	"github.com/opensvpn/svpn/api"
+	"github.com/opensvpn/svpn/client/gatewayapi"
+	"github.com/opensvpn/svpn/tunnel"
+	"github.com/opensvpn/svpn/tunnel/proxy"
+	"github.com/opensvpn/svpn/wgkey"
+)
+
+// Dialer is a tunnel that can dial into itself (the userspace tunnel).
+type Dialer interface {
+	DialContext(ctx context.Context, network, addr string) (net.Conn, error)
+}
+
+// NewTunnelFunc brings a tunnel up: a kernel TUN (service mode) or
+// netstack (userspace mode).
+type NewTunnelFunc func(cfg tunnel.Config) (tunnel.Tunnel, error)
+
+// Options configure an Engine.
+type Options struct {
+	Profile   *api.Profile
+	Gateway   *gatewayapi.Client
+	NewTunnel NewTunnelFunc
+	// Userspace: serve ProxyAddr (SOCKS5 + HTTP) and a loopback forward to
+	// the portal into the tunnel, which must then be a Dialer.
+	Userspace         bool
+	ProxyAddr         string // e.g. 127.0.0.1:1080
+	PortalForwardAddr string // default 127.0.0.1:0
+	Posture           func(ctx context.Context) api.Posture
+	Device            api.Device
+	Version           string
+	Logger            *slog.Logger
+	// HandshakeTimeout bounds the wait for the first WireGuard handshake
+	// after login (default 10 s).
+	HandshakeTimeout time.Duration
+	// RetryInterval is how soon a failed heartbeat is retried (default 5 s).
+	RetryInterval time.Duration
+	Now           func() time.Time
+}
+
+// Caller is who made a local API request: the user who starts a session
+// controls it; other users may only read.
+type Caller struct {
+	UID   string
+	Admin bool
+}
+
+// Engine is the session state machine. Its methods are safe for concurrent
+// use; Close stops every goroutine it started.
+type Engine struct {
+	o   Options
+	log *slog.Logger
+
+	mu       sync.Mutex
+	status   api.Status
+	owner    string // UID of the session's user
+	pending  map[string]*pendingLogin
+	sess     *session
+	watchers map[chan api.Status]struct{}
+	errors   []api.ErrorEvent
+	notes    []string
+	closed   bool
+}
+
+type pendingLogin struct {
+	userID    string
+	owner     string
+	key       wgkey.Key
+	challenge string
+	expires   time.Time
+}
+
+// session is a logged-in session with its tunnel and the goroutines that
+// keep it.
+type session struct {
+	resp     *api.LoginResponse
+	key      wgkey.Key
+	tun      tunnel.Tunnel
+	endpoint netip.AddrPort
+	cancel   context.CancelFunc
+	wg       sync.WaitGroup
+}
+
+// New returns an Engine in the disconnected state.
+func New(o Options) *Engine {
+	if o.Logger == nil {
+		o.Logger = slog.Default()
+	}
+	if o.Now == nil {
+		o.Now = time.Now
+	}
+	if o.HandshakeTimeout == 0 {
+		o.HandshakeTimeout = 10 * time.Second
+	}
+	if o.RetryInterval == 0 {
+		o.RetryInterval = 5 * time.Second
+	}
+	if o.PortalForwardAddr == "" {
+		o.PortalForwardAddr = "127.0.0.1:0"
+	}
+	if o.Posture == nil {
+		o.Posture = func(context.Context) api.Posture { return api.Posture{} }
+	}
+	e := &Engine{o: o, log: o.Logger, pending: map[string]*pendingLogin{}, watchers: map[chan api.Status]struct{}{}}
+	e.status = api.Status{State: api.StateDisconnected, Gateway: o.Profile.GatewayURL, GatewayName: o.Profile.Name,
+		Userspace: o.Userspace, Since: o.Now()}
+	return e
+}
+
+// Status returns the current status with live tunnel counters.
+func (e *Engine) Status() api.Status {
+	e.mu.Lock()
+	st := e.status
+	sess := e.sess
+	e.mu.Unlock()
+	if sess != nil && sess.tun != nil {
+		if s, err := sess.tun.Stats(); err == nil {
+			st.LastHandshake, st.RxBytes, st.TxBytes = s.LastHandshake, s.RxBytes, s.TxBytes
+			if s.Endpoint != "" {
+				st.Endpoint = s.Endpoint
+			}
+		}
+	}
+	if !st.SessionExpiresAt.IsZero() {
+		st.ExpiringSoon = st.SessionExpiresAt.Sub(e.o.Now()) < api.SessionWarning
+	}
+	return st
+}
+
+// Watch returns a channel that receives the status now and after every
+// change, until ctx ends. A slow reader sees the latest status, never a
+// backlog.
+func (e *Engine) Watch(ctx context.Context) <-chan api.Status {
+	ch := make(chan api.Status, 1)
+	e.mu.Lock()
+	ch <- e.status
+	e.watchers[ch] = struct{}{}
+	e.mu.Unlock()
+	go func() { // owned by the caller's ctx; exits when it ends
+		<-ctx.Done()
+		e.mu.Lock()
+		delete(e.watchers, ch)
+		e.mu.Unlock()
+	}()
+	return ch
+}
+
+// update changes the status under e.mu and notifies watchers.
+func (e *Engine) update(f func(st *api.Status)) {
+	old := e.status.State
+	f(&e.status)
+	if e.status.State != old {
+		e.status.Since = e.o.Now()
+	}
+	e.status.Seq++
+	for ch := range e.watchers {
+		select { // keep only the newest status
+		case <-ch:
+		default:
+		}
+		ch <- e.status
+	}
+}
+
+// fail records an error event and returns err.
+func (e *Engine) recordError(err error) {
+	code := gatewayapi.Code(err)
+	ev := api.ErrorEvent{Time: e.o.Now(), Code: code, Message: err.Error()}
+	e.errors = append(e.errors, ev)
+	if len(e.errors) > 50 {
+		e.errors = e.errors[len(e.errors)-50:]
+	}
+	e.log.Warn("error", "code", code, "err", err)
+}
+
+func randomID() string {
+	b := make([]byte, 16)
+	rand.Read(b)
+	return hex.EncodeToString(b)
+}
+
+// mayControl reports whether c may start or end sessions now.
+func (e *Engine) mayControl(c Caller) bool {
+	return c.Admin || e.owner == "" || e.owner == c.UID
+}
+
+// BeginLogin fetches a challenge bound to a fresh WireGuard key.
+func (e *Engine) BeginLogin(ctx context.Context, c Caller, userID string) (*api.LoginBeginResponse, error) {
+	e.mu.Lock()
+	if e.closed {
+		e.mu.Unlock()
+		return nil, api.Errorf(api.CodeUnavailable, "svpnd is shutting down")
+	}
+	if e.sess != nil {
+		e.mu.Unlock()
+		return nil, api.Errorf(api.CodeAlreadyActive, "a session is active; log out first")
+	}
+	if !e.mayControl(c) {
+		e.mu.Unlock()
+		return nil, api.Errorf(api.CodeForbidden, "another user's login is in progress")
+	}
+	e.update(func(st *api.Status) {
+		st.State, st.User, st.LastErrorCode, st.LastError, st.EndReason = api.StateAuthenticating, userID, "", "", ""
+	})
+	e.mu.Unlock()
+
+	key, err := wgkey.NewPrivate()
+	if err != nil {
+		return nil, e.loginFailed(err)
+	}
+	ch, err := e.o.Gateway.Challenge(ctx, userID, key.Public().String())
+	if err != nil {
+		return nil, e.loginFailed(err)
+	}
+	id := randomID()
+	e.mu.Lock()
+	now := e.o.Now()
+	for k, p := range e.pending { // forget stale logins
+		if now.After(p.expires) {
+			delete(e.pending, k)
+		}
+	}
+	e.pending[id] = &pendingLogin{userID: userID, owner: c.UID, key: key, challenge: ch.Challenge, expires: ch.ExpiresAt}
+	e.mu.Unlock()
+	return &api.LoginBeginResponse{LoginID: id, Message: ch.Message, GatewayID: ch.GatewayID, ExpiresAt: ch.ExpiresAt}, nil
+}
+
+// loginFailed moves to disconnected (or password_change_required) with the
+// error's code and returns the error.
+func (e *Engine) loginFailed(err error) error {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	e.recordError(err)
+	code := gatewayapi.Code(err)
+	state := api.StateDisconnected
+	if code == api.CodePasswordChangeRequired {
+		state = api.StatePasswordChangeRequired
+	}
+	e.update(func(st *api.Status) {
+		st.State, st.LastErrorCode, st.LastError = state, code, err.Error()
+	})
+	return err
+}
+
+// FinishLogin completes the login with the front end's signature, brings
+// the tunnel up and returns once the first handshake is done.
+func (e *Engine) FinishLogin(ctx context.Context, c Caller, req *api.LoginFinishRequest) (api.Status, error) {
+	e.mu.Lock()
+	p, ok := e.pending[req.LoginID]
+	if ok {
+		delete(e.pending, req.LoginID)
+	}
+	e.mu.Unlock()
+	if !ok || e.o.Now().After(p.expires) {
+		return api.Status{}, e.loginFailed(api.Errorf(api.CodeLoginExpired, "the login expired or is unknown; start again"))
+	}
+	if p.owner != c.UID && !c.Admin {
+		return api.Status{}, api.Errorf(api.CodeForbidden, "this login was started by another user")
+	}
+	start := e.o.Now()
+	resp, err := e.o.Gateway.Login(ctx, &api.LoginRequest{
+		Challenge: p.challenge, UserID: p.userID, Password: req.Password, NewPassword: req.NewPassword,
+		Certificate: req.Certificate, Signature: req.Signature, SignatureAlgorithm: req.SignatureAlgorithm,
+		WGPublicKey: p.key.Public().String(), Device: e.o.Device, Posture: e.o.Posture(ctx),
+	})
+	if err != nil {
+		return api.Status{}, e.loginFailed(err)
+	}
+	e.mu.Lock()
+	e.owner = p.owner
+	e.update(func(st *api.Status) {
+		st.State, st.DisplayName, st.Address = api.StateConnecting, resp.DisplayName, resp.Tunnel.Address
+		st.PortalURL, st.Banner, st.Routes, st.DNS, st.MTU = resp.PortalURL, resp.Banner, resp.Tunnel.Routes, resp.Tunnel.DNS, resp.Tunnel.MTU
+		st.SessionExpiresAt, st.Endpoint = resp.ExpiresAt, resp.Tunnel.Endpoint
+	})
+	e.mu.Unlock()
+
+	_, err = e.connect(ctx, p.key, resp)
+	if err != nil {
+		// The gateway has a session for us: end it rather than leak it.
+		lctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 5*time.Second)
+		e.o.Gateway.Logout(lctx, resp.SessionToken)
+		cancel()
+		e.mu.Lock()
+		e.owner = ""
+		e.mu.Unlock()
+		return api.Status{}, e.loginFailed(err)
+	}
+	e.log.Info("connected", "user", p.userID, "address", resp.Tunnel.Address, "login_to_handshake", e.o.Now().Sub(start))
+	return e.Status(), nil
+}
+
+// connect brings the tunnel up and waits for the first handshake.
+func (e *Engine) connect(ctx context.Context, key wgkey.Key, resp *api.LoginResponse) (*session, error) {
+	cfg, ep, err := tunnelConfig(ctx, key, resp)
+	if err != nil {
+		return nil, err
+	}
+	tun, err := e.o.NewTunnel(cfg)
+	if err != nil {
+		return nil, err
+	}
+	sctx, cancel := context.WithCancel(context.Background())
+	s := &session{resp: resp, key: key, tun: tun, endpoint: ep, cancel: cancel}
+	fail := func(err error) (*session, error) {
+		cancel()
+		s.wg.Wait()
+		tun.Close()
+		return nil, err
+	}
+	if err := waitHandshake(ctx, tun, e.o.HandshakeTimeout); err != nil {
+		return fail(err)
+	}
+	var proxyAddr, portalURL string
+	if e.o.Userspace {
+		if proxyAddr, portalURL, err = e.startUserspaceServices(sctx, s); err != nil {
+			return fail(err)
+		}
+	}
+	dnsMethod := ""
+	if m, ok := tun.(interface{ DNSMethod() string }); ok {
+		dnsMethod = m.DNSMethod()
+	}
+	e.mu.Lock()
+	if e.closed {
+		e.mu.Unlock()
+		return fail(api.Errorf(api.CodeUnavailable, "svpnd is shutting down"))
+	}
+	e.sess = s
+	now := e.o.Now()
+	e.update(func(st *api.Status) {
+		st.State, st.ConnectedAt, st.ProxyAddr, st.PortalLocalURL, st.DNSMethod = api.StateConnected, now, proxyAddr, portalURL, dnsMethod
+		st.LastErrorCode, st.LastError = "", ""
+	})
+	e.mu.Unlock()
+	s.wg.Add(1)
+	go func() {
+		defer s.wg.Done()
+		e.keepSession(sctx, s)
+	}()
+	return s, nil
+}
+
+// tunnelConfig turns the gateway's answer into a tunnel configuration,
+// resolving the endpoint.
+func tunnelConfig(ctx context.Context, key wgkey.Key, resp *api.LoginResponse) (tunnel.Config, netip.AddrPort, error) {
+	t := resp.Tunnel
+	bad := func(format string, args ...any) (tunnel.Config, netip.AddrPort, error) {
+		return tunnel.Config{}, netip.AddrPort{}, api.Errorf(gatewayapi.CodeBadResponse, "gateway tunnel settings: "+format, args...)
+	}
+	addr, err := netip.ParsePrefix(t.Address)
+	if err != nil {
+		return bad("address %q", t.Address)
+	}
+	srv, err := wgkey.ParseKey(t.ServerPublicKey)
+	if err != nil {
+		return bad("server key")
+	}
+	ep, err := resolveEndpoint(ctx, t.Endpoint)
+	if err != nil {
+		return tunnel.Config{}, netip.AddrPort{}, err
+	}
+	cfg := tunnel.Config{PrivateKey: key, Address: addr, ServerPublicKey: srv, Endpoint: ep,
+		Keepalive: time.Duration(t.Keepalive) * time.Second, SearchDomains: t.SearchDomains, MTU: t.MTU}
+	for _, r := range t.Routes {
+		p, err := netip.ParsePrefix(r)
+		if err != nil {
+			return bad("route %q", r)
+		}
+		cfg.Routes = append(cfg.Routes, p)
+	}
+	for _, d := range t.DNS {
+		a, err := netip.ParseAddr(d)
+		if err != nil {
+			return bad("DNS server %q", d)
+		}
+		cfg.DNS = append(cfg.DNS, a)
+	}
+	return cfg, ep, nil
+}
+
+func resolveEndpoint(ctx context.Context, hostport string) (netip.AddrPort, error) {
+	if ap, err := netip.ParseAddrPort(hostport); err == nil {
+		return ap, nil
+	}
+	host, port, err := net.SplitHostPort(hostport)
+	if err != nil {
+		return netip.AddrPort{}, api.Errorf(gatewayapi.CodeBadResponse, "endpoint %q: %w", hostport, err)
+	}
+	rctx, cancel := context.WithTimeout(ctx, 10*time.Second)
+	defer cancel()
+	addrs, err := net.DefaultResolver.LookupNetIP(rctx, "ip", host)
+	if err != nil || len(addrs) == 0 {
+		return netip.AddrPort{}, api.Errorf(gatewayapi.CodeUnreachable, "resolving the gateway endpoint %s: %w", host, err)
+	}
+	p, err := net.LookupPort("udp", port)
+	if err != nil {
+		return netip.AddrPort{}, api.Errorf(gatewayapi.CodeBadResponse, "endpoint port %q", port)
+	}
+	return netip.AddrPortFrom(addrs[0].Unmap(), uint16(p)), nil
+}
+
+// waitHandshake waits, bounded, for the first WireGuard handshake.
+func waitHandshake(ctx context.Context, tun tunnel.Tunnel, timeout time.Duration) error {
+	ctx, cancel := context.WithTimeout(ctx, timeout)
+	defer cancel()
+	t := time.NewTicker(5 * time.Millisecond)
+	defer t.Stop()
+	for {
+		if s, err := tun.Stats(); err == nil && !s.LastHandshake.IsZero() {
+			return nil
+		}
+		select {
+		case <-ctx.Done():
+			return api.Errorf(api.CodeTunnelHandshake, "no WireGuard handshake with the gateway within %s: UDP may be blocked", timeout)
+		case <-t.C:
+		}
+	}
+}
+
+// startUserspaceServices serves the proxy and the portal forward into a
+// userspace tunnel; both stop when the session's context ends.
+func (e *Engine) startUserspaceServices(ctx context.Context, s *session) (proxyAddr, portalURL string, err error) {
+	d, ok := s.tun.(Dialer)
+	if !ok {
+		return "", "", errors.New("engine: userspace mode needs a tunnel that dials")
+	}
+	if e.o.ProxyAddr != "" {
+		ln, err := net.Listen("tcp", e.o.ProxyAddr)
+		if err != nil {
+			return "", "", api.Errorf(api.CodeTunnelProxy, "proxy %s: %w", e.o.ProxyAddr, err)
+		}
+		proxyAddr = ln.Addr().String()
+		s.wg.Add(1)
+		go func() {
+			defer s.wg.Done()
+			proxy.Serve(ctx, ln, d.DialContext, e.log)
+		}()
+	}
+	if target, path, ok := portalTarget(s.resp.PortalURL); ok {
+		ln, err := net.Listen("tcp", e.o.PortalForwardAddr)
+		if err != nil {
+			return "", "", api.Errorf(api.CodeTunnelProxy, "portal forward %s: %w", e.o.PortalForwardAddr, err)
+		}
+		portalURL = "http://" + ln.Addr().String() + path
+		s.wg.Add(1)
+		go func() {
+			defer s.wg.Done()
+			proxy.Forward(ctx, ln, d.DialContext, target)
+		}()
+	}
+	return proxyAddr, portalURL, nil
+}
+
+// Logout ends the session at the gateway and tears the tunnel down.
+func (e *Engine) Logout(ctx context.Context, c Caller) (api.Status, error) {
+	e.mu.Lock()
+	if !e.mayControl(c) {
+		e.mu.Unlock()
+		return api.Status{}, api.Errorf(api.CodeForbidden, "the session belongs to another user")
+	}
+	s := e.sess
+	e.mu.Unlock()
+	if s == nil {
+		return e.Status(), nil
+	}
+	lctx, cancel := context.WithTimeout(ctx, 5*time.Second)
+	err := e.o.Gateway.Logout(lctx, s.resp.SessionToken)
+	cancel()
+	if err != nil {
+		e.log.Warn("gateway logout failed; tearing down anyway", "err", err)
+	}
+	e.teardown(s, api.StateDisconnected, "", "", "logout")
+	return e.Status(), nil
+}
+
+// teardown stops a session's goroutines and closes its tunnel, once.
+func (e *Engine) teardown(s *session, state api.State, code api.Code, msg, reason string) {
+	e.mu.Lock()
+	if e.sess != s {
+		e.mu.Unlock()
+		return
+	}
+	e.sess = nil
+	e.owner = ""
+	e.mu.Unlock()
+	s.cancel()
+	s.wg.Wait()
+	if err := s.tun.Close(); err != nil {
+		e.log.Error("closing the tunnel", "err", err)
+	}
+	e.mu.Lock()
+	e.update(func(st *api.Status) {
+		st.State, st.LastErrorCode, st.LastError, st.EndReason = state, code, msg, reason
+		st.Address, st.ProxyAddr, st.PortalLocalURL, st.ConnectedAt, st.SessionExpiresAt, st.DNSMethod = "", "", "", time.Time{}, time.Time{}, ""
+	})
+	e.mu.Unlock()
+}
+
+// Close logs out (best effort) and stops everything.
+func (e *Engine) Close() error {
+	e.mu.Lock()
+	e.closed = true
+	s := e.sess
+	e.mu.Unlock()
+	if s != nil {
+		ctx, cancel := context.WithTimeout(context.Background(), 3*time.Second)
+		e.o.Gateway.Logout(ctx, s.resp.SessionToken)
+		cancel()
+		e.teardown(s, api.StateDisconnected, "", "", "logout")
+	}
+	return nil
+}
+
+// Diagnostics returns the helpdesk snapshot.
+func (e *Engine) Diagnostics(ctx context.Context) api.Diagnostics {
+	st := e.Status()
+	e.mu.Lock()
+	errs := append([]api.ErrorEvent(nil), e.errors...)
+	notes := append([]string(nil), e.notes...)
+	e.mu.Unlock()
+	if e.o.Userspace {
+		notes = append(notes, "userspace mode: the tunnel is reachable through the proxy "+st.ProxyAddr)
+	}
+	return api.Diagnostics{
+		GeneratedAt: e.o.Now(), Status: st, Profile: *e.o.Profile,
+		Versions: map[string]string{"svpnd": e.o.Version, "go": runtime.Version(), "os": runtime.GOOS + "/" + runtime.GOARCH},
+		Device:   e.o.Device, Posture: e.o.Posture(ctx), Errors: errs, Notes: notes,
+	}
+}
+
+// AddNote records a fact the helpdesk should see (e.g. a DNS fallback).
+func (e *Engine) AddNote(note string) {
+	e.mu.Lock()
+	e.notes = append(e.notes, note)
+	e.mu.Unlock()
+}
+
+// ChangePassword changes the account password through the gateway.
+func (e *Engine) ChangePassword(ctx context.Context, req *api.LocalPasswordRequest) error {
+	err := e.o.Gateway.ChangePassword(ctx, &api.PasswordChangeRequest{UserID: req.UserID, OldPassword: req.OldPassword, NewPassword: req.NewPassword})
+	if err != nil {
+		e.mu.Lock()
+		e.recordError(err)
+		e.mu.Unlock()
+	}
+	return err
+}
+
+// Secrets returns the live secrets the engine holds (session token,
+// WireGuard private key in both encodings), for redaction of support
+// bundles. They never appear in Status or Diagnostics.
+func (e *Engine) Secrets() []string {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	var out []string
+	if e.sess != nil {
+		out = append(out, e.sess.resp.SessionToken, e.sess.key.String(), e.sess.key.Hex())
+	}
+	for _, p := range e.pending {
+		out = append(out, p.key.String(), p.key.Hex(), p.challenge)
+	}
+	return out
+}

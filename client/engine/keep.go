@@ -1,0 +1,118 @@
+package engine
+
+import (
+	"context"
+	"net"
+	"net/url"
+	"time"
+
+	"github.com/opensvpn/svpn/api"
+	"github.com/opensvpn/svpn/client/gatewayapi"
+)
+
+// keepSession sends heartbeats until the session ends. A gateway that does
+// not answer moves the state to reconnecting and keeps the tunnel (the
+// session is still valid at the gateway, which restores its peers when it
+// restarts); an answer that the session ended tears everything down. A wall
+// clock jump far beyond the interval (sleep and wake) triggers an immediate
+// heartbeat and re-resolves the endpoint, for a network that changed.
+func (e *Engine) keepSession(ctx context.Context, s *session) {
+	interval := time.Duration(s.resp.HeartbeatInterval) * time.Second
+	if interval <= 0 {
+		interval = 30 * time.Second
+	}
+	wait := interval
+	last := time.Now()
+	for {
+		timer := time.NewTimer(wait)
+		select {
+		case <-ctx.Done():
+			timer.Stop()
+			return
+		case <-timer.C:
+		}
+		woke := time.Since(last) > 2*wait+5*time.Second // slept: the monotonic clock paused
+		last = time.Now()
+		hctx, cancel := context.WithTimeout(ctx, 10*time.Second)
+		st, err := e.o.Gateway.Heartbeat(hctx, s.resp.SessionToken)
+		cancel()
+		if ctx.Err() != nil {
+			return
+		}
+		switch code := gatewayapi.Code(err); {
+		case err == nil:
+			wait = interval
+			e.mu.Lock()
+			wasReconnecting := e.status.State == api.StateReconnecting
+			e.update(func(x *api.Status) {
+				x.State, x.SessionExpiresAt = api.StateConnected, st.ExpiresAt
+				if wasReconnecting {
+					x.LastErrorCode, x.LastError = "", ""
+				}
+			})
+			e.mu.Unlock()
+			if wasReconnecting || woke {
+				e.rebind(ctx, s)
+				// The gateway may have restarted and lost the WireGuard
+				// session: start a fresh handshake now instead of waiting
+				// the ~15 s WireGuard takes to notice on its own.
+				if r, ok := s.tun.(interface{ Rekey() error }); ok {
+					if err := r.Rekey(); err != nil {
+						e.log.Warn("re-keying the tunnel", "err", err)
+					}
+				}
+			}
+		case code == api.CodeSessionEnded || code == api.CodeUnauthorized:
+			reason := ""
+			if r, ok := gatewayapi.Refusal(err); ok {
+				reason = r.EndReason
+			}
+			e.mu.Lock()
+			e.recordError(err)
+			e.mu.Unlock()
+			e.log.Info("session ended by the gateway", "reason", reason)
+			go e.teardown(s, api.StateDisconnected, api.CodeSessionEnded, err.Error(), reason) // teardown waits for this goroutine
+			return
+		default:
+			wait = min(interval, e.o.RetryInterval)
+			e.mu.Lock()
+			e.recordError(err)
+			e.update(func(x *api.Status) {
+				x.State, x.LastErrorCode, x.LastError = api.StateReconnecting, code, err.Error()
+			})
+			e.mu.Unlock()
+		}
+	}
+}
+
+// rebind re-resolves the gateway endpoint and re-points the tunnel if it
+// moved (a new network, a gateway behind a changed DNS name).
+func (e *Engine) rebind(ctx context.Context, s *session) {
+	ep, err := resolveEndpoint(ctx, s.resp.Tunnel.Endpoint)
+	if err != nil || ep == s.endpoint {
+		return
+	}
+	if err := s.tun.UpdateEndpoint(ep); err != nil {
+		e.log.Warn("updating the endpoint", "err", err)
+		return
+	}
+	s.endpoint = ep
+	e.log.Info("gateway endpoint changed", "endpoint", ep)
+}
+
+// portalTarget returns host:port and path of an http portal URL.
+func portalTarget(portal string) (target, path string, ok bool) {
+	u, err := url.Parse(portal)
+	if err != nil || u.Host == "" || (u.Scheme != "http" && u.Scheme != "https") {
+		return "", "", false
+	}
+	port := u.Port()
+	if port == "" {
+		port = "80"
+		if u.Scheme == "https" {
+			port = "443"
+		}
+	}
+	path = u.RequestURI()
+	return net.JoinHostPort(u.Hostname(), port), path, true
+}

@@ -1,0 +1,104 @@
+package e2e
+
+import (
+	"context"
+	"crypto/rand"
+	"crypto/x509"
+	"io"
+	"log/slog"
+	"net/http"
+	"os"
+	"path/filepath"
+	"slices"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/opensvpn/svpn/api"
+	"github.com/opensvpn/svpn/certstore"
+	"github.com/opensvpn/svpn/client/engine"
+	"github.com/opensvpn/svpn/client/gatewayapi"
+	"github.com/opensvpn/svpn/gateway"
+	"github.com/opensvpn/svpn/tunnel"
+)
+
+// BenchmarkLoginToFirstPacket measures, on loopback, the time from the
+// login request to the first page fetched through the tunnel: challenge,
+// RSA signature with the NPKI key, the gateway's checks with production
+// argon2id, session and peer, tunnel up, WireGuard handshake, HTTP GET of
+// the portal. Reports the median.
+func BenchmarkLoginToFirstPacket(b *testing.B) {
+	dir := b.TempDir()
+	cfg, d, err := gateway.PrepareDemo(dir, "127.0.0.1:0", 0)
+	if err != nil {
+		b.Fatal(err)
+	}
+	quiet := slog.New(slog.DiscardHandler)
+	g, err := gateway.Start(context.Background(), cfg, gateway.StartOptions{Logger: quiet, Portal: true})
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer g.Close()
+	ctx := context.Background()
+	if err := gateway.EnsureDemoUser(ctx, g.Store, d, cfg.Argon2); err != nil {
+		b.Fatal(err)
+	}
+	pem, _ := os.ReadFile(d.CAFile)
+	pool := x509.NewCertPool()
+	pool.AppendCertsFromPEM(pem)
+	gw, err := gatewayapi.New("https://"+g.APIAddr.String(), gatewayapi.Options{RootCAs: pool})
+	if err != nil {
+		b.Fatal(err)
+	}
+	eng := engine.New(engine.Options{
+		Profile: &api.Profile{Name: "bench", GatewayURL: "https://" + g.APIAddr.String()}, Gateway: gw,
+		NewTunnel: func(c tunnel.Config) (tunnel.Tunnel, error) { return tunnel.NewUserspace(c, quiet) },
+		Userspace: true, Logger: quiet,
+	})
+	defer eng.Close()
+	cert, err := certstore.Load(filepath.Dir(d.CertPath))
+	if err != nil {
+		b.Fatal(err)
+	}
+	id, err := cert.Unlock([]byte(d.CertPassword))
+	if err != nil {
+		b.Fatal(err)
+	}
+	me := engine.Caller{UID: "bench"}
+	pw, newPW := d.InitialPassword, "Bench-pass9!"
+	var lat []time.Duration
+	for b.Loop() {
+		t0 := time.Now()
+		begin, err := eng.BeginLogin(ctx, me, d.UserID)
+		if err != nil {
+			b.Fatal(err)
+		}
+		sig, alg, err := id.Sign(rand.Reader, begin.Message, "")
+		if err != nil {
+			b.Fatal(err)
+		}
+		st, err := eng.FinishLogin(ctx, me, &api.LoginFinishRequest{LoginID: begin.LoginID, Password: pw, NewPassword: newPW,
+			Certificate: cert.X509.Raw, Signature: sig, SignatureAlgorithm: alg})
+		if err != nil {
+			b.Fatal(err)
+		}
+		pw, newPW = newPW, ""
+		resp, err := (&http.Client{Transport: &http.Transport{Proxy: nil}, Timeout: 10 * time.Second}).Get(st.PortalLocalURL)
+		if err != nil {
+			b.Fatal(err)
+		}
+		page, _ := io.ReadAll(resp.Body)
+		resp.Body.Close()
+		if !strings.Contains(string(page), "행정포탈") {
+			b.Fatalf("portal: %q", page)
+		}
+		lat = append(lat, time.Since(t0))
+		b.StopTimer()
+		if _, err := eng.Logout(ctx, me); err != nil {
+			b.Fatal(err)
+		}
+		b.StartTimer()
+	}
+	slices.Sort(lat)
+	b.ReportMetric(float64(lat[len(lat)/2].Microseconds())/1000, "median-ms")
+}
