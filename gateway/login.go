@@ -64,7 +64,7 @@ func (s *Server) login(ctx context.Context, req *api.LoginRequest, source string
 
 	user, err := s.st.GetUser(ctx, req.UserID)
 	if errors.Is(err, store.ErrNotFound) {
-		password.Verify(s.dummyHash, req.Password)
+		s.hash.verify(ctx, s.dummyHash, req.Password)
 		s.st.RecordSourceFailure(ctx, source)
 		s.audit(ctx, "login_refused", req.UserID, source, api.CodeBadCredentials, map[string]string{"reason": "unknown user"})
 		return nil, refuse(api.CodeBadCredentials, "wrong ID or password")
@@ -129,7 +129,10 @@ func (s *Server) login(ctx context.Context, req *api.LoginRequest, source string
 // verifyPassword checks the account password and counts a failure,
 // locking the account at the limit.
 func (s *Server) verifyPassword(ctx context.Context, user store.User, pw, source string) error {
-	ok, err := password.Verify(user.PasswordHash, pw)
+	ok, err := s.hash.verify(ctx, user.PasswordHash, pw)
+	if ctx.Err() != nil {
+		return refuse(api.CodeUnavailable, "the request was cancelled")
+	}
 	if err != nil {
 		return internalError(fmt.Errorf("password hash of %s: %w", user.ID, err))
 	}
@@ -218,12 +221,12 @@ func (s *Server) setPassword(ctx context.Context, user store.User, newPW, oldPW,
 		s.audit(ctx, "password_refused", user.ID, source, api.CodePasswordPolicy, r.resp.Violations)
 		return r
 	}
-	if ok, _ := password.Verify(user.PasswordHash, newPW); ok && s.cfg.PasswordPolicy.ForbidOld {
+	if ok, _ := s.hash.verify(ctx, user.PasswordHash, newPW); ok && s.cfg.PasswordPolicy.ForbidOld {
 		r := refuse(api.CodePasswordPolicy, "the new password must differ from the current one")
 		r.resp.Violations = []api.Violation{{Rule: string(password.RuleSameAsOld), Message: "must differ from the current password"}}
 		return r
 	}
-	hash, err := password.Hash(newPW, s.cfg.Argon2)
+	hash, err := s.hash.hash(ctx, newPW, s.cfg.Argon2)
 	if err != nil {
 		return internalError(err)
 	}
@@ -241,7 +244,7 @@ func (s *Server) changePassword(ctx context.Context, req *api.PasswordChangeRequ
 	}
 	user, err := s.st.GetUser(ctx, req.UserID)
 	if errors.Is(err, store.ErrNotFound) {
-		password.Verify(s.dummyHash, req.OldPassword)
+		s.hash.verify(ctx, s.dummyHash, req.OldPassword)
 		return refuse(api.CodeBadCredentials, "wrong ID or password")
 	} else if err != nil {
 		return internalError(err)

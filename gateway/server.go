@@ -57,6 +57,7 @@ type Server struct {
 	pool      netip.Prefix
 	gwAddr    netip.Addr
 	dummyHash string
+	hash      *hasher
 	metrics   *metrics
 
 	// live maps each session of this node to its peer key, so ended
@@ -86,7 +87,7 @@ func New(ctx context.Context, cfg *Config, o Options) (*Server, error) {
 		o.Node = cfg.GatewayID
 	}
 	s := &Server{cfg: cfg, st: o.Store, peers: o.Peers, pub: o.PublicKey, endpoint: o.Endpoint,
-		node: o.Node, log: o.Logger, now: o.Now, live: map[string]wgkey.Key{}, metrics: newMetrics()}
+		node: o.Node, log: o.Logger, now: o.Now, live: map[string]wgkey.Key{}, metrics: newMetrics(), hash: newHasher()}
 	var err error
 	if s.certs, err = newCertChecker(cfg.TrustAnchors, cfg.Intermediates, cfg.AllowedPolicies); err != nil {
 		return nil, err
