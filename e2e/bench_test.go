@@ -80,9 +80,11 @@ func BenchmarkLoginToFirstPacket(b *testing.B) {
 		st, err := eng.FinishLogin(ctx, me, &api.LoginFinishRequest{LoginID: begin.LoginID, Password: pw, NewPassword: newPW,
 			Certificate: cert.X509.Raw, Signature: sig, SignatureAlgorithm: alg})
 		if err != nil {
-			b.Fatal(err)
+			b.Fatalf("login %d (password %q, new %q): %v", len(lat), pw, newPW, err)
 		}
-		pw, newPW = newPW, ""
+		if newPW != "" {
+			pw, newPW = newPW, ""
+		}
 		resp, err := (&http.Client{Transport: &http.Transport{Proxy: nil}, Timeout: 10 * time.Second}).Get(st.PortalLocalURL)
 		if err != nil {
 			b.Fatal(err)

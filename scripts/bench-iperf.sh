@@ -37,14 +37,17 @@ iperf() { # server-ns server-addr
 
 # 1. Upstream wireguard-go, configured with wg.
 go build -o "$TMP"/wireguard-go golang.zx2c4.com/wireguard
+umask 077
 wg genkey > "$TMP"/g.key; wg pubkey < "$TMP"/g.key > "$TMP"/g.pub
 wg genkey > "$TMP"/c.key; wg pubkey < "$TMP"/c.key > "$TMP"/c.pub
-for ns in $G $C; do ip netns exec $ns env WG_PROCESS_FOREGROUND=1 "$TMP"/wireguard-go wgu$ID & echo $! >> "$TMP"/pids; done
+# The UAPI sockets live in the shared /var/run/wireguard: one name per side.
+ip netns exec $G env WG_PROCESS_FOREGROUND=1 "$TMP"/wireguard-go wgg$ID & echo $! >> "$TMP"/pids
+ip netns exec $C env WG_PROCESS_FOREGROUND=1 "$TMP"/wireguard-go wgc$ID & echo $! >> "$TMP"/pids
 sleep 1
-ip netns exec $G wg set wgu$ID private-key "$TMP"/g.key listen-port 51900 peer "$(cat "$TMP"/c.pub)" allowed-ips 10.99.0.2/32
-ip netns exec $C wg set wgu$ID private-key "$TMP"/c.key peer "$(cat "$TMP"/g.pub)" endpoint 10.204.0.1:51900 allowed-ips 10.99.0.0/24
-ip -n $G addr add 10.99.0.1/24 dev wgu$ID; ip -n $G link set wgu$ID mtu 1420 up
-ip -n $C addr add 10.99.0.2/24 dev wgu$ID; ip -n $C link set wgu$ID mtu 1420 up
+ip netns exec $G wg set wgg$ID private-key "$TMP"/g.key listen-port 51900 peer "$(cat "$TMP"/c.pub)" allowed-ips 10.99.0.2/32
+ip netns exec $C wg set wgc$ID private-key "$TMP"/c.key peer "$(cat "$TMP"/g.pub)" endpoint 10.204.0.1:51900 allowed-ips 10.99.0.0/24
+ip -n $G addr add 10.99.0.1/24 dev wgg$ID; ip -n $G link set wgg$ID mtu 1420 up
+ip -n $C addr add 10.99.0.2/24 dev wgc$ID; ip -n $C link set wgc$ID mtu 1420 up
 UP=$(iperf $G 10.99.0.1)
 
 # 2. SVPN: the gateway on a kernel TUN, svpnd with a kernel TUN, a real login.
