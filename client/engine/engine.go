@@ -267,15 +267,16 @@ func (e *Engine) loginFailed(err error) error {
 func (e *Engine) FinishLogin(ctx context.Context, c Caller, req *api.LoginFinishRequest) (api.Status, error) {
 	e.mu.Lock()
 	p, ok := e.pending[req.LoginID]
+	if ok && p.owner != c.UID && !c.Admin {
+		e.mu.Unlock() // another user may neither finish nor cancel it
+		return api.Status{}, api.Errorf(api.CodeForbidden, "this login was started by another user")
+	}
 	if ok {
 		delete(e.pending, req.LoginID)
 	}
 	e.mu.Unlock()
 	if !ok || e.o.Now().After(p.expires) {
 		return api.Status{}, e.loginFailed(api.Errorf(api.CodeLoginExpired, "the login expired or is unknown; start again"))
-	}
-	if p.owner != c.UID && !c.Admin {
-		return api.Status{}, api.Errorf(api.CodeForbidden, "this login was started by another user")
 	}
 	start := e.o.Now()
 	resp, err := e.o.Gateway.Login(ctx, &api.LoginRequest{

@@ -44,8 +44,12 @@ func (e *Engine) keepSession(ctx context.Context, s *session) {
 			wait = interval
 			e.mu.Lock()
 			wasReconnecting := e.status.State == api.StateReconnecting
+			soon := st.ExpiresAt.Sub(e.o.Now()) < api.SessionWarning
+			if soon && !e.status.ExpiringSoon {
+				e.log.Info("session expires soon", "expires_at", st.ExpiresAt)
+			}
 			e.update(func(x *api.Status) {
-				x.State, x.SessionExpiresAt = api.StateConnected, st.ExpiresAt
+				x.State, x.SessionExpiresAt, x.ExpiringSoon = api.StateConnected, st.ExpiresAt, soon
 				if wasReconnecting {
 					x.LastErrorCode, x.LastError = "", ""
 				}

@@ -1,0 +1,157 @@
+package engine_test
+
+import (
+	"context"
+	"crypto/rand"
+	"crypto/x509"
+	"log/slog"
+	"os"
+	"slices"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/opensvpn/svpn/api"
+	"github.com/opensvpn/svpn/certstore"
+	"github.com/opensvpn/svpn/client/engine"
+	"github.com/opensvpn/svpn/client/gatewayapi"
+	"github.com/opensvpn/svpn/gateway"
+	"github.com/opensvpn/svpn/gateway/password"
+	"github.com/opensvpn/svpn/tunnel"
+)
+
+// setup starts the demo gateway in-process and an engine against it.
+func setup(t *testing.T) (*engine.Engine, *gateway.Demo, *certstore.Identity) {
+	t.Helper()
+	dir := t.TempDir()
+	cfg, d, err := gateway.PrepareDemo(dir, "127.0.0.1:0", 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	cfg.Argon2 = password.Params{Memory: 64, Time: 1, Threads: 1, SaltLen: 16, KeyLen: 32}
+	quiet := slog.New(slog.DiscardHandler)
+	g, err := gateway.Start(context.Background(), cfg, gateway.StartOptions{Logger: quiet, Portal: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { g.Close() })
+	d.InitialPassword = "Engine-pass9!"
+	hash, _ := password.Hash(d.InitialPassword, cfg.Argon2)
+	if err := gateway.EnsureDemoUser(context.Background(), g.Store, d, cfg.Argon2); err != nil {
+		t.Fatal(err)
+	}
+	if err := g.Store.SetPassword(context.Background(), d.UserID, hash, false); err != nil {
+		t.Fatal(err)
+	}
+	pem, _ := os.ReadFile(d.CAFile)
+	pool := x509.NewCertPool()
+	pool.AppendCertsFromPEM(pem)
+	url := "https://" + g.APIAddr.String()
+	gw, err := gatewayapi.New(url, gatewayapi.Options{RootCAs: pool})
+	if err != nil {
+		t.Fatal(err)
+	}
+	eng := engine.New(engine.Options{
+		Profile: &api.Profile{Name: "test", GatewayURL: url}, Gateway: gw, Userspace: true, Logger: quiet,
+		NewTunnel: func(c tunnel.Config) (tunnel.Tunnel, error) { return tunnel.NewUserspace(c, quiet) },
+	})
+	t.Cleanup(func() { eng.Close() })
+	c, err := certstore.Load(d.CertPath)
+	if err != nil {
+		t.Fatal(err)
+	}
+	id, err := c.Unlock([]byte(d.CertPassword))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return eng, d, id
+}
+
+func login(t *testing.T, eng *engine.Engine, who engine.Caller, d *gateway.Demo, id *certstore.Identity) (api.Status, error) {
+	t.Helper()
+	ctx := context.Background()
+	begin, err := eng.BeginLogin(ctx, who, d.UserID)
+	if err != nil {
+		return api.Status{}, err
+	}
+	sig, alg, err := id.Sign(rand.Reader, begin.Message, "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	return eng.FinishLogin(ctx, who, &api.LoginFinishRequest{LoginID: begin.LoginID, Password: d.InitialPassword,
+		Certificate: id.Certificate.X509.Raw, Signature: sig, SignatureAlgorithm: alg})
+}
+
+// TestOwnerControlsSession: the user who started a session controls it;
+// another local user may read its status but not end it; an administrator
+// may.
+func TestOwnerControlsSession(t *testing.T) {
+	eng, d, id := setup(t)
+	alice, bob, admin := engine.Caller{UID: "1000"}, engine.Caller{UID: "1001"}, engine.Caller{UID: "0", Admin: true}
+
+	// Watch the states go by while logging in.
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	var mu sync.Mutex
+	var states []api.State
+	ch := eng.Watch(ctx)
+	go func() {
+		for st := range ch {
+			mu.Lock()
+			if len(states) == 0 || states[len(states)-1] != st.State {
+				states = append(states, st.State)
+			}
+			mu.Unlock()
+		}
+	}()
+
+	st, err := login(t, eng, alice, d, id)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if st.State != api.StateConnected {
+		t.Fatalf("state %s", st.State)
+	}
+	if _, err := eng.Logout(context.Background(), bob); api.CodeOf(err) != api.CodeForbidden {
+		t.Fatalf("another user's logout: %v", err)
+	}
+	if _, err := eng.BeginLogin(context.Background(), bob, d.UserID); api.CodeOf(err) != api.CodeAlreadyActive {
+		t.Fatalf("another user's login over an active session: %v", err)
+	}
+	if got := eng.Status(); got.State != api.StateConnected {
+		t.Fatalf("status readable by anyone, got %s", got.State)
+	}
+	if _, err := eng.Logout(context.Background(), admin); err != nil {
+		t.Fatalf("administrator's logout: %v", err)
+	}
+	time.Sleep(50 * time.Millisecond) // let the watcher drain
+	mu.Lock()
+	defer mu.Unlock()
+	for _, want := range []api.State{api.StateAuthenticating, api.StateConnecting, api.StateConnected, api.StateDisconnected} {
+		if !slices.Contains(states, want) {
+			t.Errorf("watch saw %v, missing %s", states, want)
+		}
+	}
+}
+
+// TestLoginIDIsBoundToItsCaller: a login started by one user cannot be
+// finished by another.
+func TestLoginIDIsBoundToItsCaller(t *testing.T) {
+	eng, d, id := setup(t)
+	ctx := context.Background()
+	begin, err := eng.BeginLogin(ctx, engine.Caller{UID: "1000"}, d.UserID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	sig, alg, _ := id.Sign(rand.Reader, begin.Message, "")
+	_, err = eng.FinishLogin(ctx, engine.Caller{UID: "1001"}, &api.LoginFinishRequest{LoginID: begin.LoginID, Password: d.InitialPassword,
+		Certificate: id.Certificate.X509.Raw, Signature: sig, SignatureAlgorithm: alg})
+	if api.CodeOf(err) != api.CodeForbidden {
+		t.Fatalf("finishing another user's login: %v", err)
+	}
+	for _, s := range eng.Secrets() {
+		if s == "" {
+			t.Fatal("empty secret")
+		}
+	}
+}

@@ -1,0 +1,121 @@
+package e2e
+
+import (
+	"context"
+	"crypto/rand"
+	"io"
+	"log/slog"
+	"net/http"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/opensvpn/svpn/api"
+	"github.com/opensvpn/svpn/certstore"
+	"github.com/opensvpn/svpn/client/daemon"
+	"github.com/opensvpn/svpn/client/gatewayapi"
+	"github.com/opensvpn/svpn/client/localapi"
+	"github.com/opensvpn/svpn/gateway"
+	"github.com/opensvpn/svpn/gateway/password"
+)
+
+// TestInProcess runs gateway and daemon in this process, no root: the
+// gateway on netstack, svpnd in userspace mode on a unix socket, a login
+// with the NPKI key file through the local API (the key stays here), the
+// first-login password change, the portal through the tunnel, and logout
+// removing the gateway's peer.
+func TestInProcess(t *testing.T) {
+	dir := t.TempDir()
+	cfg, d, err := gateway.PrepareDemo(dir, "127.0.0.1:0", 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	cfg.Argon2 = password.Params{Memory: 64, Time: 1, Threads: 1, SaltLen: 16, KeyLen: 32}
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	quiet := slog.New(slog.DiscardHandler)
+	g, err := gateway.Start(ctx, cfg, gateway.StartOptions{Logger: quiet, Portal: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer g.Close()
+	if err := gateway.EnsureDemoUser(ctx, g.Store, d, cfg.Argon2); err != nil {
+		t.Fatal(err)
+	}
+	// The profile names the API address the gateway got.
+	if err := rewriteProfileURL(d.Profile, "https://"+g.APIAddr.String()); err != nil {
+		t.Fatal(err)
+	}
+	sock := filepath.Join(dir, "d.sock")
+	ready := make(chan struct{})
+	done := make(chan error, 1)
+	go func() {
+		done <- daemon.Run(ctx, daemon.Options{Userspace: true, Socket: sock, Profile: d.Profile, ProxyAddr: "127.0.0.1:0",
+			Version: "test", LogOutput: io.Discard, Ready: func() { close(ready) }})
+	}()
+	select {
+	case <-ready:
+	case err := <-done:
+		t.Fatal(err)
+	case <-time.After(20 * time.Second):
+		t.Fatal("svpnd did not start")
+	}
+	c := localapi.NewClient(sock)
+	defer c.Close()
+
+	cert, err := certstore.Load(d.CertPath)
+	if err != nil {
+		t.Fatal(err)
+	}
+	id, err := cert.Unlock([]byte(d.CertPassword))
+	if err != nil {
+		t.Fatal(err)
+	}
+	login := func(pw, newPW string) (api.Status, error) {
+		begin, err := c.LoginBegin(ctx, d.UserID)
+		if err != nil {
+			return api.Status{}, err
+		}
+		sig, alg, err := id.Sign(rand.Reader, begin.Message, "")
+		if err != nil {
+			return api.Status{}, err
+		}
+		return c.LoginFinish(ctx, &api.LoginFinishRequest{LoginID: begin.LoginID, Password: pw, NewPassword: newPW,
+			Certificate: cert.X509.Raw, Signature: sig, SignatureAlgorithm: alg})
+	}
+	if _, err := login(d.InitialPassword, ""); gatewayapi.Code(err) != api.CodePasswordChangeRequired {
+		t.Fatalf("first login: %v", err)
+	}
+	if _, err := login(d.InitialPassword, "short"); gatewayapi.Code(err) != api.CodePasswordPolicy {
+		t.Fatalf("weak new password: %v", err)
+	} else if r, _ := gatewayapi.Refusal(err); len(r.Violations) == 0 {
+		t.Fatal("no violations listed")
+	}
+	st, err := login(d.InitialPassword, "In-process9!")
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp, err := (&http.Client{Transport: &http.Transport{Proxy: nil}, Timeout: 10 * time.Second}).Get(st.PortalLocalURL)
+	if err != nil {
+		t.Fatal(err)
+	}
+	page, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	if !strings.Contains(string(page), "행정포탈") {
+		t.Fatalf("portal: %q", page)
+	}
+	if peers, _ := g.Device.Peers(); len(peers) != 1 {
+		t.Fatalf("gateway has %d peers while connected", len(peers))
+	}
+	if _, err := c.Logout(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if peers, _ := g.Device.Peers(); len(peers) != 0 {
+		t.Fatalf("logout left %d peer(s) on the gateway", len(peers))
+	}
+	cancel()
+	if err := <-done; err != nil {
+		t.Fatalf("svpnd: %v", err)
+	}
+}
