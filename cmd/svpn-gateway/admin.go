@@ -161,7 +161,9 @@ func (c *cli) user(ctx context.Context, args []string) error {
 				return err
 			}
 		case *serial != "":
-			b.Serial = *serial
+			if b.Serial, err = store.NormalizeSerial(*serial); err != nil {
+				return err
+			}
 		default:
 			return usagef("user bind-cert: --cert or --serial is required")
 		}

@@ -23,7 +23,7 @@ const defaultConfig = "/etc/svpn-gateway/config.json"
 
 const usage = `usage: svpn-gateway <command> [arguments]
 
-  serve  [--config FILE]                      serve the API and tunnels
+  serve  [--config FILE] [--nat]              serve the API and tunnels
   demo   --dir DIR [--listen HOST:PORT] [--wg-port PORT]
                                               a complete demo gateway with a test CA,
                                               user test05 and a portal inside the tunnel
@@ -124,12 +124,19 @@ func (c *cli) logger() *slog.Logger {
 func (c *cli) serve(ctx context.Context, args []string) error {
 	fs := c.flags("serve")
 	cfgPath := fs.String("config", defaultConfig, "config `file`")
+	nat := fs.Bool("nat", false, "tun mode: masquerade the client pool towards the internal network with nftables (same as wireguard.nat)")
 	if err := parse(fs, args); err != nil {
 		return err
 	}
 	cfg, err := gateway.LoadConfig(*cfgPath)
 	if err != nil {
 		return err
+	}
+	if *nat {
+		if cfg.WG.Mode != "tun" {
+			return usagef("serve --nat needs wireguard.mode tun")
+		}
+		cfg.WG.NAT = true
 	}
 	g, err := gateway.Start(ctx, cfg, gateway.StartOptions{Logger: c.logger()})
 	if err != nil {
