@@ -97,38 +97,17 @@ func keyID(pub crypto.PublicKey) []byte {
 
 // NewRootCA creates a self-signed root, like KISA's RootCA.
 func NewRootCA(subject []RDN, validFor time.Duration) (*CA, error) {
-	key, err := rsa.GenerateKey(rand.Reader, 2048)
-	if err != nil {
-		return nil, err
-	}
-	raw, err := rawName(subject)
-	if err != nil {
-		return nil, err
-	}
-	now := time.Now().Add(-time.Hour)
-	tmpl := &x509.Certificate{
-		SerialNumber:          serial(),
-		RawSubject:            raw,
-		NotBefore:             now,
-		NotAfter:              now.Add(validFor),
-		KeyUsage:              x509.KeyUsageCertSign | x509.KeyUsageCRLSign,
-		BasicConstraintsValid: true,
-		IsCA:                  true,
-		SubjectKeyId:          keyID(key.Public()),
-	}
-	der, err := x509.CreateCertificate(rand.Reader, tmpl, tmpl, key.Public(), key)
-	if err != nil {
-		return nil, err
-	}
-	cert, err := x509.ParseCertificate(der)
-	if err != nil {
-		return nil, err
-	}
-	return &CA{Cert: cert, Key: key}, nil
+	return newCA(nil, subject, validFor)
 }
 
 // NewIntermediate issues a subordinate CA, like yessignCA Class 2.
 func (ca *CA) NewIntermediate(subject []RDN, validFor time.Duration) (*CA, error) {
+	return newCA(ca, subject, validFor)
+}
+
+// newCA makes a CA certificate signed by parent, or self-signed when parent
+// is nil. Subordinate CAs may not issue further CAs.
+func newCA(parent *CA, subject []RDN, validFor time.Duration) (*CA, error) {
 	key, err := rsa.GenerateKey(rand.Reader, 2048)
 	if err != nil {
 		return nil, err
@@ -146,10 +125,14 @@ func (ca *CA) NewIntermediate(subject []RDN, validFor time.Duration) (*CA, error
 		KeyUsage:              x509.KeyUsageCertSign | x509.KeyUsageCRLSign,
 		BasicConstraintsValid: true,
 		IsCA:                  true,
-		MaxPathLenZero:        true,
+		MaxPathLenZero:        parent != nil,
 		SubjectKeyId:          keyID(key.Public()),
 	}
-	der, err := x509.CreateCertificate(rand.Reader, tmpl, ca.Cert, key.Public(), ca.Key)
+	issuer, signer := tmpl, crypto.Signer(key)
+	if parent != nil {
+		issuer, signer = parent.Cert, parent.Key
+	}
+	der, err := x509.CreateCertificate(rand.Reader, tmpl, issuer, key.Public(), signer)
 	if err != nil {
 		return nil, err
 	}
