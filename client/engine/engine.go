@@ -148,8 +148,8 @@ func (e *Engine) Status() api.Status {
 }
 
 // Watch returns a channel that receives the status now and after every
-// change, until ctx ends. A slow reader sees the latest status, never a
-// backlog.
+// change; it is closed when ctx ends. A slow reader sees the latest status,
+// never a backlog.
 func (e *Engine) Watch(ctx context.Context) <-chan api.Status {
 	ch := make(chan api.Status, 1)
 	e.mu.Lock()
@@ -160,6 +160,7 @@ func (e *Engine) Watch(ctx context.Context) <-chan api.Status {
 		<-ctx.Done()
 		e.mu.Lock()
 		delete(e.watchers, ch)
+		close(ch) // under e.mu: update never sends on it again
 		e.mu.Unlock()
 	}()
 	return ch

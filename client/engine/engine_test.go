@@ -21,12 +21,15 @@ import (
 )
 
 // setup starts the demo gateway in-process and an engine against it.
-func setup(t *testing.T) (*engine.Engine, *gateway.Demo, *certstore.Identity) {
+func setup(t *testing.T, mutate ...func(*gateway.Config)) (*engine.Engine, *gateway.Demo, *certstore.Identity) {
 	t.Helper()
 	dir := t.TempDir()
 	cfg, d, err := gateway.PrepareDemo(dir, "127.0.0.1:0", 0)
 	if err != nil {
 		t.Fatal(err)
+	}
+	for _, m := range mutate {
+		m(cfg)
 	}
 	cfg.Argon2 = password.Params{Memory: 64, Time: 1, Threads: 1, SaltLen: 16, KeyLen: 32}
 	quiet := slog.New(slog.DiscardHandler)
@@ -154,4 +157,24 @@ func TestLoginIDIsBoundToItsCaller(t *testing.T) {
 			t.Fatal("empty secret")
 		}
 	}
+}
+
+// TestExpiryWarning: a session close to its absolute expiry is flagged to
+// watchers after a heartbeat, so front ends can warn the user.
+func TestExpiryWarning(t *testing.T) {
+	eng, d, id := setup(t, func(c *gateway.Config) {
+		c.SessionLifetime = gateway.Duration(5 * time.Minute)
+		c.HeartbeatInterval = gateway.Duration(time.Second)
+	})
+	if _, err := login(t, eng, engine.Caller{UID: "1000"}, d, id); err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	for st := range eng.Watch(ctx) {
+		if st.ExpiringSoon && st.State == api.StateConnected {
+			return
+		}
+	}
+	t.Fatal("no expiring-soon status within 10 s")
 }

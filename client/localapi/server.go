@@ -183,7 +183,10 @@ func chanUntil(ctx context.Context, ch <-chan api.Status) <-chan api.Status {
 			select {
 			case <-ctx.Done():
 				return
-			case st := <-ch:
+			case st, ok := <-ch:
+				if !ok {
+					return
+				}
 				select {
 				case out <- st:
 				case <-ctx.Done():
