@@ -15,6 +15,7 @@ import (
 	"github.com/opensvpn/svpn/client/engine"
 	"github.com/opensvpn/svpn/client/gatewayapi"
 	"github.com/opensvpn/svpn/client/localapi"
+	"github.com/opensvpn/svpn/client/netmon"
 	"github.com/opensvpn/svpn/client/posture"
 	"github.com/opensvpn/svpn/tunnel"
 )
@@ -89,7 +90,17 @@ func Run(ctx context.Context, o Options) error {
 		o.Ready()
 	}
 	srv := localapi.NewServer(localapi.ServerOptions{Engine: eng, Gateway: gw, Profile: profile, Logger: log, Logs: ring.Lines})
+	monCtx, stopMon := context.WithCancel(ctx)
+	monDone := make(chan struct{})
+	go func() {
+		defer close(monDone)
+		if err := netmon.Watch(monCtx, eng.NetworkChanged); err != nil {
+			log.Warn("network change monitor unavailable; relying on heartbeats", "err", err)
+		}
+	}()
 	err = srv.Serve(ctx, ln)
+	stopMon()
+	<-monDone
 	log.Info("svpnd stopping")
 	return err
 }

@@ -97,6 +97,7 @@ type session struct {
 	key      wgkey.Key
 	tun      tunnel.Tunnel
 	endpoint netip.AddrPort
+	kick     chan struct{} // a network change: heartbeat now
 	cancel   context.CancelFunc
 	wg       sync.WaitGroup
 }
@@ -323,7 +324,7 @@ func (e *Engine) connect(ctx context.Context, key wgkey.Key, resp *api.LoginResp
 		return nil, err
 	}
 	sctx, cancel := context.WithCancel(context.Background())
-	s := &session{resp: resp, key: key, tun: tun, endpoint: ep, cancel: cancel}
+	s := &session{resp: resp, key: key, tun: tun, endpoint: ep, cancel: cancel, kick: make(chan struct{}, 1)}
 	fail := func(err error) (*session, error) {
 		cancel()
 		s.wg.Wait()
@@ -583,4 +584,21 @@ func (e *Engine) Secrets() []string {
 		out = append(out, p.key.String(), p.key.Hex(), p.challenge)
 	}
 	return out
+}
+
+// NetworkChanged tells the engine the machine's network changed: the
+// session is checked at once (and the state shows reconnecting if the
+// gateway is now out of reach) instead of at the next heartbeat. WireGuard
+// itself roams to the new address.
+func (e *Engine) NetworkChanged() {
+	e.mu.Lock()
+	s := e.sess
+	e.mu.Unlock()
+	if s == nil {
+		return
+	}
+	select {
+	case s.kick <- struct{}{}:
+	default:
+	}
 }

@@ -22,6 +22,11 @@ import (
 
 // setup starts the demo gateway in-process and an engine against it.
 func setup(t *testing.T, mutate ...func(*gateway.Config)) (*engine.Engine, *gateway.Demo, *certstore.Identity) {
+	eng, d, id, _ := setupGateway(t, mutate...)
+	return eng, d, id
+}
+
+func setupGateway(t *testing.T, mutate ...func(*gateway.Config)) (*engine.Engine, *gateway.Demo, *certstore.Identity, *gateway.Gateway) {
 	t.Helper()
 	dir := t.TempDir()
 	cfg, d, err := gateway.PrepareDemo(dir, "127.0.0.1:0", 0)
@@ -67,7 +72,7 @@ func setup(t *testing.T, mutate ...func(*gateway.Config)) (*engine.Engine, *gate
 	if err != nil {
 		t.Fatal(err)
 	}
-	return eng, d, id
+	return eng, d, id, g
 }
 
 func login(t *testing.T, eng *engine.Engine, who engine.Caller, d *gateway.Demo, id *certstore.Identity) (api.Status, error) {
@@ -177,4 +182,24 @@ func TestExpiryWarning(t *testing.T) {
 		}
 	}
 	t.Fatal("no expiring-soon status within 10 s")
+}
+
+// TestNetworkChangeChecksAtOnce: after a network change the engine checks
+// the session immediately instead of at the next heartbeat (a minute away
+// here): with the gateway gone, the state turns to reconnecting at once.
+func TestNetworkChangeChecksAtOnce(t *testing.T) {
+	eng, d, id, g := setupGateway(t, func(c *gateway.Config) { c.HeartbeatInterval = gateway.Duration(time.Minute) })
+	if _, err := login(t, eng, engine.Caller{UID: "1000"}, d, id); err != nil {
+		t.Fatal(err)
+	}
+	g.Close()
+	eng.NetworkChanged()
+	ctx, cancel := context.WithTimeout(context.Background(), 15*time.Second)
+	defer cancel()
+	for st := range eng.Watch(ctx) {
+		if st.State == api.StateReconnecting {
+			return
+		}
+	}
+	t.Fatal("the network change did not trigger a session check")
 }

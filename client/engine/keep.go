@@ -30,6 +30,9 @@ func (e *Engine) keepSession(ctx context.Context, s *session) {
 			timer.Stop()
 			return
 		case <-timer.C:
+		case <-s.kick:
+			timer.Stop()
+			e.log.Info("network changed: checking the session")
 		}
 		woke := time.Since(last) > 2*wait+5*time.Second // slept: the monotonic clock paused
 		last = time.Now()
