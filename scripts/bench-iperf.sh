@@ -48,7 +48,6 @@ ip netns exec $G wg set wgg$ID private-key "$TMP"/g.key listen-port 51900 peer "
 ip netns exec $C wg set wgc$ID private-key "$TMP"/c.key peer "$(cat "$TMP"/g.pub)" endpoint 10.204.0.1:51900 allowed-ips 10.99.0.0/24
 ip -n $G addr add 10.99.0.1/24 dev wgg$ID; ip -n $G link set wgg$ID mtu 1420 up
 ip -n $C addr add 10.99.0.2/24 dev wgc$ID; ip -n $C link set wgc$ID mtu 1420 up
-UP=$(iperf $G 10.99.0.1)
 
 # 2. SVPN: the gateway on a kernel TUN, svpnd with a kernel TUN, a real login.
 ip netns exec $G "$BIN"/svpn-gateway demo --dir "$TMP"/demo --listen 10.204.0.1:8443 --wg-port 51901 --tun svg$ID >"$TMP"/gw.log 2>&1 &
@@ -59,9 +58,19 @@ ip netns exec $C "$BIN"/svpnd run --socket "$TMP"/svpnd.sock --profile "$TMP"/de
 echo $! >> "$TMP"/pids
 for i in $(seq 1 100); do [ -S "$TMP"/svpnd.sock ] && break; sleep 0.2; done
 printf 'svpn1234!\ndemo-cert1!\nBench-pass9!\n' | ip netns exec $C "$BIN"/svpnctl --socket "$TMP"/svpnd.sock login --user test05 --cert "$CERT" --password-stdin >/dev/null
-SV=$(iperf $G 10.77.0.1)
+# Alternate the two tunnels, ROUNDS times each, so drift in the machine's
+# load hits both alike; report the medians.
+ROUNDS=${ROUNDS:-3}
+: > "$TMP"/up; : > "$TMP"/sv
+for r in $(seq 1 "$ROUNDS"); do
+	iperf $G 10.77.0.1 >> "$TMP"/sv
+	iperf $G 10.99.0.1 >> "$TMP"/up
+done
+median() { sort -n "$1" | awk '{ v[NR] = $1 } END { print (NR % 2) ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2 }'; }
+UP=$(median "$TMP"/up) SV=$(median "$TMP"/sv)
 
-echo "iperf3 TCP, ${SECS}s, 2 namespaces on this machine:"
+echo "iperf3 TCP, ${SECS}s x $ROUNDS alternating rounds, 2 namespaces on this machine (medians):"
+echo "  runs (Mbit/s): svpn $(tr '\n' ' ' < "$TMP"/sv)/ upstream $(tr '\n' ' ' < "$TMP"/up)"
 echo "  upstream wireguard-go: $UP Mbit/s"
 echo "  svpn (gateway + svpnd): $SV Mbit/s"
 awk -v a="$SV" -v b="$UP" 'BEGIN { printf "  ratio svpn/upstream: %.2f\n", a / b }'
