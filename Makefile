@@ -6,7 +6,7 @@ BIN       := bin
 NOUI_PKGS  = $$($(GO) list ./... | grep -v -e '/ui' -e '/cmd/svpn$$')
 FUZZTIME  ?= 10s
 
-.PHONY: all deps build run test vet fmt-check crossbuild bench fuzz clean
+.PHONY: all deps build run test vet fmt-check crossbuild bench fuzz clean screenshots
 
 all: build
 
@@ -17,10 +17,28 @@ build: deps
 	@mkdir -p $(BIN)
 	CGO_ENABLED=0 $(GO) build -o $(BIN)/ ./cmd/svpnctl ./cmd/svpn-gateway ./cmd/svpnd
 
-# Until the gateway and the desktop app exist, `run` lists the certificates
-# the picker will show, from this OS's standard locations.
+# The whole product on this machine, for a person: the demo gateway, svpnd
+# in userspace mode (no privileges needed) and the desktop app, on loopback,
+# with fresh state in a temporary directory. Log in as test05, password
+# svpn1234! (changed at the first login), with the demo certificate on the
+# simulated USB drive, certificate password demo-cert1!; the portal opens in
+# the browser. Quit from the tray (or close the window when the desktop has
+# no tray) or press Ctrl-C: everything started here stops.
+RUN_API   ?= 127.0.0.1:18443
+RUN_WG    ?= 51821
+RUN_PROXY ?= 127.0.0.1:1080
 run: build
-	./$(BIN)/svpnctl certs list
+	CGO_ENABLED=1 $(GO) build -o $(BIN)/ ./cmd/svpn
+	@if [ -z "$$DISPLAY$$WAYLAND_DISPLAY" ]; then \
+		echo "make run: no display; run it in a desktop session (or: Xvfb :99 & DISPLAY=:99 make run)" >&2; exit 1; fi
+	@dir=$$(mktemp -d /tmp/svpn-demo.XXXXXX); pids=""; \
+	trap 'kill $$pids 2>/dev/null; wait $$pids 2>/dev/null; rm -rf "$$dir"' EXIT INT TERM; \
+	./$(BIN)/svpn-gateway demo --dir "$$dir" --listen $(RUN_API) --wg-port $(RUN_WG) --heartbeat 5s >"$$dir/gateway.log" 2>&1 & pids="$$pids $$!"; \
+	i=0; until [ -f "$$dir/demo.json" ]; do i=$$((i+1)); [ $$i -lt 300 ] || { cat "$$dir/gateway.log"; exit 1; }; sleep 0.1; done; \
+	./$(BIN)/svpnd run --userspace --socket "$$dir/svpnd.sock" --profile "$$dir/profile.json" --proxy $(RUN_PROXY) >"$$dir/svpnd.log" 2>&1 & pids="$$pids $$!"; \
+	i=0; until ./$(BIN)/svpnctl --socket "$$dir/svpnd.sock" status >/dev/null 2>&1; do i=$$((i+1)); [ $$i -lt 300 ] || { cat "$$dir/svpnd.log"; exit 1; }; sleep 0.1; done; \
+	echo "원격근무서비스 demo: log in as test05 / svpn1234!, certificate password demo-cert1! (logs in $$dir)"; \
+	./$(BIN)/svpn --socket "$$dir/svpnd.sock" --drive "$$dir/usb"
 
 fmt-check:
 	@out=$$(gofmt -l $$(git ls-files '*.go' 2>/dev/null || find . -name '*.go')); \
@@ -62,3 +80,19 @@ fuzz:
 
 clean:
 	rm -rf $(BIN) dist bench.txt
+
+# PNGs of the desktop app's windows in docs/screenshots: the real app under
+# Xvfb, driven with xdotool, against the demo gateway and svpnd (userspace).
+screenshots: deps
+	SVPN_SCREENSHOTS=$(CURDIR)/docs/screenshots $(GO) test -count=1 -timeout 10m -run '^TestScreenshots$$' -v ./ui/xvfbtest
+
+# Packages for Linux (.deb), Windows (NSIS installer) and macOS (bundle to
+# finish on a Mac) into dist/: slow, outside `make test`. Settings such as
+# PROFILE=, WINTUN_DLL=, SIGN_PKCS12= are described in installer/README.md.
+# dist-test builds with the test switches and tests the packages (root).
+.PHONY: dist dist-test
+dist: deps
+	@./installer/dist.sh
+
+dist-test: deps
+	@./installer/dist-test.sh

@@ -1,11 +1,14 @@
 package api
 
 import (
+	"crypto/sha256"
+	"encoding/base64"
 	"encoding/json"
 	"errors"
 	"fmt"
 	"net/url"
 	"os"
+	"path/filepath"
 	"strings"
 )
 
@@ -38,6 +41,11 @@ func LoadProfile(path string) (*Profile, error) {
 	if err := p.Validate(); err != nil {
 		return nil, Errorf(CodeProfileInvalid, "profile %s: %w", path, err)
 	}
+	// A relative ca_file is next to the profile, so one profile folder
+	// works wherever an installer puts it.
+	if p.CAFile != "" && !filepath.IsAbs(p.CAFile) {
+		p.CAFile = filepath.Join(filepath.Dir(path), p.CAFile)
+	}
 	return &p, nil
 }
 
@@ -50,6 +58,11 @@ func (p *Profile) Validate() error {
 	u, err := url.Parse(p.GatewayURL)
 	if err != nil || u.Scheme != "https" || u.Host == "" || (u.Path != "" && u.Path != "/") {
 		errs = append(errs, fmt.Errorf("gateway_url: an https://host[:port] URL, got %q", p.GatewayURL))
+	}
+	if p.CAPin != "" {
+		if b, err := base64.StdEncoding.DecodeString(p.CAPin); err != nil || len(b) != sha256.Size {
+			errs = append(errs, fmt.Errorf("ca_pin: the base64 SHA-256 of the gateway certificate's public key (44 characters), got %q", p.CAPin))
+		}
 	}
 	for field, v := range map[string]string{"manual_url": p.ManualURL, "antivirus_url": p.AntivirusURL} {
 		if v == "" {

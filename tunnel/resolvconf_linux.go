@@ -170,10 +170,13 @@ func renderResolvConf(ifname, backup string, servers []netip.Addr, domains []str
 
 // writeResolvConf replaces the file at path atomically; where path is a
 // mount point (containers and `ip netns exec` bind-mount resolv.conf) a
-// rename cannot replace it, and the file is rewritten in place instead.
+// rename cannot replace it, and where /etc is read-only around a writable
+// resolv.conf (systemd's ProtectSystem=strict with ReadWritePaths) no
+// temporary file can be made beside it: then the file is rewritten in
+// place instead.
 func writeResolvConf(path string, data []byte) error {
 	err := writeFileAtomic(path, data, 0o644)
-	if errors.Is(err, unix.EBUSY) || errors.Is(err, unix.EXDEV) {
+	if errors.Is(err, unix.EBUSY) || errors.Is(err, unix.EXDEV) || errors.Is(err, unix.EROFS) {
 		return os.WriteFile(path, data, 0o644)
 	}
 	return err

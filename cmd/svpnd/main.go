@@ -10,6 +10,8 @@ import (
 	"errors"
 	"flag"
 	"fmt"
+	"github.com/opensvpn/svpn/api"
+	"github.com/opensvpn/svpn/client/daemon"
 	"io"
 	"os"
 	"os/signal"
@@ -23,6 +25,7 @@ const usage = `usage: svpnd <command> [arguments]
   run        [--userspace] [--socket ADDR] [--profile FILE] [--proxy HOST:PORT]
              [--portal-forward HOST:PORT] [--state-dir DIR] [--tun NAME]
                                      run the service in the foreground
+  check-profile [--profile FILE]     validate a profile file (installers run it before writing)
   install    [--profile FILE]        register and start the system service
   uninstall                          stop and remove the system service
   version
@@ -51,6 +54,8 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 			return 2
 		}
 		err = runManaged(ctx, o, stderr)
+	case "check-profile":
+		err = checkProfile(args[1:], stdout, stderr)
 	case "install":
 		err = install(args[1:], stdout, stderr)
 	case "uninstall":
@@ -70,4 +75,23 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		return 1
 	}
 	return 0
+}
+
+// checkProfile validates a profile and says what it points at.
+func checkProfile(args []string, stdout, stderr io.Writer) error {
+	fs := flag.NewFlagSet("svpnd check-profile", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	path := fs.String("profile", defaultProfile(), "profile `file`")
+	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	p, err := api.LoadProfile(*path)
+	if err != nil {
+		return err
+	}
+	if _, err := daemon.GatewayClient(p); err != nil {
+		return err
+	}
+	fmt.Fprintf(stdout, "%s: ok (%s, %s)\n", *path, p.Name, p.GatewayURL)
+	return nil
 }

@@ -1,0 +1,32 @@
+#!/bin/sh
+# Installs what `make dist` and `make dist-test` need beyond `make deps`:
+# Debian packages for packaging (mingw-w64 for the Windows cgo build, NSIS,
+# osslsigncode, openssl for the test signing certificate, debootstrap and
+# systemd-container for the .deb test, wine64 to run the Windows CLI,
+# desktop-file-utils to validate the .desktop entries), and nfpmdeb (nfpm's
+# .deb packager, a module of its own under installer/nfpmdeb) built into
+# the cache. Safe to run any number of times.
+set -eu
+
+PKGS="gcc-mingw-w64-x86-64 binutils-mingw-w64-x86-64 nsis osslsigncode openssl
+      debootstrap systemd-container wine64 desktop-file-utils binutils"
+
+missing=""
+for p in $PKGS; do
+	dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing="$missing $p"
+done
+if [ -n "$missing" ]; then
+	echo "installer/deps: installing Debian packages:$missing"
+	SUDO=""
+	[ "$(id -u)" -eq 0 ] || SUDO="sudo"
+	export DEBIAN_FRONTEND=noninteractive
+	$SUDO apt-get update -qq
+	$SUDO apt-get install -y -qq --no-install-recommends $missing >/dev/null
+fi
+
+root=$(cd "$(dirname "$0")/.." && pwd)
+cache=${SVPN_DIST_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/svpn-dist}
+mkdir -p "$cache/bin"
+# Rebuilt when its source changes (go build is a no-op otherwise).
+(cd "$root/installer/nfpmdeb" && go build -trimpath -o "$cache/bin/nfpmdeb" .)
+echo "installer/deps: packaging tools present (nfpmdeb in $cache/bin)"
