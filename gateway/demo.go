@@ -120,6 +120,9 @@ func PrepareDemo(dir, listen string, wgPort int) (*Config, *Demo, error) {
 			Banner: "원격근무서비스에 접속되었습니다."}},
 	}
 	cfg.SetDefaults()
+	if wgPort == 0 {
+		cfg.WG.ListenPort = 0 // a free port, picked at start (SetDefaults would say 51820)
+	}
 	if err := cfg.Validate(); err != nil {
 		return nil, nil, err
 	}

@@ -1,0 +1,254 @@
+// Command svpn is the desktop app, 원격근무서비스: the login window, the
+// certificate picker, the tray and the diagnostics, in front of svpnd.
+//
+//	svpn [--socket SOCK] [--drive ROOT]... [--lang ko|en] [--open login|diagnostics|about] [--no-window]
+//
+// The first svpn of a user stays in the tray and opens each window in a
+// child process of this binary (svpn --window KIND …), so that the
+// resident process holds no OpenGL context; a second svpn brings the
+// running one's window forward. --single-process keeps tray and windows in
+// one Fyne app instead.
+package main
+
+import (
+	"bufio"
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"log"
+	"os"
+	"strings"
+
+	"fyne.io/fyne/v2"
+	"fyne.io/fyne/v2/app"
+
+	"github.com/opensvpn/svpn/api"
+	"github.com/opensvpn/svpn/client/localapi"
+	"github.com/opensvpn/svpn/ui"
+	"github.com/opensvpn/svpn/ui/tray"
+)
+
+var version = "dev"
+
+// appID keys the app's preferences (the last ID, the last certificate's
+// public facts) and its notifications.
+const appID = "kr.opensvpn.svpn"
+
+type multiFlag []string
+
+func (m *multiFlag) String() string     { return strings.Join(*m, ",") }
+func (m *multiFlag) Set(v string) error { *m = append(*m, v); return nil }
+
+type options struct {
+	socket        string
+	drives        multiFlag
+	lang          string
+	open          string
+	noWindow      bool
+	window        string
+	singleProcess bool
+}
+
+func main() {
+	log.SetPrefix("svpn: ")
+	var o options
+	fs := flag.NewFlagSet("svpn", flag.ContinueOnError)
+	fs.StringVar(&o.socket, "socket", localapi.DefaultAddress(), "svpnd's local API `address`")
+	fs.Var(&o.drives, "drive", "also look for certificates on this drive `root` (as a removable drive); repeatable")
+	fs.StringVar(&o.lang, "lang", "", "UI language: ko or en (default: the system's; Korean when unknown)")
+	fs.StringVar(&o.open, "open", tray.WindowLogin, "window to show: login, diagnostics or about")
+	fs.BoolVar(&o.noWindow, "no-window", false, "start in the tray only (autostart)")
+	fs.BoolVar(&o.singleProcess, "single-process", false, "tray and windows in one process (uses more memory while idle)")
+	fs.StringVar(&o.window, "window", "", "internal: be the window process of `kind` for the tray process")
+	showVersion := fs.Bool("version", false, "print the version")
+	if err := fs.Parse(os.Args[1:]); err != nil {
+		os.Exit(2)
+	}
+	if *showVersion {
+		fmt.Printf("svpn %s\n", version)
+		return
+	}
+	if fs.NArg() > 0 {
+		fmt.Fprintf(os.Stderr, "svpn: unexpected argument %q\n", fs.Arg(0))
+		os.Exit(2)
+	}
+	switch o.open {
+	case tray.WindowLogin, tray.WindowDiagnostics, tray.WindowAbout:
+	default:
+		fmt.Fprintf(os.Stderr, "svpn: --open: login, diagnostics or about, not %q\n", o.open)
+		os.Exit(2)
+	}
+	if o.noWindow {
+		o.open = ""
+	}
+	choice := ui.ChooseLanguage(o.lang)
+	switch {
+	case o.window != "":
+		runWindow(o, choice)
+	case o.singleProcess:
+		runSingle(o, choice)
+	default:
+		runTray(o, choice)
+	}
+}
+
+// childArgs are the flags a window process inherits.
+func (o options) childArgs() []string {
+	args := []string{"--socket", o.socket}
+	for _, d := range o.drives {
+		args = append(args, "--drive", d)
+	}
+	if o.lang != "" {
+		args = append(args, "--lang", o.lang)
+	}
+	return args
+}
+
+func runTray(o options, choice ui.LanguageChoice) {
+	exe, err := os.Executable()
+	if err != nil {
+		log.Fatal(err)
+	}
+	env := tray.ProbeEnv()
+	// The tray process's own strings (menu, notifications). Fyne reads
+	// LANGUAGE only when the locale is not plain C, and logs a parse error
+	// for C.UTF-8 without it; set it just while loading.
+	setLanguage := isCLocale(choice.System) && os.Getenv("LANGUAGE") == ""
+	if setLanguage {
+		os.Setenv("LANGUAGE", string(choice.Lang))
+	}
+	if err := ui.SetupLanguage(choice.Lang); err != nil {
+		log.Fatal(err)
+	}
+	if setLanguage {
+		os.Unsetenv("LANGUAGE")
+	}
+	a := app.NewWithID(appID)
+	a.SetIcon(ui.AppIcon)
+	d := localapi.NewClient(o.socket)
+	childEnv := []string{"SVPN_UI_NOTES=" + strings.Join(env.Notes, ",")}
+	if isCLocale(choice.System) {
+		// Fyne logs a parse error for every font lookup under C.UTF-8;
+		// LANGUAGE (read only when the locale is not plain C) quiets it.
+		childEnv = append(childEnv, "LANGUAGE="+string(choice.Lang))
+	}
+	err = tray.Run(tray.ProcessOptions{Socket: o.socket, Daemon: d, App: a, Exe: exe, ChildArgs: o.childArgs(),
+		ChildEnv: childEnv, Open: o.open, Env: env})
+	if errors.Is(err, tray.ErrRunning) {
+		return
+	}
+	if err != nil {
+		log.Fatal(err)
+	}
+}
+
+func isCLocale(s string) bool {
+	s = strings.ToUpper(s)
+	return s == "C" || s == "POSIX" || strings.HasPrefix(s, "C.") || s == ""
+}
+
+// newApp creates the Fyne app of a process that shows windows.
+func newApp(choice ui.LanguageChoice) fyne.App {
+	if err := ui.SetupLanguage(choice.Lang); err != nil {
+		log.Fatal(err)
+	}
+	a := app.NewWithID(appID)
+	a.SetIcon(ui.AppIcon)
+	a.Settings().SetTheme(ui.Theme{})
+	return a
+}
+
+func windowOptions(o options, choice ui.LanguageChoice, notes []string) ui.Options {
+	return ui.Options{
+		Daemon: localapi.NewClient(o.socket), Socket: o.socket, Sources: ui.Sources(o.drives),
+		Version: version, Lang: choice, Environment: notes,
+	}
+}
+
+// runWindow is a window process of the tray process: it shows one window,
+// raises it on "show", quits on "quit" or when the tray process goes away
+// (stdin closes), and exits when its window closes.
+func runWindow(o options, choice ui.LanguageChoice) {
+	a := newApp(choice)
+	var notes []string
+	if s := os.Getenv("SVPN_UI_NOTES"); s != "" {
+		notes = strings.Split(s, ",")
+	}
+	opts := windowOptions(o, choice, notes)
+	opts.OnConnected = func(api.Status) { a.Quit() } // the tray announces it
+	opts.OpenDiagnostics = func() { fmt.Println("open diagnostics") }
+	wins := ui.NewWindows(a, opts)
+	show := func() fyne.Window {
+		switch o.window {
+		case tray.WindowDiagnostics:
+			return wins.ShowDiagnostics()
+		case tray.WindowAbout:
+			return wins.ShowAbout()
+		}
+		return wins.ShowLogin()
+	}
+	show().SetMaster()
+	go readCommands(os.Stdin, func(cmd string) {
+		switch cmd {
+		case "show":
+			fyne.Do(func() {
+				show()
+				fmt.Println("shown")
+			})
+		case "quit":
+			fyne.Do(a.Quit)
+		}
+	})
+	a.Run()
+}
+
+// readCommands reads the tray process's commands; end of input means it
+// is gone, and so the window goes too.
+func readCommands(r io.Reader, do func(string)) {
+	sc := bufio.NewScanner(r)
+	for sc.Scan() {
+		do(strings.TrimSpace(sc.Text()))
+	}
+	do("quit")
+}
+
+// runSingle keeps the tray (Fyne's desktop.App) and the windows in one
+// process.
+func runSingle(o options, choice ui.LanguageChoice) {
+	env := tray.ProbeEnv()
+	a := newApp(choice)
+	opts := windowOptions(o, choice, append(env.Notes, "env.single_process"))
+	opts.Persistent = true
+	var wins *ui.Windows
+	opts.OnConnected = func(api.Status) { wins.HideLogin() } // the tray announces it
+	wins = ui.NewWindows(a, opts)
+	acts := &singleActions{wins: wins, a: a}
+	ctrl := tray.NewController(opts.Daemon, a, acts)
+	if h := tray.NewFyneHost(ctrl, a); h != nil {
+		ctrl.SetHost(h)
+	}
+	a.Lifecycle().SetOnStarted(func() {
+		go ctrl.Run(context.Background())
+	})
+	switch o.open {
+	case tray.WindowLogin:
+		wins.ShowLogin()
+	case tray.WindowDiagnostics:
+		wins.ShowDiagnostics()
+	case tray.WindowAbout:
+		wins.ShowAbout()
+	}
+	a.Run()
+}
+
+type singleActions struct {
+	wins *ui.Windows
+	a    fyne.App
+}
+
+func (s *singleActions) ShowLogin()       { fyne.Do(func() { s.wins.ShowLogin() }) }
+func (s *singleActions) ShowDiagnostics() { fyne.Do(func() { s.wins.ShowDiagnostics() }) }
+func (s *singleActions) ShowAbout()       { fyne.Do(func() { s.wins.ShowAbout() }) }
+func (s *singleActions) Quit()            { fyne.Do(s.a.Quit) }

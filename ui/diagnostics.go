@@ -1,0 +1,422 @@
+package ui
+
+import (
+	"context"
+	"fmt"
+	"runtime"
+	"sort"
+	"strings"
+	"time"
+
+	"fyne.io/fyne/v2"
+	"fyne.io/fyne/v2/container"
+	"fyne.io/fyne/v2/dialog"
+	"fyne.io/fyne/v2/layout"
+	"fyne.io/fyne/v2/theme"
+	"fyne.io/fyne/v2/widget"
+
+	"github.com/opensvpn/svpn/api"
+	"github.com/opensvpn/svpn/certstore"
+)
+
+// reportSection is one part of the diagnostics: a title and label/value
+// rows, shown as a card and copied as text.
+type reportSection struct {
+	Title string
+	Rows  [][2]string
+}
+
+// reportFacts is what the app itself knows, beside the daemon's snapshot.
+type reportFacts struct {
+	AppVersion  string
+	Socket      string
+	Lang        LanguageChoice
+	Environment []string // translation keys
+	LastCert    *lastCertificate
+	Now         time.Time
+}
+
+// buildReport lays the daemon's snapshot (nil with daemonErr when svpnd
+// did not answer) out in the sections the helpdesk reads. It holds no
+// secret: the snapshot has none and the certificate part is public facts.
+func buildReport(d *api.Diagnostics, daemonErr error, f reportFacts) []reportSection {
+	var out []reportSection
+	add := func(s *reportSection, key, value string) {
+		if value != "" {
+			s.Rows = append(s.Rows, [2]string{T(key), value})
+		}
+	}
+	ts := func(t time.Time) string {
+		if t.IsZero() {
+			return ""
+		}
+		return t.Local().Format("2006-01-02 15:04:05")
+	}
+
+	conn := reportSection{Title: T("diag.connection")}
+	if d == nil {
+		p := Explain(daemonErr)
+		add(&conn, "diag.state", p.String())
+		add(&conn, "diag.socket", f.Socket)
+	} else {
+		st := d.Status
+		add(&conn, "diag.state", StateText(st.State))
+		add(&conn, "diag.gateway", strings.TrimSpace(d.Profile.Name+" "+d.Profile.GatewayURL))
+		add(&conn, "diag.user", st.User)
+		add(&conn, "diag.address", st.Address)
+		add(&conn, "diag.endpoint", st.Endpoint)
+		add(&conn, "diag.connected_at", ts(st.ConnectedAt))
+		add(&conn, "diag.session_expires", ts(st.SessionExpiresAt))
+		if st.Userspace {
+			add(&conn, "diag.mode", T("diag.mode_userspace"))
+		} else {
+			add(&conn, "diag.mode", T("diag.mode_system"))
+		}
+		add(&conn, "diag.proxy", st.ProxyAddr)
+		add(&conn, "diag.portal", st.PortalURL)
+		add(&conn, "diag.portal_local", st.PortalLocalURL)
+		if st.EndReason != "" {
+			add(&conn, "diag.end_reason", EndReasonText(st.EndReason))
+		}
+		if st.LastErrorCode != "" {
+			add(&conn, "diag.last_error", ExplainCode(st.LastErrorCode).Number+" ("+string(st.LastErrorCode)+") "+st.LastError)
+		}
+		add(&conn, "diag.socket", f.Socket)
+	}
+	out = append(out, conn)
+
+	cert := reportSection{Title: T("diag.certificate")}
+	if c := f.LastCert; c != nil {
+		add(&cert, "cert.name", c.Name)
+		add(&cert, "cert.subject", c.Subject)
+		add(&cert, "cert.issuer", c.Issuer)
+		add(&cert, "cert.serial", formatSerial(c.Serial))
+		add(&cert, "cert.not_after", ts(c.NotAfter))
+		add(&cert, "cert.purpose", c.Purpose)
+		add(&cert, "cert.policy", c.PolicyOID)
+		add(&cert, "cert.location", locationText(certstore.Location(c.Location)))
+		add(&cert, "cert.file", c.Path)
+		add(&cert, "diag.cert_used_at", ts(c.UsedAt))
+	} else {
+		add(&cert, "diag.cert_none", T("diag.cert_none_detail"))
+	}
+	out = append(out, cert)
+
+	if d != nil {
+		st := d.Status
+		net := reportSection{Title: T("diag.network")}
+		add(&net, "diag.routes", strings.Join(st.Routes, ", "))
+		dns := strings.Join(st.DNS, ", ")
+		if dns != "" && st.DNSMethod != "" {
+			dns += " (" + st.DNSMethod + ")"
+		}
+		add(&net, "diag.dns", dns)
+		if st.MTU > 0 {
+			add(&net, "diag.mtu", fmt.Sprint(st.MTU))
+		}
+		if !st.LastHandshake.IsZero() {
+			add(&net, "diag.handshake", ts(st.LastHandshake)+" "+Tf("diag.ago", map[string]any{"S": int(f.Now.Sub(st.LastHandshake).Seconds())}))
+		}
+		if st.RxBytes+st.TxBytes > 0 {
+			add(&net, "diag.traffic", Tf("diag.traffic_value", map[string]any{"Rx": humanBytes(st.RxBytes), "Tx": humanBytes(st.TxBytes)}))
+		}
+		if len(net.Rows) == 0 {
+			add(&net, "diag.routes", T("diag.not_connected"))
+		}
+		out = append(out, net)
+
+		post := reportSection{Title: T("diag.posture")}
+		for _, av := range d.Posture.Antivirus {
+			state := T("diag.av_enabled")
+			if !av.Enabled {
+				state = T("diag.av_disabled")
+			}
+			if av.UpToDate {
+				state += ", " + T("diag.av_uptodate")
+			} else {
+				state += ", " + T("diag.av_outdated")
+			}
+			post.Rows = append(post.Rows, [2]string{av.Name, state})
+		}
+		if len(post.Rows) == 0 {
+			add(&post, "diag.antivirus", T("diag.av_none"))
+		}
+		out = append(out, post)
+	}
+
+	ver := reportSection{Title: T("diag.versions")}
+	add(&ver, "diag.app_version", f.AppVersion)
+	if d != nil {
+		keys := make([]string, 0, len(d.Versions))
+		for k := range d.Versions {
+			keys = append(keys, k)
+		}
+		sort.Strings(keys)
+		for _, k := range keys {
+			ver.Rows = append(ver.Rows, [2]string{k, d.Versions[k]})
+		}
+		add(&ver, "diag.device", strings.TrimSpace(d.Device.Hostname+" "+d.Device.OS+" "+d.Device.OSVersion))
+	} else {
+		ver.Rows = append(ver.Rows, [2]string{"go", runtime.Version()}, [2]string{"os", runtime.GOOS + "/" + runtime.GOARCH})
+	}
+	out = append(out, ver)
+
+	if d != nil {
+		errs := reportSection{Title: T("diag.errors")}
+		n := 0
+		for i := len(d.Errors) - 1; i >= 0 && n < 20; i, n = i-1, n+1 {
+			e := d.Errors[i]
+			p := ExplainCode(e.Code)
+			errs.Rows = append(errs.Rows, [2]string{e.Time.Local().Format("01-02 15:04:05"),
+				p.Number + " (" + string(e.Code) + ") " + p.Text + "\n" + e.Message})
+		}
+		if len(errs.Rows) == 0 {
+			add(&errs, "diag.errors", T("diag.no_errors"))
+		}
+		out = append(out, errs)
+	}
+
+	env := reportSection{Title: T("diag.environment")}
+	langText := string(f.Lang.Lang)
+	if f.Lang.System != "" {
+		langText += " (" + T("diag.system_locale") + ": " + f.Lang.System + ")"
+	}
+	add(&env, "diag.language", langText)
+	if f.Lang.Note != "" {
+		add(&env, "diag.note", T(f.Lang.Note))
+	}
+	for _, k := range f.Environment {
+		add(&env, "diag.note", T(k))
+	}
+	if d != nil {
+		for _, n := range d.Notes {
+			add(&env, "diag.daemon_note", n)
+		}
+	}
+	out = append(out, env)
+	return out
+}
+
+// StateText names a connection state in the UI language.
+func StateText(s api.State) string {
+	switch s {
+	case api.StateDisconnected, api.StateAuthenticating, api.StatePasswordChangeRequired, api.StateConnecting,
+		api.StateConnected, api.StateReconnecting, api.StateError:
+		return T("state." + string(s))
+	}
+	return string(s)
+}
+
+func humanBytes(n uint64) string {
+	const unit = 1024
+	if n < unit {
+		return fmt.Sprintf("%d B", n)
+	}
+	div, exp := uint64(unit), 0
+	for m := n / unit; m >= unit; m /= unit {
+		div *= unit
+		exp++
+	}
+	return fmt.Sprintf("%.1f %ciB", float64(n)/float64(div), "KMGTPE"[exp])
+}
+
+// reportText is the clipboard form of the report (복사).
+func reportText(title string, sections []reportSection, helpdesk string, now time.Time) string {
+	var b strings.Builder
+	fmt.Fprintf(&b, "%s — %s\n", title, now.Local().Format("2006-01-02 15:04:05"))
+	for _, s := range sections {
+		fmt.Fprintf(&b, "\n[%s]\n", s.Title)
+		for _, r := range s.Rows {
+			v := strings.ReplaceAll(r[1], "\n", "\n    ")
+			fmt.Fprintf(&b, "  %s: %s\n", r[0], v)
+		}
+	}
+	if helpdesk != "" {
+		fmt.Fprintf(&b, "\n%s\n", helpdesk)
+	}
+	return b.String()
+}
+
+// diagWindow is 진단 정보, for the helpdesk: the daemon's snapshot in
+// readable sections, 복사 (clipboard text) and 저장 (the redacted support
+// bundle), and the helpdesk contact.
+type diagWindow struct {
+	x        *Windows
+	w        fyne.Window
+	ctx      context.Context
+	cancel   context.CancelFunc
+	body     *fyne.Container
+	helpdesk *widget.Label
+	note     *widget.Label
+	sections []reportSection
+	loading  bool
+	again    bool
+}
+
+func newDiagWindow(x *Windows) *diagWindow {
+	dw := &diagWindow{x: x, w: x.fa.NewWindow(T("diag.title"))}
+	dw.ctx, dw.cancel = context.WithCancel(context.Background())
+	dw.w.SetIcon(AppIcon)
+	dw.body = container.NewVBox(widget.NewLabel(T("diag.loading")))
+	dw.helpdesk = caption("")
+	dw.note = widget.NewLabel("")
+	dw.note.Importance = widget.SuccessImportance
+	dw.note.Hide()
+	copyBtn := widget.NewButtonWithIcon(T("diag.copy"), theme.ContentCopyIcon(), dw.copyText)
+	copyBtn.Importance = widget.HighImportance
+	saveBtn := widget.NewButtonWithIcon(T("diag.save"), theme.DocumentSaveIcon(), dw.save)
+	refreshBtn := widget.NewButtonWithIcon(T("diag.refresh"), theme.ViewRefreshIcon(), dw.refresh)
+	closeBtn := widget.NewButton(T("common.close"), func() { dw.w.Close() })
+	bottom := container.NewVBox(
+		widget.NewSeparator(),
+		dw.helpdesk,
+		container.NewHBox(copyBtn, saveBtn, refreshBtn, dw.note, layout.NewSpacer(), closeBtn),
+	)
+	top := container.NewVBox(heading(T("diag.title")), caption(T("diag.intro")))
+	dense := container.NewThemeOverride(dw.body, compactTheme{})
+	dw.w.SetContent(container.NewPadded(container.NewBorder(top, bottom, nil, nil, container.NewVScroll(dense))))
+	dw.w.Resize(fyne.NewSize(720, 640))
+	dw.w.CenterOnScreen()
+	x.setupClose(dw.w, func() {
+		dw.cancel()
+		x.diag = nil
+	})
+	dw.w.Canvas().SetOnTypedKey(func(k *fyne.KeyEvent) {
+		if k.Name == fyne.KeyEscape {
+			dw.w.Close()
+		}
+	})
+	// Follow the connection: a new snapshot whenever the status changes.
+	go WatchDaemon(dw.ctx, x.o.Daemon,
+		func(api.Status) { onMain(dw.ctx, dw.refresh) },
+		func(error) { onMain(dw.ctx, dw.refresh) })
+	return dw
+}
+
+// refresh asks svpnd for a new snapshot (one at a time; a change during
+// a request triggers one more).
+func (dw *diagWindow) refresh() {
+	if dw.loading {
+		dw.again = true
+		return
+	}
+	dw.loading = true
+	d := dw.x.o.Daemon
+	go func() {
+		ctx, cancel := withTimeout(dw.ctx, callTimeout)
+		snap, err := d.Diagnostics(ctx)
+		var prof *api.ProfileInfo
+		if err == nil && snap.Profile.Helpdesk == "" {
+			prof, _ = d.Profile(ctx)
+		}
+		cancel()
+		onMain(dw.ctx, func() {
+			dw.loading = false
+			dw.show(snap, err, prof)
+			if dw.again {
+				dw.again = false
+				dw.refresh()
+			}
+		})
+	}()
+}
+
+func (dw *diagWindow) facts() reportFacts {
+	f := reportFacts{AppVersion: dw.x.o.Version, Socket: dw.x.o.Socket, Lang: dw.x.o.Lang,
+		Environment: dw.x.o.Environment, Now: dw.x.o.Now()}
+	if c, ok := dw.x.lastCertificate(); ok {
+		f.LastCert = &c
+	}
+	return f
+}
+
+func (dw *diagWindow) show(snap *api.Diagnostics, err error, prof *api.ProfileInfo) {
+	if err != nil {
+		snap = nil
+	}
+	dw.sections = buildReport(snap, err, dw.facts())
+	dw.body.RemoveAll()
+	for _, s := range dw.sections {
+		grid := container.New(layout.NewFormLayout())
+		for _, r := range s.Rows {
+			v := widget.NewLabel(r[1])
+			v.Wrapping = fyne.TextWrapWord
+			v.Selectable = true
+			grid.Add(widget.NewLabelWithStyle(r[0], fyne.TextAlignLeading, fyne.TextStyle{Bold: true}))
+			grid.Add(v)
+		}
+		h := bold(s.Title)
+		h.Importance = widget.HighImportance
+		dw.body.Add(h)
+		dw.body.Add(grid)
+		dw.body.Add(widget.NewSeparator())
+	}
+	help := ""
+	if snap != nil {
+		help = snap.Profile.Helpdesk
+	}
+	if help == "" && prof != nil {
+		help = prof.Profile.Helpdesk
+		if help == "" && prof.Gateway != nil {
+			help = prof.Gateway.Helpdesk
+		}
+	}
+	if help == "" {
+		help = T("diag.helpdesk_unknown")
+	}
+	dw.helpdesk.SetText(help)
+	dw.body.Refresh()
+}
+
+// Text is the clipboard text of what the window shows.
+func (dw *diagWindow) Text() string {
+	return reportText(T("diag.title"), dw.sections, dw.helpdesk.Text, dw.x.o.Now())
+}
+
+func (dw *diagWindow) copyText() {
+	dw.x.fa.Clipboard().SetContent(dw.Text())
+	dw.flash(T("diag.copied"))
+}
+
+func (dw *diagWindow) flash(text string) {
+	dw.note.SetText(text)
+	dw.note.Show()
+	go func() {
+		t := time.NewTimer(4 * time.Second)
+		defer t.Stop()
+		select {
+		case <-t.C:
+			onMain(dw.ctx, dw.note.Hide)
+		case <-dw.ctx.Done():
+		}
+	}()
+}
+
+// save is 저장: the support bundle (zip, secrets redacted by svpnd).
+func (dw *diagWindow) save() {
+	d := dialog.NewFileSave(func(wc fyne.URIWriteCloser, err error) {
+		if err != nil || wc == nil {
+			return
+		}
+		dm := dw.x.o.Daemon
+		go func() {
+			ctx, cancel := withTimeout(dw.ctx, 60*time.Second)
+			err := dm.Bundle(ctx, wc)
+			cancel()
+			if cerr := wc.Close(); err == nil {
+				err = cerr
+			}
+			onMain(dw.ctx, func() {
+				if err != nil {
+					p := Explain(err)
+					dialog.ShowInformation(T("diag.save"), p.String(), dw.w)
+					return
+				}
+				dw.flash(Tf("diag.saved", map[string]any{"Path": wc.URI().Path()}))
+			})
+		}()
+	}, dw.w)
+	d.SetFileName("svpn-diag-" + dw.x.o.Now().Format("20060102-150405") + ".zip")
+	d.Resize(fyne.NewSize(680, 500))
+	d.Show()
+}

@@ -1,0 +1,101 @@
+package ui
+
+import (
+	"image/color"
+
+	"fyne.io/fyne/v2"
+	"fyne.io/fyne/v2/theme"
+
+	"github.com/opensvpn/svpn/assets"
+)
+
+// Resources made from the embedded assets.
+var (
+	fontRegular = fyne.NewStaticResource("NanumGothic.ttf", assets.FontRegular)
+	fontBold    = fyne.NewStaticResource("NanumGothicBold.ttf", assets.FontBold)
+
+	// AppIcon is the window and desktop icon.
+	AppIcon = fyne.NewStaticResource("svpn.png", assets.AppIcon)
+)
+
+// Theme is Fyne's default theme, light or dark as the system says, with the
+// bundled NanumGothic for all text so that Hangul renders the same on every
+// OS (Fyne's own font has no Hangul), and a slightly more sober accent.
+type Theme struct{}
+
+var _ fyne.Theme = Theme{}
+
+func (Theme) Color(n fyne.ThemeColorName, v fyne.ThemeVariant) color.Color {
+	switch n {
+	case theme.ColorNamePrimary:
+		if v == theme.VariantDark {
+			return color.NRGBA{0x5b, 0x8d, 0xef, 0xff}
+		}
+		return color.NRGBA{0x1d, 0x4e, 0xd8, 0xff}
+	case theme.ColorNameHyperlink:
+		if v == theme.VariantDark {
+			return color.NRGBA{0x8a, 0xb4, 0xf8, 0xff}
+		}
+		return color.NRGBA{0x1d, 0x4e, 0xd8, 0xff}
+	case theme.ColorNameSuccess:
+		if v == theme.VariantDark {
+			return color.NRGBA{0x4a, 0xde, 0x80, 0xff}
+		}
+		return color.NRGBA{0x15, 0x80, 0x3d, 0xff}
+	case theme.ColorNameError:
+		if v == theme.VariantDark {
+			return color.NRGBA{0xf8, 0x71, 0x71, 0xff}
+		}
+		return color.NRGBA{0xc8, 0x1e, 0x1e, 0xff}
+	case theme.ColorNameWarning:
+		if v == theme.VariantDark {
+			return color.NRGBA{0xfb, 0xbf, 0x24, 0xff}
+		}
+		return color.NRGBA{0xb4, 0x53, 0x09, 0xff}
+	}
+	return theme.DefaultTheme().Color(n, v)
+}
+
+func (Theme) Font(s fyne.TextStyle) fyne.Resource {
+	if s.Symbol {
+		return theme.DefaultTheme().Font(s)
+	}
+	if s.Bold {
+		return fontBold
+	}
+	return fontRegular
+}
+
+func (Theme) Icon(n fyne.ThemeIconName) fyne.Resource { return theme.DefaultTheme().Icon(n) }
+
+func (Theme) Size(n fyne.ThemeSizeName) float32 {
+	switch n {
+	case theme.SizeNameText:
+		return 14
+	case theme.SizeNameSubHeadingText:
+		return 17
+	case theme.SizeNameHeadingText:
+		return 22
+	case theme.SizeNameCaptionText:
+		return 12
+	}
+	return theme.DefaultTheme().Size(n)
+}
+
+// compactTheme tightens the spacing of dense read-only content (the
+// diagnostics' tables) so that more of it fits without scrolling.
+type compactTheme struct{ Theme }
+
+func (compactTheme) Size(n fyne.ThemeSizeName) float32 {
+	switch n {
+	case theme.SizeNameInnerPadding:
+		return 3
+	case theme.SizeNamePadding:
+		return 2
+	case theme.SizeNameLineSpacing:
+		return 3
+	case theme.SizeNameText:
+		return 13
+	}
+	return Theme{}.Size(n)
+}

@@ -1,0 +1,156 @@
+package xvfbtest
+
+import (
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/opensvpn/svpn/certstore"
+	"github.com/opensvpn/svpn/internal/testfixtures"
+)
+
+// fakeUSB puts the real yessign test certificate (expired in 2020) on a
+// simulated USB drive root, as NPKI software stores it.
+func fakeUSB(t testing.TB, root string) {
+	t.Helper()
+	der := testfixtures.Read(t, "npki-real", "signCert.der")
+	c, err := certstore.ParseCertificate(der)
+	if err != nil {
+		t.Fatal(err)
+	}
+	d := filepath.Join(root, "NPKI", "yessign", "USER", certstore.NPKIFolderName(c))
+	if err := os.MkdirAll(d, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	for _, f := range []string{"signCert.der", "signPri.key"} {
+		if err := os.WriteFile(filepath.Join(d, f), testfixtures.Read(t, "npki-real", f), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+}
+
+// app starts svpn on display with a fresh home and the given extra
+// environment.
+func (d *demo) app(t testing.TB, display, home string, drives []string, env []string, extra ...string) *proc {
+	args := []string{"--socket", d.sock}
+	for _, dr := range drives {
+		args = append(args, "--drive", dr)
+	}
+	args = append(args, extra...)
+	base := []string{"DISPLAY=" + display, "HOME=" + home, "XDG_RUNTIME_DIR=" + home,
+		"DBUS_SESSION_BUS_ADDRESS=disabled:", "LANG=ko_KR.UTF-8", "LC_ALL=", "LANGUAGE="}
+	return start(t, append(base, env...), filepath.Join(d.bin, "svpn"), args...)
+}
+
+// TestScreenshots drives the real app under Xvfb through the login, the
+// picker, an error, the first-login password change, the connection and
+// the diagnostics, and saves each window as a PNG in $SVPN_SCREENSHOTS.
+func TestScreenshots(t *testing.T) {
+	out := os.Getenv("SVPN_SCREENSHOTS")
+	if out == "" {
+		t.Skip("set SVPN_SCREENSHOTS to the output directory (make screenshots)")
+	}
+	need(t, true)
+	out, _ = filepath.Abs(out)
+	if err := os.MkdirAll(out, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	bin := t.TempDir()
+	buildBinaries(t, bin)
+	display := startXvfb(t)
+	X := x{t: t, display: display}
+	d := startDemo(t, bin)
+	usb2 := filepath.Join(t.TempDir(), "usb2")
+	fakeUSB(t, usb2)
+	drives := []string{d.DriveRoot, usb2}
+	home := t.TempDir()
+	png := func(name string) string { return filepath.Join(out, name) }
+	light := []string{"FYNE_THEME=light"}
+
+	app := d.app(t, display, home, drives, light)
+	login := X.window("^원격근무서비스$")
+	time.Sleep(time.Second) // the profile and banner
+	X.shot(login, png("01-login.png"))
+
+	// A wrong account password: E-101, attempts left.
+	X.typeIn(login, d.UserID, "Tab")
+	X.typeIn(login, "wrong-Password1!", "Return")
+	picker := X.window("인증서 선택")
+	time.Sleep(700 * time.Millisecond) // the scan
+	X.shot(picker, png("02-picker.png"))
+	X.typeIn(picker, "WrongCertPw", "Return")
+	time.Sleep(time.Second)
+	X.shot(picker, png("03-picker-wrong-certificate-password.png"))
+	X.typeIn(picker, d.CertPassword, "Return")
+	X.gone("인증서 선택")
+	time.Sleep(1500 * time.Millisecond)
+	X.shot(login, png("04-login-error.png"))
+
+	// The right one: the first-login password change.
+	X.typeIn(login, d.Password, "Return")
+	picker = X.window("인증서 선택")
+	time.Sleep(700 * time.Millisecond)
+	X.click(picker, 70, 26, true) // 인증서 보기
+	time.Sleep(500 * time.Millisecond)
+	X.shot(picker, png("05-certificate-details.png"))
+	X.typeIn(picker, "", "Escape")
+	time.Sleep(300 * time.Millisecond)
+	X.typeIn(picker, d.CertPassword, "Return")
+	pw := X.window("비밀번호 변경")
+	X.typeIn(pw, "Remote9")
+	X.shot(pw, png("06-password-change-typing.png"))
+	X.typeIn(pw, "-work!", "Tab")
+	X.typeIn(pw, "Remote9-work!")
+	X.shot(pw, png("07-password-change-complete.png"))
+	X.typeIn(pw, "", "Return")
+	eventually(t, 30*time.Second, "the connection", func() bool { return d.state(t) == "connected" })
+	X.gone("^원격근무서비스$")
+
+	// A second double-click brings the window back: the connection.
+	second := d.app(t, display, home, drives, light)
+	eventually(t, 10*time.Second, "the second instance to hand over", second.exited)
+	login = X.window("^원격근무서비스$")
+	X.shot(login, png("08-connected.png"))
+
+	// The diagnostics, from another start (as the tray menu would).
+	d.app(t, display, home, drives, light, "--open", "diagnostics")
+	dw := X.window("진단 정보")
+	time.Sleep(time.Second)
+	X.shot(dw, png("09-diagnostics.png"))
+	X.run("xdotool", "mousemove", "--window", dw, "360", "300")
+	for range 30 {
+		X.run("xdotool", "click", "5") // scroll to the end: errors and this PC
+	}
+	X.shot(dw, png("10-diagnostics-end.png"))
+	app.stop()
+
+	// 150 % and the dark theme; then English.
+	d.logout(t)
+	app = d.app(t, display, home, drives, []string{"FYNE_THEME=dark", "FYNE_SCALE=1.5"})
+	login = X.window("^원격근무서비스$")
+	time.Sleep(time.Second)
+	X.shot(login, png("11-login-150-dark.png"))
+	X.typeIn(login, "x", "Return")
+	picker = X.window("인증서 선택")
+	time.Sleep(700 * time.Millisecond)
+	X.shot(picker, png("12-picker-150-dark.png"))
+	X.typeIn(picker, "", "Escape")
+	app.stop()
+
+	app = d.app(t, display, home, drives, []string{"FYNE_THEME=light", "LANG=en_US.UTF-8"})
+	login = X.window("원격근무서비스")
+	time.Sleep(time.Second)
+	X.shot(login, png("13-login-english.png"))
+	app.stop()
+	if t.Failed() {
+		t.Logf("app output:\n%s", app.out)
+	}
+	entries, _ := os.ReadDir(out)
+	var names []string
+	for _, e := range entries {
+		names = append(names, e.Name())
+	}
+	t.Logf("screenshots in %s: %s", out, strings.Join(names, " "))
+}
