@@ -68,6 +68,7 @@ bench: deps
 	$(GO) test -run '^$$' -bench LoginToFirstPacket -benchtime 30x -count 3 ./e2e | tee -a bench.txt
 	@$(MAKE) --no-print-directory build
 	BIN=$(BIN) ./scripts/bench-iperf.sh | tee -a bench.txt
+	$(GO) test -run '^$$' -bench DesktopApp -benchtime 1x ./ui/xvfbtest | tee -a bench.txt
 
 # Coverage-guided fuzzing of every parser of outside input, FUZZTIME each.
 FUZZ_PKGS ?= ./certstore ./gateway ./gateway/password ./gateway/wgdevice ./wgkey
