@@ -405,7 +405,7 @@ for t in "${targets[@]}"; do
 	esac
 done
 # The deliverables: packages, installers, signed programs, macOS archives.
-(cd "$DIST" && find linux windows macos -maxdepth 2 -type f \( -name '*.deb' -o -name '*.exe' -o -name '*.tar.gz' \) \
+(cd "$DIST" && find $(ls -d linux windows macos 2>/dev/null) -maxdepth 2 -type f \( -name '*.deb' -o -name '*.exe' -o -name '*.tar.gz' \) \
 	-print0 2>/dev/null | sort -z | xargs -0r sha256sum >SHA256SUMS)
 say "done in $(($(date +%s) - start))s:"
 (cd "$DIST" && sed 's/^[0-9a-f]*  //' SHA256SUMS | while read -r f; do printf '  %10d  %s\n' "$(stat -c %s "$f")" "$f"; done)

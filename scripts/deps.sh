@@ -9,12 +9,14 @@ set -eu
 # curl, nftables: WireGuard interop and NAT tests; the X11/GL headers:
 # Fyne (cgo); xvfb/imagemagick/xdotool/dbus-x11: UI screenshots and
 # benchmark; fonts-nanum: the Hangul font assets/gen bundles; xdg-utils:
-# the app opens the portal in the browser (make run).
+# the app opens the portal in the browser (make run); debootstrap,
+# systemd-container, desktop-file-utils, binutils: the .deb install test.
 PKGS="ca-certificates git gcc pkg-config openssl postgresql iproute2 iperf3
       wireguard-tools curl nftables
       libgl1-mesa-dev libx11-dev libxcursor-dev libxrandr-dev libxinerama-dev
       libxi-dev libxxf86vm-dev libxkbcommon-dev xvfb imagemagick
-      xdotool dbus-x11 fonts-nanum xdg-utils"
+      xdotool dbus-x11 fonts-nanum xdg-utils
+      debootstrap systemd-container desktop-file-utils binutils"
 
 missing=""
 for p in $PKGS; do
