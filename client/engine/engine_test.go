@@ -135,7 +135,21 @@ func TestOwnerControlsSession(t *testing.T) {
 	time.Sleep(50 * time.Millisecond) // let the watcher drain
 	mu.Lock()
 	defer mu.Unlock()
-	for _, want := range []api.State{api.StateAuthenticating, api.StateConnecting, api.StateConnected, api.StateDisconnected} {
+	// A watcher is given the newest status, so quick intermediate states
+	// (authenticating, connecting) may be coalesced away; the ones that
+	// last must be seen, in order.
+	order := []api.State{api.StateDisconnected, api.StateAuthenticating, api.StateConnecting, api.StateConnected, api.StateDisconnected}
+	i := 0
+	for _, st := range states {
+		for i < len(order) && order[i] != st {
+			i++
+		}
+		if i == len(order) {
+			t.Fatalf("watch saw %v: out of order", states)
+		}
+		i++
+	}
+	for _, want := range []api.State{api.StateConnected, api.StateDisconnected} {
 		if !slices.Contains(states, want) {
 			t.Errorf("watch saw %v, missing %s", states, want)
 		}
