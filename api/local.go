@@ -124,6 +124,20 @@ type Diagnostics struct {
 	Posture     Posture           `json:"posture"`
 	Errors      []ErrorEvent      `json:"errors"` // recent, newest last
 	Notes       []string          `json:"notes,omitempty"`
+	// Certificate is the certificate of the last login (public facts only).
+	Certificate *CertificateSummary `json:"certificate,omitempty"`
+}
+
+// CertificateSummary is what the helpdesk needs to know of a certificate.
+type CertificateSummary struct {
+	Name      string    `json:"name"`
+	Subject   string    `json:"subject"`
+	Issuer    string    `json:"issuer"`
+	Serial    string    `json:"serial"` // lower-case hex
+	NotAfter  time.Time `json:"not_after"`
+	PolicyOID string    `json:"policy_oid,omitempty"`
+	Purpose   string    `json:"purpose,omitempty"`
+	UsedAt    time.Time `json:"used_at"`
 }
 
 // ErrorEvent is one failure the daemon met.

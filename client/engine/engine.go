@@ -11,6 +11,7 @@ package engine
 import (
 	"context"
 	"crypto/rand"
+	"crypto/x509"
 	"encoding/hex"
 	"errors"
 	"log/slog"
@@ -21,6 +22,7 @@ import (
 	"time"
 
 	"github.com/opensvpn/svpn/api"
+	"github.com/opensvpn/svpn/certstore"
 	"github.com/opensvpn/svpn/client/gatewayapi"
 	"github.com/opensvpn/svpn/tunnel"
 	"github.com/opensvpn/svpn/tunnel/proxy"
@@ -79,6 +81,7 @@ type Engine struct {
 	watchers map[chan api.Status]struct{}
 	errors   []api.ErrorEvent
 	notes    []string
+	lastCert *api.CertificateSummary
 	closed   bool
 }
 
@@ -291,6 +294,7 @@ func (e *Engine) FinishLogin(ctx context.Context, c Caller, req *api.LoginFinish
 	}
 	e.mu.Lock()
 	e.owner = p.owner
+	e.lastCert = summarize(req.Certificate, e.o.Now())
 	e.update(func(st *api.Status) {
 		st.State, st.DisplayName, st.Address = api.StateConnecting, resp.DisplayName, resp.Tunnel.Address
 		st.PortalURL, st.Banner, st.Routes, st.DNS, st.MTU = resp.PortalURL, resp.Banner, resp.Tunnel.Routes, resp.Tunnel.DNS, resp.Tunnel.MTU
@@ -541,6 +545,7 @@ func (e *Engine) Diagnostics(ctx context.Context) api.Diagnostics {
 	e.mu.Lock()
 	errs := append([]api.ErrorEvent(nil), e.errors...)
 	notes := append([]string(nil), e.notes...)
+	cert := e.lastCert
 	e.mu.Unlock()
 	if e.o.Userspace {
 		notes = append(notes, "userspace mode: the tunnel is reachable through the proxy "+st.ProxyAddr)
@@ -548,7 +553,7 @@ func (e *Engine) Diagnostics(ctx context.Context) api.Diagnostics {
 	return api.Diagnostics{
 		GeneratedAt: e.o.Now(), Status: st, Profile: *e.o.Profile,
 		Versions: map[string]string{"svpnd": e.o.Version, "go": runtime.Version(), "os": runtime.GOOS + "/" + runtime.GOARCH},
-		Device:   e.o.Device, Posture: e.o.Posture(ctx), Errors: errs, Notes: notes,
+		Device:   e.o.Device, Posture: e.o.Posture(ctx), Errors: errs, Notes: notes, Certificate: cert,
 	}
 }
 
@@ -601,4 +606,15 @@ func (e *Engine) NetworkChanged() {
 	case s.kick <- struct{}{}:
 	default:
 	}
+}
+
+// summarize describes the login certificate for the helpdesk.
+func summarize(der []byte, now time.Time) *api.CertificateSummary {
+	x, err := x509.ParseCertificate(der)
+	if err != nil {
+		return nil
+	}
+	in := (&certstore.Certificate{X509: x}).Info(now)
+	return &api.CertificateSummary{Name: in.Name, Subject: in.Subject, Issuer: in.Issuer, Serial: in.Serial,
+		NotAfter: in.NotAfter, PolicyOID: in.PolicyOID, Purpose: string(in.Purpose), UsedAt: now}
 }

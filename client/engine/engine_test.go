@@ -129,6 +129,9 @@ func TestOwnerControlsSession(t *testing.T) {
 	if got := eng.Status(); got.State != api.StateConnected {
 		t.Fatalf("status readable by anyone, got %s", got.State)
 	}
+	if c := eng.Diagnostics(context.Background()).Certificate; c == nil || c.Name != "홍길동" || c.Serial == "" {
+		t.Fatalf("diagnostics certificate %+v", c)
+	}
 	if _, err := eng.Logout(context.Background(), admin); err != nil {
 		t.Fatalf("administrator's logout: %v", err)
 	}

@@ -284,6 +284,9 @@ func (c *cli) diag(args []string) int {
 		{"Device:", fmt.Sprintf("%s %s %s", dg.Device.Hostname, dg.Device.OS, dg.Device.OSVersion)},
 		{"Helpdesk:", dg.Profile.Helpdesk},
 	}
+	if c := dg.Certificate; c != nil {
+		rows = append(rows, []string{"Certificate:", fmt.Sprintf("%s, %s, serial %s, until %s", c.Name, c.Purpose, c.Serial, c.NotAfter.Local().Format("2006-01-02"))})
+	}
 	for _, av := range dg.Posture.Antivirus {
 		rows = append(rows, []string{"Antivirus:", fmt.Sprintf("%s enabled=%v up_to_date=%v", av.Name, av.Enabled, av.UpToDate)})
 	}
