@@ -82,6 +82,7 @@ type Engine struct {
 	errors   []api.ErrorEvent
 	notes    []string
 	lastCert *api.CertificateSummary
+	keepers  sync.WaitGroup // the heartbeat goroutine of each session
 	closed   bool
 }
 
@@ -360,10 +361,14 @@ func (e *Engine) connect(ctx context.Context, key wgkey.Key, resp *api.LoginResp
 		st.LastErrorCode, st.LastError = "", ""
 	})
 	e.mu.Unlock()
-	s.wg.Add(1)
+	// The keeper is owned by the engine, not the session: it may end the
+	// session itself (the gateway said so), and Close waits for it.
+	e.keepers.Add(1)
 	go func() {
-		defer s.wg.Done()
-		e.keepSession(sctx, s)
+		defer e.keepers.Done()
+		if end := e.keepSession(sctx, s); end != nil {
+			e.teardown(s, api.StateDisconnected, api.CodeSessionEnded, end.msg, end.reason)
+		}
 	}()
 	return s, nil
 }
@@ -501,7 +506,8 @@ func (e *Engine) Logout(ctx context.Context, c Caller) (api.Status, error) {
 	return e.Status(), nil
 }
 
-// teardown stops a session's goroutines and closes its tunnel, once.
+// teardown stops a session's services (proxy, portal forward) and closes
+// its tunnel, once; the heartbeat goroutine stops with the session's context.
 func (e *Engine) teardown(s *session, state api.State, code api.Code, msg, reason string) {
 	e.mu.Lock()
 	if e.sess != s {
@@ -536,6 +542,7 @@ func (e *Engine) Close() error {
 		cancel()
 		e.teardown(s, api.StateDisconnected, "", "", "logout")
 	}
+	e.keepers.Wait()
 	return nil
 }
 

@@ -16,7 +16,10 @@ import (
 // restarts); an answer that the session ended tears everything down. A wall
 // clock jump far beyond the interval (sleep and wake) triggers an immediate
 // heartbeat and re-resolves the endpoint, for a network that changed.
-func (e *Engine) keepSession(ctx context.Context, s *session) {
+// sessionEnd is why the gateway ended a session.
+type sessionEnd struct{ msg, reason string }
+
+func (e *Engine) keepSession(ctx context.Context, s *session) *sessionEnd {
 	interval := time.Duration(s.resp.HeartbeatInterval) * time.Second
 	if interval <= 0 {
 		interval = 30 * time.Second
@@ -28,7 +31,7 @@ func (e *Engine) keepSession(ctx context.Context, s *session) {
 		select {
 		case <-ctx.Done():
 			timer.Stop()
-			return
+			return nil
 		case <-timer.C:
 		case <-s.kick:
 			timer.Stop()
@@ -40,7 +43,7 @@ func (e *Engine) keepSession(ctx context.Context, s *session) {
 		st, err := e.o.Gateway.Heartbeat(hctx, s.resp.SessionToken)
 		cancel()
 		if ctx.Err() != nil {
-			return
+			return nil
 		}
 		switch code := gatewayapi.Code(err); {
 		case err == nil:
@@ -78,8 +81,7 @@ func (e *Engine) keepSession(ctx context.Context, s *session) {
 			e.recordError(err)
 			e.mu.Unlock()
 			e.log.Info("session ended by the gateway", "reason", reason)
-			go e.teardown(s, api.StateDisconnected, api.CodeSessionEnded, err.Error(), reason) // teardown waits for this goroutine
-			return
+			return &sessionEnd{msg: err.Error(), reason: reason}
 		default:
 			wait = min(interval, e.o.RetryInterval)
 			e.mu.Lock()
