@@ -8,8 +8,18 @@
 # the cache. Safe to run any number of times.
 set -eu
 
-PKGS="gcc-mingw-w64-x86-64 binutils-mingw-w64-x86-64 nsis osslsigncode openssl
-      debootstrap systemd-container wine64 desktop-file-utils binutils"
+# installer/deps.sh [linux] [windows] [macos]: only what those need
+# (default all), so the .deb test in `make test` does not pull in wine.
+PKGS=""
+[ $# -gt 0 ] || set -- linux windows macos
+for os in "$@"; do
+	case $os in
+	linux) PKGS="$PKGS debootstrap systemd-container desktop-file-utils binutils" ;;
+	windows) PKGS="$PKGS gcc-mingw-w64-x86-64 binutils-mingw-w64-x86-64 nsis osslsigncode openssl wine64" ;;
+	macos) ;;
+	*) echo "installer/deps: unknown target $os" >&2; exit 2 ;;
+	esac
+done
 
 missing=""
 for p in $PKGS; do

@@ -80,7 +80,7 @@ ui_failed() {
 }
 
 prepare() {
-	"$ROOT/installer/deps.sh"
+	"$ROOT/installer/deps.sh" "${targets[@]}"
 	rm -rf "$WORK"
 	mkdir -p "$WORK"
 	say "version $VERSION, profile $PROFILE, desktop app: $SVPN_UI"
