@@ -1,9 +1,12 @@
 package e2e
 
 import (
+	"net/netip"
+
 	"crypto/rand"
 	"encoding/hex"
 	"fmt"
+	"github.com/opensvpn/svpn/internal/nettest"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -44,7 +47,8 @@ func newNetns(t testing.TB) *netns {
 	b := make([]byte, 3)
 	rand.Read(b)
 	id := hex.EncodeToString(b)
-	n := &netns{name: "svpn-e2e-" + id, hostIP: fmt.Sprintf("10.203.%d.1", b[0]), nsIP: fmt.Sprintf("10.203.%d.2", b[0])}
+	subnet := nettest.FreeSubnet(t, netip.MustParsePrefix("10.203.0.0/16"), 30)
+	n := &netns{name: "svpn-e2e-" + id, hostIP: nettest.Nth(subnet, 1).String(), nsIP: nettest.Nth(subnet, 2).String()}
 	host, peer := "ve"+id, "vp"+id
 	sh(t, "ip", "netns", "add", n.name)
 	t.Cleanup(func() {

@@ -10,8 +10,8 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"github.com/opensvpn/svpn/internal/nettest"
 	"log/slog"
-	"math/big"
 	"net"
 	"net/netip"
 	"os"
@@ -494,38 +494,4 @@ func mustRun(t *testing.T, name string, args ...string) string {
 	return out
 }
 
-// freeSubnet picks a random /bits inside within that overlaps no address
-// or route of the host, so the test cannot disturb its network.
-func freeSubnet(t *testing.T, within netip.Prefix, bits int) netip.Prefix {
-	t.Helper()
-	var used []netip.Prefix
-	for _, args := range [][]string{{"-4", "-o", "addr", "show"}, {"-4", "route", "show", "table", "all"}} {
-		for _, f := range strings.Fields(mustRun(t, "ip", args...)) {
-			if p, err := netip.ParsePrefix(f); err == nil {
-				used = append(used, p.Masked())
-			} else if a, err := netip.ParseAddr(f); err == nil {
-				used = append(used, netip.PrefixFrom(a, a.BitLen()))
-			}
-		}
-	}
-	n := int64(1) << (bits - within.Bits())
-	for range 100 {
-		i, _ := rand.Int(rand.Reader, big.NewInt(n))
-		base := within.Masked().Addr().As4()
-		v := uint32(base[0])<<24 | uint32(base[1])<<16 | uint32(base[2])<<8 | uint32(base[3])
-		v += uint32(i.Int64()) << (32 - bits)
-		cand := netip.PrefixFrom(netip.AddrFrom4([4]byte{byte(v >> 24), byte(v >> 16), byte(v >> 8), byte(v)}), bits)
-		free := true
-		for _, u := range used {
-			if u.Overlaps(cand) {
-				free = false
-				break
-			}
-		}
-		if free {
-			return cand
-		}
-	}
-	t.Fatalf("no free /%d in %v", bits, within)
-	return netip.Prefix{}
-}
+var freeSubnet = nettest.FreeSubnet

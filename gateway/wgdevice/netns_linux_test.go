@@ -9,7 +9,7 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
-	"math/big"
+	"github.com/opensvpn/svpn/internal/nettest"
 	"net/netip"
 	"os"
 	"os/exec"
@@ -65,51 +65,6 @@ func runErr(name string, args ...string) (string, error) {
 	defer cancel()
 	out, err := exec.CommandContext(ctx, name, args...).CombinedOutput()
 	return string(out), err
-}
-
-// freeSubnet picks a random prefix of the given length inside within that
-// overlaps no address or route of the host.
-func freeSubnet(t *testing.T, within netip.Prefix, bits int) netip.Prefix {
-	t.Helper()
-	var used []netip.Prefix
-	for _, args := range [][]string{{"-4", "-o", "addr", "show"}, {"-4", "route", "show", "table", "all"}} {
-		for _, f := range strings.Fields(run(t, "ip", args...)) {
-			if p, err := netip.ParsePrefix(f); err == nil {
-				used = append(used, p.Masked())
-			} else if a, err := netip.ParseAddr(f); err == nil {
-				used = append(used, netip.PrefixFrom(a, a.BitLen()))
-			}
-		}
-	}
-	n := int64(1) << (bits - within.Bits())
-	for range 100 {
-		i, _ := rand.Int(rand.Reader, big.NewInt(n))
-		a := within.Masked().Addr().As4()
-		v := uint32(a[0])<<24 | uint32(a[1])<<16 | uint32(a[2])<<8 | uint32(a[3])
-		v += uint32(i.Int64()) << (32 - bits)
-		cand := netip.PrefixFrom(netip.AddrFrom4([4]byte{byte(v >> 24), byte(v >> 16), byte(v >> 8), byte(v)}), bits)
-		free := true
-		for _, u := range used {
-			if u.Overlaps(cand) {
-				free = false
-				break
-			}
-		}
-		if free {
-			return cand
-		}
-	}
-	t.Fatalf("no free /%d in %v", bits, within)
-	return netip.Prefix{}
-}
-
-// nth returns the n-th address of p.
-func nth(p netip.Prefix, n int) netip.Addr {
-	a := p.Masked().Addr()
-	for range n {
-		a = a.Next()
-	}
-	return a
 }
 
 // buildUpstreamWireGuard builds the reference wireguard-go binary from the
@@ -239,3 +194,8 @@ func (p *nsPeer) fetch(url string, timeout time.Duration) (string, error) {
 	}
 	return stdout.String(), nil
 }
+
+var (
+	freeSubnet = nettest.FreeSubnet
+	nth        = nettest.Nth
+)
