@@ -3,7 +3,6 @@ package localapi
 import (
 	"fmt"
 	"net"
-	"strconv"
 
 	"golang.org/x/sys/unix"
 )
@@ -12,28 +11,13 @@ import (
 // and cleared at boot).
 const defaultAddress = "/var/run/svpnd.sock"
 
-// peerCred reads LOCAL_PEERCRED: the effective uid the kernel captured
-// when the peer connected. The peer cannot forge it.
+// peerCred reads LOCAL_PEERCRED: the effective uid at connect time.
 func peerCred(c net.Conn) (uid string, admin bool, err error) {
-	uc, ok := c.(*net.UnixConn)
-	if !ok {
-		return "", false, fmt.Errorf("%T is not a unix socket connection", c)
-	}
-	raw, err := uc.SyscallConn()
-	if err != nil {
-		return "", false, err
-	}
-	var (
-		cred    *unix.Xucred
-		credErr error
-	)
-	if err := raw.Control(func(fd uintptr) {
-		cred, credErr = unix.GetsockoptXucred(int(fd), unix.SOL_LOCAL, unix.LOCAL_PEERCRED)
-	}); err != nil {
-		return "", false, err
-	}
-	if credErr != nil {
-		return "", false, fmt.Errorf("LOCAL_PEERCRED: %w", credErr)
-	}
-	return strconv.FormatUint(uint64(cred.Uid), 10), cred.Uid == 0, nil
+	return peerUID(c, func(fd int) (uint32, error) {
+		cred, err := unix.GetsockoptXucred(fd, unix.SOL_LOCAL, unix.LOCAL_PEERCRED)
+		if err != nil {
+			return 0, fmt.Errorf("LOCAL_PEERCRED: %w", err)
+		}
+		return cred.Uid, nil
+	})
 }

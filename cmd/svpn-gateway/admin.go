@@ -5,15 +5,16 @@ import (
 	"context"
 	"crypto/rand"
 	"encoding/base64"
+	"flag"
 	"fmt"
 	"strings"
-	"text/tabwriter"
 	"time"
 
 	"github.com/opensvpn/svpn/certstore"
 	"github.com/opensvpn/svpn/gateway"
 	"github.com/opensvpn/svpn/gateway/password"
 	"github.com/opensvpn/svpn/gateway/store"
+	"github.com/opensvpn/svpn/internal/textable"
 )
 
 // openStore opens the store named by a config file, for admin commands.
@@ -29,13 +30,43 @@ func openStore(ctx context.Context, cfgPath string) (*store.Store, *gateway.Conf
 	return st, cfg, nil
 }
 
-func (c *cli) user(ctx context.Context, args []string) error {
+// subcommand splits "SUB ARGS…" of a command group, or says which
+// subcommands there are.
+func subcommand(group, subs string, args []string) (string, []string, error) {
 	if len(args) == 0 {
-		return usagef("user: add|list|show|lock|unlock|reset-password|bind-cert|delete")
+		return "", nil, usagef("%s: %s", group, subs)
 	}
-	sub, args := args[0], args[1:]
-	fs := c.flags("user " + sub)
+	return args[0], args[1:], nil
+}
+
+// withStore finishes an administration command: it adds --config to fs,
+// parses args, runs check on the parsed flags (usage errors), opens the
+// configured store and runs run with it.
+func (c *cli) withStore(ctx context.Context, fs *flag.FlagSet, args []string, check func() error,
+	run func(*store.Store, *gateway.Config) error) error {
 	cfgPath := fs.String("config", defaultConfig, "config `file`")
+	if err := parse(fs, args); err != nil {
+		return err
+	}
+	if check != nil {
+		if err := check(); err != nil {
+			return err
+		}
+	}
+	st, cfg, err := openStore(ctx, *cfgPath)
+	if err != nil {
+		return err
+	}
+	defer st.Close()
+	return run(st, cfg)
+}
+
+func (c *cli) user(ctx context.Context, args []string) error {
+	sub, args, err := subcommand("user", "add|list|show|lock|unlock|reset-password|bind-cert|delete", args)
+	if err != nil {
+		return err
+	}
+	fs := c.flags("user " + sub)
 	id := fs.String("id", "", "user `ID`")
 	var name, group, certPath, serial, reason *string
 	var pwStdin *bool
@@ -56,17 +87,26 @@ func (c *cli) user(ctx context.Context, args []string) error {
 	default:
 		return usagef("user: unknown command %q", sub)
 	}
-	if err := parse(fs, args); err != nil {
-		return err
+	needID := func() error {
+		if sub != "list" && *id == "" {
+			return usagef("user %s: --id is required", sub)
+		}
+		return nil
 	}
-	if sub != "list" && *id == "" {
-		return usagef("user %s: --id is required", sub)
-	}
-	st, cfg, err := openStore(ctx, *cfgPath)
-	if err != nil {
-		return err
-	}
-	defer st.Close()
+	return c.withStore(ctx, fs, args, needID, func(st *store.Store, cfg *gateway.Config) error {
+		return c.userRun(ctx, st, cfg, sub, *id, userFlags{name, group, certPath, serial, reason, pwStdin})
+	})
+}
+
+// userFlags are the optional flags of the user subcommands (nil when a
+// subcommand does not take them).
+type userFlags struct {
+	name, group, certPath, serial, reason *string
+	pwStdin                               *bool
+}
+
+func (c *cli) userRun(ctx context.Context, st *store.Store, cfg *gateway.Config, sub, id string, f userFlags) error {
+	name, group, certPath, serial, reason, pwStdin := f.name, f.group, f.certPath, f.serial, f.reason, f.pwStdin
 	switch sub {
 	case "add":
 		pw, generated, err := c.initialPassword(*pwStdin)
@@ -77,7 +117,7 @@ func (c *cli) user(ctx context.Context, args []string) error {
 		if err != nil {
 			return err
 		}
-		u := store.User{ID: *id, DisplayName: *name, Group: *group, PasswordHash: hash, MustChangePassword: true}
+		u := store.User{ID: id, DisplayName: *name, Group: *group, PasswordHash: hash, MustChangePassword: true}
 		if *certPath != "" {
 			if u.Cert, err = bindingOf(*certPath); err != nil {
 				return err
@@ -86,8 +126,8 @@ func (c *cli) user(ctx context.Context, args []string) error {
 		if err := st.AddUser(ctx, u); err != nil {
 			return err
 		}
-		c.auditAdmin(ctx, st, "user_added", *id)
-		fmt.Fprintf(c.stdout, "added %s; initial password must be changed at first login\n", *id)
+		c.auditAdmin(ctx, st, "user_added", id)
+		fmt.Fprintf(c.stdout, "added %s; initial password must be changed at first login\n", id)
 		if generated {
 			fmt.Fprintf(c.stdout, "initial password: %s\n", pw)
 		}
@@ -96,14 +136,13 @@ func (c *cli) user(ctx context.Context, args []string) error {
 		if err != nil {
 			return err
 		}
-		tw := tabwriter.NewWriter(c.stdout, 0, 4, 2, ' ', 0)
-		fmt.Fprintln(tw, "ID\tNAME\tGROUP\tSTATE\tFAILURES\tCERTIFICATE")
+		rows := [][]string{{"ID", "NAME", "GROUP", "STATE", "FAILURES", "CERTIFICATE"}}
 		for _, u := range users {
-			fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%d\t%s\n", u.ID, u.DisplayName, u.Group, userState(u), u.FailedAttempts, bindingString(u.Cert))
+			rows = append(rows, []string{u.ID, u.DisplayName, u.Group, userState(u), fmt.Sprint(u.FailedAttempts), bindingString(u.Cert)})
 		}
-		tw.Flush()
+		textable.Print(c.stdout, rows)
 	case "show":
-		u, err := st.GetUser(ctx, *id)
+		u, err := st.GetUser(ctx, id)
 		if err != nil {
 			return err
 		}
@@ -118,21 +157,21 @@ func (c *cli) user(ctx context.Context, args []string) error {
 			}
 		}
 	case "lock":
-		if err := st.LockUser(ctx, *id, *reason); err != nil {
+		if err := st.LockUser(ctx, id, *reason); err != nil {
 			return err
 		}
-		ended, err := st.EndUserSessions(ctx, *id, store.EndRevoked, time.Now())
+		ended, err := st.EndUserSessions(ctx, id, store.EndRevoked, time.Now())
 		if err != nil {
 			return err
 		}
-		c.auditAdmin(ctx, st, "user_locked", *id)
-		fmt.Fprintf(c.stdout, "locked %s; ended %d session(s)\n", *id, len(ended))
+		c.auditAdmin(ctx, st, "user_locked", id)
+		fmt.Fprintf(c.stdout, "locked %s; ended %d session(s)\n", id, len(ended))
 	case "unlock":
-		if err := st.UnlockUser(ctx, *id); err != nil {
+		if err := st.UnlockUser(ctx, id); err != nil {
 			return err
 		}
-		c.auditAdmin(ctx, st, "user_unlocked", *id)
-		fmt.Fprintf(c.stdout, "unlocked %s\n", *id)
+		c.auditAdmin(ctx, st, "user_unlocked", id)
+		fmt.Fprintf(c.stdout, "unlocked %s\n", id)
 	case "reset-password":
 		pw, generated, err := c.initialPassword(*pwStdin)
 		if err != nil {
@@ -142,19 +181,22 @@ func (c *cli) user(ctx context.Context, args []string) error {
 		if err != nil {
 			return err
 		}
-		if err := st.SetPassword(ctx, *id, hash, true); err != nil {
+		if err := st.SetPassword(ctx, id, hash, true); err != nil {
 			return err
 		}
-		if err := st.UnlockUser(ctx, *id); err != nil {
+		if err := st.UnlockUser(ctx, id); err != nil {
 			return err
 		}
-		c.auditAdmin(ctx, st, "password_reset", *id)
-		fmt.Fprintf(c.stdout, "password of %s reset; it must be changed at next login\n", *id)
+		c.auditAdmin(ctx, st, "password_reset", id)
+		fmt.Fprintf(c.stdout, "password of %s reset; it must be changed at next login\n", id)
 		if generated {
 			fmt.Fprintf(c.stdout, "initial password: %s\n", pw)
 		}
 	case "bind-cert":
-		var b store.CertBinding
+		var (
+			b   store.CertBinding
+			err error
+		)
 		switch {
 		case *certPath != "":
 			if b, err = bindingOf(*certPath); err != nil {
@@ -167,18 +209,18 @@ func (c *cli) user(ctx context.Context, args []string) error {
 		default:
 			return usagef("user bind-cert: --cert or --serial is required")
 		}
-		if err := st.BindCertificate(ctx, *id, b); err != nil {
+		if err := st.BindCertificate(ctx, id, b); err != nil {
 			return err
 		}
-		c.auditAdmin(ctx, st, "certificate_bound", *id)
-		fmt.Fprintf(c.stdout, "%s bound to %s\n", *id, bindingString(b))
+		c.auditAdmin(ctx, st, "certificate_bound", id)
+		fmt.Fprintf(c.stdout, "%s bound to %s\n", id, bindingString(b))
 	case "delete":
-		ended, err := st.DeleteUser(ctx, *id)
+		ended, err := st.DeleteUser(ctx, id)
 		if err != nil {
 			return err
 		}
-		c.auditAdmin(ctx, st, "user_deleted", *id)
-		fmt.Fprintf(c.stdout, "deleted %s; ended %d session(s)\n", *id, len(ended))
+		c.auditAdmin(ctx, st, "user_deleted", id)
+		fmt.Fprintf(c.stdout, "deleted %s; ended %d session(s)\n", id, len(ended))
 	}
 	return nil
 }
@@ -235,12 +277,11 @@ func (c *cli) auditAdmin(ctx context.Context, st *store.Store, event, user strin
 }
 
 func (c *cli) session(ctx context.Context, args []string) error {
-	if len(args) == 0 {
-		return usagef("session: list|kick")
+	sub, args, err := subcommand("session", "list|kick", args)
+	if err != nil {
+		return err
 	}
-	sub, args := args[0], args[1:]
 	fs := c.flags("session " + sub)
-	cfgPath := fs.String("config", defaultConfig, "config `file`")
 	var id, user *string
 	switch sub {
 	case "list":
@@ -250,27 +291,24 @@ func (c *cli) session(ctx context.Context, args []string) error {
 	default:
 		return usagef("session: unknown command %q", sub)
 	}
-	if err := parse(fs, args); err != nil {
-		return err
-	}
-	st, _, err := openStore(ctx, *cfgPath)
-	if err != nil {
-		return err
-	}
-	defer st.Close()
+	return c.withStore(ctx, fs, args, nil, func(st *store.Store, _ *gateway.Config) error {
+		return c.sessionRun(ctx, st, sub, id, user)
+	})
+}
+
+func (c *cli) sessionRun(ctx context.Context, st *store.Store, sub string, id, user *string) error {
 	switch sub {
 	case "list":
 		sessions, err := st.ListActiveSessions(ctx)
 		if err != nil {
 			return err
 		}
-		tw := tabwriter.NewWriter(c.stdout, 0, 4, 2, ' ', 0)
-		fmt.Fprintln(tw, "SESSION\tUSER\tADDRESS\tSOURCE\tNODE\tSINCE\tLAST SEEN")
+		rows := [][]string{{"SESSION", "USER", "ADDRESS", "SOURCE", "NODE", "SINCE", "LAST SEEN"}}
 		for _, s := range sessions {
-			fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\t%s\n", s.ID, s.UserID, s.TunnelAddr, s.Source, s.Node,
-				s.CreatedAt.Local().Format("01-02 15:04:05"), s.LastSeen.Local().Format("15:04:05"))
+			rows = append(rows, []string{s.ID, s.UserID, s.TunnelAddr.String(), s.Source, s.Node,
+				s.CreatedAt.Local().Format("01-02 15:04:05"), s.LastSeen.Local().Format("15:04:05")})
 		}
-		tw.Flush()
+		textable.Print(c.stdout, rows)
 	case "kick":
 		var n int
 		switch {
@@ -297,12 +335,11 @@ func (c *cli) session(ctx context.Context, args []string) error {
 }
 
 func (c *cli) cert(ctx context.Context, args []string) error {
-	if len(args) == 0 {
-		return usagef("cert: revoke|list")
+	sub, args, err := subcommand("cert", "revoke|list", args)
+	if err != nil {
+		return err
 	}
-	sub, args := args[0], args[1:]
 	fs := c.flags("cert " + sub)
-	cfgPath := fs.String("config", defaultConfig, "config `file`")
 	var serial, issuer, path, reason *string
 	switch sub {
 	case "revoke":
@@ -314,29 +351,30 @@ func (c *cli) cert(ctx context.Context, args []string) error {
 	default:
 		return usagef("cert: unknown command %q", sub)
 	}
-	if err := parse(fs, args); err != nil {
-		return err
-	}
-	st, _, err := openStore(ctx, *cfgPath)
+	return c.withStore(ctx, fs, args, nil, func(st *store.Store, _ *gateway.Config) error {
+		if sub == "list" {
+			return c.certList(ctx, st)
+		}
+		return c.certRevoke(ctx, st, store.Revocation{Serial: *serial, Issuer: *issuer, Reason: *reason}, *path)
+	})
+}
+
+func (c *cli) certList(ctx context.Context, st *store.Store) error {
+	revs, err := st.ListRevoked(ctx)
 	if err != nil {
 		return err
 	}
-	defer st.Close()
-	if sub == "list" {
-		revs, err := st.ListRevoked(ctx)
-		if err != nil {
-			return err
-		}
-		tw := tabwriter.NewWriter(c.stdout, 0, 4, 2, ' ', 0)
-		fmt.Fprintln(tw, "SERIAL\tISSUER\tREASON\tREVOKED")
-		for _, r := range revs {
-			fmt.Fprintf(tw, "%s\t%s\t%s\t%s\n", r.Serial, r.Issuer, r.Reason, r.RevokedAt.Local().Format(time.RFC3339))
-		}
-		return tw.Flush()
+	rows := [][]string{{"SERIAL", "ISSUER", "REASON", "REVOKED"}}
+	for _, r := range revs {
+		rows = append(rows, []string{r.Serial, r.Issuer, r.Reason, r.RevokedAt.Local().Format(time.RFC3339)})
 	}
-	r := store.Revocation{Serial: *serial, Issuer: *issuer, Reason: *reason}
-	if *path != "" {
-		c, err := certstore.Load(*path)
+	textable.Print(c.stdout, rows)
+	return nil
+}
+
+func (c *cli) certRevoke(ctx context.Context, st *store.Store, r store.Revocation, path string) error {
+	if path != "" {
+		c, err := certstore.Load(path)
 		if err != nil {
 			return err
 		}
@@ -356,23 +394,18 @@ func (c *cli) cert(ctx context.Context, args []string) error {
 
 func (c *cli) audit(ctx context.Context, args []string) error {
 	fs := c.flags("audit")
-	cfgPath := fs.String("config", defaultConfig, "config `file`")
 	user := fs.String("user", "", "only this user")
 	limit := fs.Int("limit", 50, "entries")
-	if err := parse(fs, args); err != nil {
-		return err
-	}
-	st, _, err := openStore(ctx, *cfgPath)
-	if err != nil {
-		return err
-	}
-	defer st.Close()
-	evs, err := st.ListAudit(ctx, store.AuditFilter{UserID: *user, Limit: *limit})
-	if err != nil {
-		return err
-	}
-	for _, e := range evs {
-		fmt.Fprintf(c.stdout, "%s  %-16s %-10s %-15s %-28s %s\n", e.Time.Local().Format("2006-01-02 15:04:05"), e.Event, e.UserID, e.Source, e.Code, e.Detail)
-	}
-	return nil
+	return c.withStore(ctx, fs, args, nil, func(st *store.Store, _ *gateway.Config) error {
+		evs, err := st.ListAudit(ctx, store.AuditFilter{UserID: *user, Limit: *limit})
+		if err != nil {
+			return err
+		}
+		rows := [][]string{{"TIME", "EVENT", "USER", "SOURCE", "CODE", "DETAIL"}}
+		for _, e := range evs {
+			rows = append(rows, []string{e.Time.Local().Format("2006-01-02 15:04:05"), e.Event, e.UserID, e.Source, e.Code, string(e.Detail)})
+		}
+		textable.Print(c.stdout, rows)
+		return nil
+	})
 }

@@ -12,6 +12,7 @@ import (
 
 	"github.com/opensvpn/svpn/api"
 	"github.com/opensvpn/svpn/certstore"
+	"github.com/opensvpn/svpn/internal/textable"
 )
 
 func (c *cli) certs(args []string) int {
@@ -76,7 +77,7 @@ func (c *cli) certsList(args []string) int {
 	for _, in := range infos {
 		rows = append(rows, []string{in.Name, in.IssuerCA, string(in.Purpose), expiry(in), string(in.Location), in.Path})
 	}
-	printTable(c.stdout, rows)
+	textable.Print(c.stdout, rows)
 	return exitOK
 }
 
@@ -148,7 +149,7 @@ func (c *cli) certsShow(args []string) int {
 	if id, err := certstore.ParseIdentifyData(cert.X509); err == nil {
 		row("Identity (VID)", fmt.Sprintf("%s, %s", id.RealName, id.Hash))
 	}
-	printTable(c.stdout, rows)
+	textable.Print(c.stdout, rows)
 	return exitOK
 }
 

@@ -14,6 +14,7 @@ import (
 	"github.com/opensvpn/svpn/certstore"
 	"github.com/opensvpn/svpn/client/gatewayapi"
 	"github.com/opensvpn/svpn/client/localapi"
+	"github.com/opensvpn/svpn/internal/textable"
 )
 
 // loginTimeout bounds a whole login: gateway round trips and the first
@@ -232,7 +233,7 @@ func (c *cli) status(args []string) int {
 		add("Last error:", fmt.Sprintf("%s (%s)", st.LastErrorCode, st.LastError))
 	}
 	add("End reason:", st.EndReason)
-	printTable(c.stdout, rows)
+	textable.Print(c.stdout, rows)
 	return exitOK
 }
 
@@ -296,7 +297,7 @@ func (c *cli) diag(args []string) int {
 	for _, n := range dg.Notes {
 		rows = append(rows, []string{"Note:", n})
 	}
-	printTable(c.stdout, rows)
+	textable.Print(c.stdout, rows)
 	return exitOK
 }
 

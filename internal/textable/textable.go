@@ -1,4 +1,6 @@
-package main
+// Package textable prints aligned text tables for the CLIs, counting the
+// two terminal cells Hangul and other East Asian wide characters take.
+package textable
 
 import (
 	"fmt"
@@ -8,10 +10,10 @@ import (
 	"golang.org/x/text/width"
 )
 
-// displayWidth is the number of terminal cells s takes: Hangul and other
+// Width is the number of terminal cells s takes: Hangul and other
 // East Asian wide characters take two. text/tabwriter counts runes, which
 // misaligns every column after a Korean name.
-func displayWidth(s string) int {
+func Width(s string) int {
 	n := 0
 	for _, r := range s {
 		switch width.LookupRune(r).Kind() {
@@ -24,15 +26,15 @@ func displayWidth(s string) int {
 	return n
 }
 
-// printTable writes rows as aligned columns separated by two spaces.
-func printTable(w io.Writer, rows [][]string) {
+// Print writes rows as aligned columns separated by two spaces.
+func Print(w io.Writer, rows [][]string) {
 	var widths []int
 	for _, r := range rows {
 		for i, cell := range r {
 			if i >= len(widths) {
 				widths = append(widths, 0)
 			}
-			widths[i] = max(widths[i], displayWidth(cell))
+			widths[i] = max(widths[i], Width(cell))
 		}
 	}
 	for _, r := range rows {
@@ -40,7 +42,7 @@ func printTable(w io.Writer, rows [][]string) {
 		for i, cell := range r {
 			b.WriteString(cell)
 			if i < len(r)-1 {
-				b.WriteString(strings.Repeat(" ", widths[i]-displayWidth(cell)+2))
+				b.WriteString(strings.Repeat(" ", widths[i]-Width(cell)+2))
 			}
 		}
 		fmt.Fprintln(w, b.String())
