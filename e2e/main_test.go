@@ -1,11 +1,11 @@
 package e2e
 
 import (
-	"bytes"
 	"context"
 	"encoding/json"
 	"fmt"
-	"net"
+	"github.com/opensvpn/svpn/internal/nettest"
+	"github.com/opensvpn/svpn/internal/proctest"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -41,81 +41,14 @@ func run(m *testing.M) int {
 	return m.Run()
 }
 
-// freePort returns a loopback port that was free a moment ago.
-func freePort(t testing.TB, network string) int {
+func freePort(t testing.TB, network string) int { return nettest.FreePort(t, network) }
+
+// start runs one of the built binaries in the background, behind prefix
+// (e.g. ip netns exec NS); the test's cleanup stops it.
+func start(t testing.TB, prefix []string, name string, args ...string) *proctest.Proc {
 	t.Helper()
-	if network == "udp" {
-		c, err := net.ListenPacket("udp", "127.0.0.1:0")
-		if err != nil {
-			t.Fatal(err)
-		}
-		defer c.Close()
-		return c.LocalAddr().(*net.UDPAddr).Port
-	}
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer l.Close()
-	return l.Addr().(*net.TCPAddr).Port
-}
-
-// proc is a background process owned by a test.
-type proc struct {
-	cmd  *exec.Cmd
-	out  *bytes.Buffer
-	done chan struct{}
-}
-
-// start runs a binary in the background; t.Cleanup stops it.
-func start(t testing.TB, prefix []string, name string, args ...string) *proc {
-	t.Helper()
-	argv := append(append([]string{}, prefix...), filepath.Join(bin, name))
-	argv = append(argv, args...)
-	cmd := exec.Command(argv[0], argv[1:]...)
-	p := &proc{cmd: cmd, out: &bytes.Buffer{}, done: make(chan struct{})}
-	lw := &lockedWriter{b: p.out}
-	cmd.Stdout, cmd.Stderr = lw, lw
-	if err := cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
-	go func() { cmd.Wait(); close(p.done) }()
-	t.Cleanup(func() {
-		p.stop()
-		if t.Failed() {
-			t.Logf("%s output:\n%s", name, p.output())
-		}
-	})
-	return p
-}
-
-func (p *proc) output() string {
-	lw := p.cmd.Stdout.(*lockedWriter)
-	lw.mu.Lock()
-	defer lw.mu.Unlock()
-	return p.out.String()
-}
-
-// stop ends the process with SIGTERM, then SIGKILL after 10 s.
-func (p *proc) stop() {
-	select {
-	case <-p.done:
-		return
-	default:
-	}
-	p.cmd.Process.Signal(os.Interrupt)
-	select {
-	case <-p.done:
-	case <-time.After(10 * time.Second):
-		p.cmd.Process.Kill()
-		<-p.done
-	}
-}
-
-// kill ends the process with SIGKILL: a crash.
-func (p *proc) kill() {
-	p.cmd.Process.Kill()
-	<-p.done
+	argv := append(append(append([]string{}, prefix...), filepath.Join(bin, name)), args...)
+	return proctest.Start(t, nil, argv...)
 }
 
 // runCmd runs a binary to completion with stdin and returns exit code and
@@ -138,16 +71,9 @@ func runCmd(t testing.TB, prefix []string, stdin string, name string, args ...st
 	return 0, string(out)
 }
 
-// eventually polls cond until it holds, failing after timeout.
 func eventually(t testing.TB, timeout time.Duration, what string, cond func() bool) {
 	t.Helper()
-	deadline := time.Now().Add(timeout)
-	for !cond() {
-		if time.Now().After(deadline) {
-			t.Fatalf("timed out after %s waiting for %s", timeout, what)
-		}
-		time.Sleep(50 * time.Millisecond)
-	}
+	proctest.Eventually(t, timeout, what, cond)
 }
 
 // readDemo waits for the demo gateway's demo.json and API.

@@ -129,7 +129,7 @@ func TestNetnsEndToEnd(t *testing.T) {
 	}
 
 	// A crash: the routes and resolver stay behind until svpnd restarts.
-	svpnd.kill()
+	svpnd.Kill()
 	svpnd = start(t, n.prefix(), "svpnd", svpndArgs...)
 	eventually(t, 20*time.Second, "svpnd restarted", func() bool {
 		code, _ := runCmd(t, nil, "", "svpnctl", "--socket", sock, "status")

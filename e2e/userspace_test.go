@@ -116,7 +116,7 @@ func TestUserspaceEndToEnd(t *testing.T) {
 	}
 
 	// The gateway restarts: svpnd rides it out without a new login.
-	gw.stop()
+	gw.Stop()
 	eventually(t, 15*time.Second, "svpnd noticing the gateway is gone", func() bool {
 		return status(t, nil, sock).State == api.StateReconnecting
 	})

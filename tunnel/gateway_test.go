@@ -1,9 +1,9 @@
 package tunnel
 
 import (
-	"bytes"
 	"context"
 	"fmt"
+	"github.com/opensvpn/svpn/internal/proctest"
 	"io"
 	"log/slog"
 	"net"
@@ -223,22 +223,7 @@ func fetch(ctx context.Context, dial func(context.Context, string, string) (net.
 }
 
 // syncBuffer collects log output written from several goroutines.
-type syncBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (s *syncBuffer) Write(p []byte) (int, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.Write(p)
-}
-
-func (s *syncBuffer) String() string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.String()
-}
+type syncBuffer = proctest.Buffer
 
 func debugLogger(w io.Writer) *slog.Logger {
 	return slog.New(slog.NewTextHandler(w, &slog.HandlerOptions{Level: slog.LevelDebug}))

@@ -104,26 +104,8 @@ func TestPickerRows(t *testing.T) {
 	})
 }
 
-// copyRealFixture puts the real yessign certificate on a drive root the
-// way NPKI software stores it.
-func copyRealFixture(t testing.TB, root string) string {
-	t.Helper()
-	certDER := testfixtures.Read(t, "npki-real", "signCert.der")
-	x, err := certstore.ParseCertificate(certDER)
-	if err != nil {
-		t.Fatal(err)
-	}
-	d := filepath.Join(root, "NPKI", "yessign", "USER", certstore.NPKIFolderName(x))
-	if err := os.MkdirAll(d, 0o755); err != nil {
-		t.Fatal(err)
-	}
-	for _, f := range []string{"signCert.der", "signPri.key"} {
-		if err := os.WriteFile(filepath.Join(d, f), testfixtures.Read(t, "npki-real", f), 0o644); err != nil {
-			t.Fatal(err)
-		}
-	}
-	return filepath.Join(d, "signCert.der")
-}
+// copyRealFixture puts the real yessign certificate on a drive root.
+func copyRealFixture(t testing.TB, root string) string { return testfixtures.CopyRealNPKI(t, root) }
 
 // TestSourcesFingerprint: plugging in a drive (its NPKI folder appears)
 // or pulling it out changes the fingerprint the picker watches.

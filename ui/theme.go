@@ -25,33 +25,22 @@ type Theme struct{}
 
 var _ fyne.Theme = Theme{}
 
+// palette holds the colours the theme changes: light, then dark. The
+// others are Fyne's.
+var palette = map[fyne.ThemeColorName][2]color.NRGBA{
+	theme.ColorNamePrimary:   {{0x1d, 0x4e, 0xd8, 0xff}, {0x5b, 0x8d, 0xef, 0xff}},
+	theme.ColorNameHyperlink: {{0x1d, 0x4e, 0xd8, 0xff}, {0x8a, 0xb4, 0xf8, 0xff}},
+	theme.ColorNameSuccess:   {{0x15, 0x80, 0x3d, 0xff}, {0x4a, 0xde, 0x80, 0xff}},
+	theme.ColorNameError:     {{0xc8, 0x1e, 0x1e, 0xff}, {0xf8, 0x71, 0x71, 0xff}},
+	theme.ColorNameWarning:   {{0xb4, 0x53, 0x09, 0xff}, {0xfb, 0xbf, 0x24, 0xff}},
+}
+
 func (Theme) Color(n fyne.ThemeColorName, v fyne.ThemeVariant) color.Color {
-	switch n {
-	case theme.ColorNamePrimary:
+	if c, ok := palette[n]; ok {
 		if v == theme.VariantDark {
-			return color.NRGBA{0x5b, 0x8d, 0xef, 0xff}
+			return c[1]
 		}
-		return color.NRGBA{0x1d, 0x4e, 0xd8, 0xff}
-	case theme.ColorNameHyperlink:
-		if v == theme.VariantDark {
-			return color.NRGBA{0x8a, 0xb4, 0xf8, 0xff}
-		}
-		return color.NRGBA{0x1d, 0x4e, 0xd8, 0xff}
-	case theme.ColorNameSuccess:
-		if v == theme.VariantDark {
-			return color.NRGBA{0x4a, 0xde, 0x80, 0xff}
-		}
-		return color.NRGBA{0x15, 0x80, 0x3d, 0xff}
-	case theme.ColorNameError:
-		if v == theme.VariantDark {
-			return color.NRGBA{0xf8, 0x71, 0x71, 0xff}
-		}
-		return color.NRGBA{0xc8, 0x1e, 0x1e, 0xff}
-	case theme.ColorNameWarning:
-		if v == theme.VariantDark {
-			return color.NRGBA{0xfb, 0xbf, 0x24, 0xff}
-		}
-		return color.NRGBA{0xb4, 0x53, 0x09, 0xff}
+		return c[0]
 	}
 	return theme.DefaultTheme().Color(n, v)
 }

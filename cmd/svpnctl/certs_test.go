@@ -55,15 +55,7 @@ func TestCertsListFromStandardLocations(t *testing.T) {
 	}
 	// The real yessign certificate on a "USB drive" given with --drive.
 	drive := t.TempDir()
-	dst := filepath.Join(drive, "NPKI", "yessign", "USER", "cn=HKD")
-	if err := os.MkdirAll(dst, 0o700); err != nil {
-		t.Fatal(err)
-	}
-	for _, f := range []string{"signCert.der", "signPri.key"} {
-		if err := os.WriteFile(filepath.Join(dst, f), testfixtures.Read(t, "npki-real", f), 0o600); err != nil {
-			t.Fatal(err)
-		}
-	}
+	dst := filepath.Dir(testfixtures.CopyRealNPKI(t, drive))
 
 	code, out, stderr := runCLI(t, "", "certs", "list", "--json", "--drive", drive)
 	if code != 0 {

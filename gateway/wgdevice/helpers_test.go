@@ -1,16 +1,15 @@
 package wgdevice
 
 import (
-	"bytes"
 	"context"
 	"fmt"
+	"github.com/opensvpn/svpn/internal/proctest"
 	"io"
 	"log/slog"
 	"net"
 	"net/http"
 	"net/netip"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
@@ -34,22 +33,7 @@ func portalHandler() http.Handler {
 }
 
 // syncBuffer collects log output written from several goroutines.
-type syncBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (s *syncBuffer) Write(p []byte) (int, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.Write(p)
-}
-
-func (s *syncBuffer) String() string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.String()
-}
+type syncBuffer = proctest.Buffer
 
 func mustKey(t testing.TB) wgkey.Key {
 	t.Helper()

@@ -6,6 +6,7 @@ import (
 	"context"
 	"crypto/rand"
 	"math/big"
+	"net"
 	"net/netip"
 	"os/exec"
 	"strings"
@@ -63,4 +64,24 @@ func Nth(p netip.Prefix, n int) netip.Addr {
 		a = a.Next()
 	}
 	return a
+}
+
+// FreePort returns a loopback TCP or UDP port that was free a moment ago,
+// for a program the test starts with an explicit port.
+func FreePort(t testing.TB, network string) int {
+	t.Helper()
+	if network == "udp" {
+		c, err := net.ListenPacket("udp", "127.0.0.1:0")
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer c.Close()
+		return c.LocalAddr().(*net.UDPAddr).Port
+	}
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer l.Close()
+	return l.Addr().(*net.TCPAddr).Port
 }

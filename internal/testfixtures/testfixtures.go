@@ -48,3 +48,24 @@ func Read(t testing.TB, elem ...string) []byte {
 	}
 	return b
 }
+
+// realNPKIFolder is the folder NPKI software gives the real yessign
+// certificate: its subject from CN to C (the store never reads the name).
+const realNPKIFolder = "cn=HKD(KILDONG.HONG)009104120200225191000030,ou=INITECH,ou=personal4IB,o=yessign,c=kr"
+
+// CopyRealNPKI puts the real yessign test certificate (expired in 2020)
+// on a simulated drive root the way NPKI software stores it, and returns
+// the path of its signCert.der.
+func CopyRealNPKI(t testing.TB, root string) string {
+	t.Helper()
+	d := filepath.Join(root, "NPKI", "yessign", "USER", realNPKIFolder)
+	if err := os.MkdirAll(d, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	for _, f := range []string{"signCert.der", "signPri.key"} {
+		if err := os.WriteFile(filepath.Join(d, f), Read(t, "npki-real", f), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	return filepath.Join(d, "signCert.der")
+}

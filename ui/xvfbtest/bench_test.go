@@ -102,12 +102,12 @@ func BenchmarkDesktopApp(b *testing.B) {
 			var shown time.Duration
 			for len(X.find("^원격근무서비스$")) == 0 {
 				if time.Since(t0) > 20*time.Second {
-					b.Fatalf("no login window after 20 s; svpn said:\n%s", app.out)
+					b.Fatalf("no login window after 20 s; svpn said:\n%s", app.Output())
 				}
 				time.Sleep(2 * time.Millisecond)
 			}
 			shown = time.Since(t0)
-			kids := children(app.cmd.Process.Pid)
+			kids := children(app.Pid())
 			if len(kids) != 1 {
 				b.Fatalf("window processes: %v", kids)
 			}
@@ -115,13 +115,13 @@ func BenchmarkDesktopApp(b *testing.B) {
 			win := rssKB(kids[0])
 			// Close the window: the window process ends, the tray stays.
 			syscall.Kill(kids[0], syscall.SIGTERM)
-			eventually(b, 10*time.Second, "the window process to end", func() bool { return len(children(app.cmd.Process.Pid)) == 0 })
+			eventually(b, 10*time.Second, "the window process to end", func() bool { return len(children(app.Pid())) == 0 })
 			time.Sleep(3 * time.Second)
-			if app.exited() {
-				b.Fatalf("the tray process quit with its window:\n%s", app.out)
+			if app.Exited() {
+				b.Fatalf("the tray process quit with its window:\n%s", app.Output())
 			}
-			tray := rssKB(app.cmd.Process.Pid)
-			app.stop()
+			tray := rssKB(app.Pid())
+			app.Stop()
 			if i == 0 {
 				continue // warm-up: page cache, font cache
 			}
@@ -135,8 +135,8 @@ func BenchmarkDesktopApp(b *testing.B) {
 			app := start(b, env, svpn, "--socket", d.sock, "--single-process")
 			X.window("^원격근무서비스$")
 			time.Sleep(2 * time.Second)
-			singleMB = append(singleMB, float64(rssKB(app.cmd.Process.Pid))/1024)
-			app.stop()
+			singleMB = append(singleMB, float64(rssKB(app.Pid()))/1024)
+			app.Stop()
 		}
 		b.ReportMetric(median(startMS), "ms-start-to-window")
 		b.ReportMetric(median(trayMB), "MB-tray-idle-RSS")

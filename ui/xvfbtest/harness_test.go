@@ -1,16 +1,15 @@
 package xvfbtest
 
 import (
-	"bytes"
 	"encoding/json"
 	"fmt"
-	"net"
+	"github.com/opensvpn/svpn/internal/nettest"
+	"github.com/opensvpn/svpn/internal/proctest"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"strconv"
 	"strings"
-	"syscall"
 	"testing"
 	"time"
 )
@@ -53,68 +52,17 @@ func buildBinaries(t testing.TB, dir string) {
 	build("0", "./cmd/svpnd", "./cmd/svpn-gateway", "./cmd/svpnctl")
 }
 
-// proc is a process the test started; it is stopped by its pid.
-type proc struct {
-	name string
-	cmd  *exec.Cmd
-	out  *bytes.Buffer
-	done chan struct{}
-}
+// proc is a process the test started.
+type proc = proctest.Proc
 
 func start(t testing.TB, env []string, name string, args ...string) *proc {
 	t.Helper()
-	cmd := exec.Command(name, args...)
-	cmd.Env = append(os.Environ(), env...)
-	var out bytes.Buffer
-	cmd.Stdout, cmd.Stderr = &out, &out
-	if err := cmd.Start(); err != nil {
-		t.Fatalf("starting %s: %v", name, err)
-	}
-	p := &proc{name: filepath.Base(name), cmd: cmd, out: &out, done: make(chan struct{})}
-	go func() { cmd.Wait(); close(p.done) }()
-	t.Cleanup(func() {
-		p.stop()
-		if t.Failed() {
-			t.Logf("%s %v said:\n%s", name, args, out.String())
-		}
-	})
-	return p
-}
-
-// stop ends the process: SIGTERM, then SIGKILL after 5 s.
-func (p *proc) stop() {
-	select {
-	case <-p.done:
-		return
-	default:
-	}
-	p.cmd.Process.Signal(syscall.SIGTERM)
-	select {
-	case <-p.done:
-	case <-time.After(5 * time.Second):
-		p.cmd.Process.Kill()
-		<-p.done
-	}
-}
-
-func (p *proc) exited() bool {
-	select {
-	case <-p.done:
-		return true
-	default:
-		return false
-	}
+	return proctest.Start(t, env, append([]string{name}, args...)...)
 }
 
 func eventually(t testing.TB, timeout time.Duration, what string, cond func() bool) {
 	t.Helper()
-	deadline := time.Now().Add(timeout)
-	for !cond() {
-		if time.Now().After(deadline) {
-			t.Fatalf("timed out waiting for %s", what)
-		}
-		time.Sleep(20 * time.Millisecond)
-	}
+	proctest.Eventually(t, timeout, what, cond)
 }
 
 // startXvfb starts an X server on a free display and returns DISPLAY.
@@ -130,7 +78,7 @@ func startXvfb(t testing.TB) string {
 		display := fmt.Sprintf(":%d", n)
 		p := start(t, nil, "Xvfb", display, "-screen", "0", "1280x800x24", "-nolisten", "tcp")
 		ok := false
-		for i := 0; i < 250 && !p.exited(); i++ {
+		for i := 0; i < 250 && !p.Exited(); i++ {
 			if _, err := os.Stat(fmt.Sprintf("/tmp/.X11-unix/X%d", n)); err == nil {
 				ok = true
 				break
@@ -145,23 +93,7 @@ func startXvfb(t testing.TB) string {
 	return ""
 }
 
-func freePort(t testing.TB, network string) int {
-	t.Helper()
-	if network == "udp" {
-		c, err := net.ListenPacket("udp", "127.0.0.1:0")
-		if err != nil {
-			t.Fatal(err)
-		}
-		defer c.Close()
-		return c.LocalAddr().(*net.UDPAddr).Port
-	}
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer l.Close()
-	return l.Addr().(*net.TCPAddr).Port
-}
+func freePort(t testing.TB, network string) int { return nettest.FreePort(t, network) }
 
 // demo is the demo gateway and svpnd, started from the built binaries.
 type demo struct {

@@ -7,29 +7,11 @@ import (
 	"testing"
 	"time"
 
-	"github.com/opensvpn/svpn/certstore"
 	"github.com/opensvpn/svpn/internal/testfixtures"
 )
 
-// fakeUSB puts the real yessign test certificate (expired in 2020) on a
-// simulated USB drive root, as NPKI software stores it.
-func fakeUSB(t testing.TB, root string) {
-	t.Helper()
-	der := testfixtures.Read(t, "npki-real", "signCert.der")
-	c, err := certstore.ParseCertificate(der)
-	if err != nil {
-		t.Fatal(err)
-	}
-	d := filepath.Join(root, "NPKI", "yessign", "USER", certstore.NPKIFolderName(c))
-	if err := os.MkdirAll(d, 0o755); err != nil {
-		t.Fatal(err)
-	}
-	for _, f := range []string{"signCert.der", "signPri.key"} {
-		if err := os.WriteFile(filepath.Join(d, f), testfixtures.Read(t, "npki-real", f), 0o644); err != nil {
-			t.Fatal(err)
-		}
-	}
-}
+// fakeUSB puts the real yessign test certificate on a simulated USB drive.
+func fakeUSB(t testing.TB, root string) { testfixtures.CopyRealNPKI(t, root) }
 
 // app starts svpn on display with a fresh home and the given extra
 // environment.
@@ -110,7 +92,7 @@ func TestScreenshots(t *testing.T) {
 
 	// A second double-click brings the window back: the connection.
 	second := d.app(t, display, home, drives, light)
-	eventually(t, 10*time.Second, "the second instance to hand over", second.exited)
+	eventually(t, 10*time.Second, "the second instance to hand over", second.Exited)
 	login = X.window("^원격근무서비스$")
 	X.shot(login, png("08-connected.png"))
 
@@ -124,7 +106,7 @@ func TestScreenshots(t *testing.T) {
 		X.run("xdotool", "click", "5") // scroll to the end: errors and this PC
 	}
 	X.shot(dw, png("10-diagnostics-end.png"))
-	app.stop()
+	app.Stop()
 
 	// 150 % and the dark theme; then English.
 	d.logout(t)
@@ -137,15 +119,15 @@ func TestScreenshots(t *testing.T) {
 	time.Sleep(700 * time.Millisecond)
 	X.shot(picker, png("12-picker-150-dark.png"))
 	X.typeIn(picker, "", "Escape")
-	app.stop()
+	app.Stop()
 
 	app = d.app(t, display, home, drives, []string{"FYNE_THEME=light", "LANG=en_US.UTF-8"})
 	login = X.window("원격근무서비스")
 	time.Sleep(time.Second)
 	X.shot(login, png("13-login-english.png"))
-	app.stop()
+	app.Stop()
 	if t.Failed() {
-		t.Logf("app output:\n%s", app.out)
+		t.Logf("app output:\n%s", app.Output())
 	}
 	entries, _ := os.ReadDir(out)
 	var names []string
