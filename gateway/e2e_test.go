@@ -5,9 +5,8 @@ import (
 	"crypto/rand"
 	"crypto/x509"
 	"fmt"
-	"io"
+	"github.com/opensvpn/svpn/internal/nettest"
 	"log/slog"
-	"net/http"
 	"net/netip"
 	"os"
 	"path/filepath"
@@ -81,15 +80,9 @@ func newWGClient(t testing.TB, priv wgkey.Key, tun api.Tunnel) *wgClient {
 }
 
 func (c *wgClient) get(ctx context.Context, url string) (string, error) {
-	hc := &http.Client{Transport: &http.Transport{DialContext: c.tnet.DialContext}, Timeout: 5 * time.Second}
-	req, _ := http.NewRequestWithContext(ctx, http.MethodGet, url, nil)
-	resp, err := hc.Do(req)
-	if err != nil {
-		return "", err
-	}
-	defer resp.Body.Close()
-	b, err := io.ReadAll(resp.Body)
-	return string(b), err
+	ctx, cancel := context.WithTimeout(ctx, 5*time.Second)
+	defer cancel()
+	return nettest.Get(ctx, c.tnet.DialContext, url)
 }
 
 // TestDemoEndToEnd logs in to the demo gateway with its NPKI certificate

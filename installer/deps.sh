@@ -21,18 +21,7 @@ for os in "$@"; do
 	esac
 done
 
-missing=""
-for p in $PKGS; do
-	dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing="$missing $p"
-done
-if [ -n "$missing" ]; then
-	echo "installer/deps: installing Debian packages:$missing"
-	SUDO=""
-	[ "$(id -u)" -eq 0 ] || SUDO="sudo"
-	export DEBIAN_FRONTEND=noninteractive
-	$SUDO apt-get update -qq
-	$SUDO apt-get install -y -qq --no-install-recommends $missing >/dev/null
-fi
+"$(dirname "$0")/../scripts/apt-install.sh" $PKGS
 
 root=$(cd "$(dirname "$0")/.." && pwd)
 cache=${SVPN_DIST_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/svpn-dist}

@@ -18,23 +18,8 @@ PKGS="ca-certificates git gcc pkg-config openssl postgresql iproute2 iperf3
       xdotool dbus-x11 fonts-nanum xdg-utils
       debootstrap systemd-container desktop-file-utils binutils"
 
-missing=""
-for p in $PKGS; do
-	dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing="$missing $p"
-done
-
-if [ -n "$missing" ]; then
-	echo "deps: installing Debian packages:$missing"
-	SUDO=""
-	[ "$(id -u)" -eq 0 ] || SUDO="sudo"
-	export DEBIAN_FRONTEND=noninteractive
-	$SUDO apt-get update -qq
-	# The postgresql package starts a cluster; tests run their own server,
-	# so keep the packaged one from claiming port 5432 at install.
-	$SUDO apt-get install -y -qq --no-install-recommends $missing >/dev/null
-else
-	echo "deps: Debian packages present"
-fi
+"$(dirname "$0")/apt-install.sh" $PKGS
+echo "deps: Debian packages present"
 
 command -v go >/dev/null || { echo "deps: Go is not installed (need Go 1.26: https://go.dev/dl/)" >&2; exit 1; }
 go mod download

@@ -3,6 +3,7 @@ package tunnel
 import (
 	"context"
 	"fmt"
+	"github.com/opensvpn/svpn/internal/nettest"
 	"github.com/opensvpn/svpn/internal/proctest"
 	"io"
 	"log/slog"
@@ -196,30 +197,11 @@ func clientConfig(priv wgkey.Key, gw *testGateway, ep netip.AddrPort) Config {
 	}
 }
 
-// fetch GETs url with a fresh connection made by dial.
+// fetch GETs url through dial, with a 10 s bound.
 func fetch(ctx context.Context, dial func(context.Context, string, string) (net.Conn, error), url string) (string, error) {
-	hc := &http.Client{
-		Timeout:   10 * time.Second,
-		Transport: &http.Transport{DialContext: dial, DisableKeepAlives: true},
-	}
-	defer hc.CloseIdleConnections()
-	req, err := http.NewRequestWithContext(ctx, http.MethodGet, url, nil)
-	if err != nil {
-		return "", err
-	}
-	resp, err := hc.Do(req)
-	if err != nil {
-		return "", err
-	}
-	defer resp.Body.Close()
-	b, err := io.ReadAll(resp.Body)
-	if err != nil {
-		return "", err
-	}
-	if resp.StatusCode != http.StatusOK {
-		return "", fmt.Errorf("status %s", resp.Status)
-	}
-	return string(b), nil
+	ctx, cancel := context.WithTimeout(ctx, 10*time.Second)
+	defer cancel()
+	return nettest.Get(ctx, dial, url)
 }
 
 // syncBuffer collects log output written from several goroutines.

@@ -109,11 +109,7 @@ func (c *cli) userRun(ctx context.Context, st *store.Store, cfg *gateway.Config,
 	name, group, certPath, serial, reason, pwStdin := f.name, f.group, f.certPath, f.serial, f.reason, f.pwStdin
 	switch sub {
 	case "add":
-		pw, generated, err := c.initialPassword(*pwStdin)
-		if err != nil {
-			return err
-		}
-		hash, err := password.Hash(pw, cfg.Argon2)
+		hash, announce, err := c.initialHash(*pwStdin, cfg)
 		if err != nil {
 			return err
 		}
@@ -128,9 +124,7 @@ func (c *cli) userRun(ctx context.Context, st *store.Store, cfg *gateway.Config,
 		}
 		c.auditAdmin(ctx, st, "user_added", id)
 		fmt.Fprintf(c.stdout, "added %s; initial password must be changed at first login\n", id)
-		if generated {
-			fmt.Fprintf(c.stdout, "initial password: %s\n", pw)
-		}
+		announce()
 	case "list":
 		users, err := st.ListUsers(ctx)
 		if err != nil {
@@ -173,11 +167,7 @@ func (c *cli) userRun(ctx context.Context, st *store.Store, cfg *gateway.Config,
 		c.auditAdmin(ctx, st, "user_unlocked", id)
 		fmt.Fprintf(c.stdout, "unlocked %s\n", id)
 	case "reset-password":
-		pw, generated, err := c.initialPassword(*pwStdin)
-		if err != nil {
-			return err
-		}
-		hash, err := password.Hash(pw, cfg.Argon2)
+		hash, announce, err := c.initialHash(*pwStdin, cfg)
 		if err != nil {
 			return err
 		}
@@ -189,9 +179,7 @@ func (c *cli) userRun(ctx context.Context, st *store.Store, cfg *gateway.Config,
 		}
 		c.auditAdmin(ctx, st, "password_reset", id)
 		fmt.Fprintf(c.stdout, "password of %s reset; it must be changed at next login\n", id)
-		if generated {
-			fmt.Fprintf(c.stdout, "initial password: %s\n", pw)
-		}
+		announce()
 	case "bind-cert":
 		var (
 			b   store.CertBinding
@@ -258,6 +246,23 @@ func bindingOf(path string) (store.CertBinding, error) {
 
 // initialPassword reads one from stdin or generates a random one that meets
 // the default policy.
+// initialHash hashes an administrator-set password (from stdin, or
+// generated); announce prints a generated one, after the account is saved.
+func (c *cli) initialHash(fromStdin bool, cfg *gateway.Config) (hash string, announce func(), err error) {
+	pw, generated, err := c.initialPassword(fromStdin)
+	if err != nil {
+		return "", nil, err
+	}
+	if hash, err = password.Hash(pw, cfg.Argon2); err != nil {
+		return "", nil, err
+	}
+	return hash, func() {
+		if generated {
+			fmt.Fprintf(c.stdout, "initial password: %s\n", pw)
+		}
+	}, nil
+}
+
 func (c *cli) initialPassword(fromStdin bool) (pw string, generated bool, err error) {
 	if fromStdin {
 		line, err := bufio.NewReader(c.stdin).ReadString('\n')

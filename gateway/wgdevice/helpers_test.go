@@ -3,10 +3,10 @@ package wgdevice
 import (
 	"context"
 	"fmt"
+	"github.com/opensvpn/svpn/internal/nettest"
 	"github.com/opensvpn/svpn/internal/proctest"
 	"io"
 	"log/slog"
-	"net"
 	"net/http"
 	"net/netip"
 	"strings"
@@ -143,28 +143,9 @@ func (c *wgClient) listenPort(t testing.TB) int {
 
 // get fetches url through the client's tunnel on a fresh connection.
 func (c *wgClient) get(url string, timeout time.Duration) (string, error) {
-	hc := &http.Client{
-		Timeout: timeout,
-		Transport: &http.Transport{
-			DialContext: func(ctx context.Context, network, addr string) (net.Conn, error) {
-				return c.net.DialContext(ctx, network, addr)
-			},
-			DisableKeepAlives: true,
-		},
-	}
-	resp, err := hc.Get(url)
-	if err != nil {
-		return "", err
-	}
-	defer resp.Body.Close()
-	b, err := io.ReadAll(resp.Body)
-	if err != nil {
-		return "", err
-	}
-	if resp.StatusCode != http.StatusOK {
-		return "", fmt.Errorf("status %s", resp.Status)
-	}
-	return string(b), nil
+	ctx, cancel := context.WithTimeout(context.Background(), timeout)
+	defer cancel()
+	return nettest.Get(ctx, c.net.DialContext, url)
 }
 
 // findPeer returns the stats of pub, failing the test if it is absent.

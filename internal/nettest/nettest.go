@@ -5,8 +5,11 @@ package nettest
 import (
 	"context"
 	"crypto/rand"
+	"fmt"
+	"io"
 	"math/big"
 	"net"
+	"net/http"
 	"net/netip"
 	"os/exec"
 	"strings"
@@ -84,4 +87,29 @@ func FreePort(t testing.TB, network string) int {
 	}
 	defer l.Close()
 	return l.Addr().(*net.TCPAddr).Port
+}
+
+// Get fetches url with GET over connections made by dial (a tunnel's
+// dialer, a proxy's), one fresh connection per call, and returns the body
+// of a 200 answer.
+func Get(ctx context.Context, dial func(context.Context, string, string) (net.Conn, error), url string) (string, error) {
+	hc := &http.Client{Transport: &http.Transport{DialContext: dial, DisableKeepAlives: true}}
+	defer hc.CloseIdleConnections()
+	req, err := http.NewRequestWithContext(ctx, http.MethodGet, url, nil)
+	if err != nil {
+		return "", err
+	}
+	resp, err := hc.Do(req)
+	if err != nil {
+		return "", err
+	}
+	defer resp.Body.Close()
+	b, err := io.ReadAll(resp.Body)
+	if err != nil {
+		return "", err
+	}
+	if resp.StatusCode != http.StatusOK {
+		return "", fmt.Errorf("status %s", resp.Status)
+	}
+	return string(b), nil
 }
