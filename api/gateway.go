@@ -1,7 +1,6 @@
 package api
 
 import (
-	"bytes"
 	"time"
 )
 
@@ -62,32 +61,12 @@ type ChallengeRequest struct {
 }
 
 // ChallengeResponse carries a nonce bound to the user, the WireGuard key,
-// the gateway and the time. Message is exactly what must be signed.
+// the gateway and the time. It carries nothing to sign: the client builds
+// the signed bytes itself (LoginBinding.Message).
 type ChallengeResponse struct {
 	Challenge string    `json:"challenge"`
-	GatewayID string    `json:"gateway_id"`
+	GatewayID string    `json:"gateway_id"` // informative; the client signs the ID pinned in its profile
 	ExpiresAt time.Time `json:"expires_at"`
-	Message   []byte    `json:"message"` // = LoginMessage(GatewayID, UserID, WGPublicKey, Challenge)
-}
-
-// LoginMessageLabel starts every signed login message; it names protocol
-// and version so a signature can never be replayed into another context.
-const LoginMessageLabel = "SVPN-LOGIN-V1"
-
-// LoginMessage is the byte string a certificate key signs to log in:
-//
-//	"SVPN-LOGIN-V1\n" gatewayID "\n" userID "\n" wgPublicKey "\n" challenge
-//
-// None of the fields may contain a newline (the gateway refuses such IDs).
-func LoginMessage(gatewayID, userID, wgPublicKey, challenge string) []byte {
-	var b bytes.Buffer
-	for i, s := range []string{LoginMessageLabel, gatewayID, userID, wgPublicKey, challenge} {
-		if i > 0 {
-			b.WriteByte('\n')
-		}
-		b.WriteString(s)
-	}
-	return b.Bytes()
 }
 
 // Device describes the client machine, for the audit log and helpdesk.

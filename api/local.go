@@ -72,12 +72,12 @@ type LoginBeginRequest struct {
 }
 
 // LoginBeginResponse is what the front end signs with the certificate key,
-// which never leaves the front end's process.
+// which never leaves the front end's process: the bytes of
+// Binding.Message(), which the front end builds itself.
 type LoginBeginResponse struct {
-	LoginID   string    `json:"login_id"`
-	Message   []byte    `json:"message"` // sign exactly these bytes
-	GatewayID string    `json:"gateway_id"`
-	ExpiresAt time.Time `json:"expires_at"`
+	LoginID   string       `json:"login_id"`
+	Binding   LoginBinding `json:"binding"`
+	ExpiresAt time.Time    `json:"expires_at"`
 }
 
 // LoginFinishRequest completes a login started with LoginBegin.

@@ -19,6 +19,7 @@ import (
 type Profile struct {
 	Name         string `json:"name"`                    // shown to the user, e.g. 원격근무서비스
 	GatewayURL   string `json:"gateway_url"`             // https://host:port
+	GatewayID    string `json:"gateway_id"`              // the gateway's gateway_id, pinned: every login signature names it
 	CAFile       string `json:"ca_file,omitempty"`       // PEM that verifies the gateway's TLS certificate; empty = system roots
 	CAPin        string `json:"ca_pin,omitempty"`        // optional SHA-256 of the gateway certificate's SPKI, base64
 	Helpdesk     string `json:"helpdesk,omitempty"`      // e.g. ☎ 콜센터 : 1833-6570 (운영시간 : 09:00 ~ 18:00)
@@ -58,6 +59,9 @@ func (p *Profile) Validate() error {
 	u, err := url.Parse(p.GatewayURL)
 	if err != nil || u.Scheme != "https" || u.Host == "" || (u.Path != "" && u.Path != "/") {
 		errs = append(errs, fmt.Errorf("gateway_url: an https://host[:port] URL, got %q", p.GatewayURL))
+	}
+	if err := (LoginBinding{GatewayID: p.GatewayID}).CheckGatewayID(); err != nil {
+		errs = append(errs, fmt.Errorf("gateway_id: required, the gateway_id of the gateway's configuration (1 to 64 printable ASCII characters), got %q", p.GatewayID))
 	}
 	if p.CAPin != "" {
 		if b, err := base64.StdEncoding.DecodeString(p.CAPin); err != nil || len(b) != sha256.Size {

@@ -16,7 +16,7 @@ func TestLoadProfile(t *testing.T) {
 		}
 		return p
 	}
-	p, err := LoadProfile(write(`{"name":"원격근무서비스","gateway_url":"https://vpn.example.go.kr","ca_file":"ca.pem",
+	p, err := LoadProfile(write(`{"name":"원격근무서비스","gateway_url":"https://vpn.example.go.kr","gateway_id":"svpn-gateway-1","ca_file":"ca.pem",
 		"ca_pin":"47DEQpj8HBSa+/TImW+5JCeuQeRkm5NMpJWZG3hSuFU="}`))
 	if err != nil {
 		t.Fatal(err)
@@ -31,6 +31,8 @@ func TestLoadProfile(t *testing.T) {
 		`{"name":"x","gateway_url":"https://vpn","manual_url":"ftp://x"}`: "manual_url",
 		`{"name":"x","gateway_url":"https://vpn","unknown":1}`:            "unknown",
 		`{"name":"x","gateway_url":"https://vpn/path"}`:                   "gateway_url",
+		`{"name":"x","gateway_url":"https://vpn"}`:                        "gateway_id",
+		`{"name":"x","gateway_url":"https://vpn","gateway_id":"a b"}`:     "gateway_id",
 	} {
 		_, err := LoadProfile(write(body))
 		if CodeOf(err) != CodeProfileInvalid || !strings.Contains(err.Error(), want) {

@@ -98,3 +98,6 @@ func VerifySignature(cert *x509.Certificate, alg api.SignatureAlgorithm, msg, si
 	}
 	return nil
 }
+
+// CertificateDER is the certificate a signature of id verifies with.
+func (id *Identity) CertificateDER() []byte { return id.Certificate.X509.Raw }

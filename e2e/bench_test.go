@@ -51,7 +51,7 @@ func BenchmarkLoginToFirstPacket(b *testing.B) {
 		b.Fatal(err)
 	}
 	eng := engine.New(engine.Options{
-		Profile: &api.Profile{Name: "bench", GatewayURL: "https://" + g.APIAddr.String()}, Gateway: gw,
+		Profile: &api.Profile{Name: "bench", GatewayURL: "https://" + g.APIAddr.String(), GatewayID: d.GatewayID}, Gateway: gw,
 		NewTunnel: func(c tunnel.Config) (tunnel.Tunnel, error) { return tunnel.NewUserspace(c, quiet) },
 		Userspace: true, Logger: quiet,
 	})
@@ -73,7 +73,8 @@ func BenchmarkLoginToFirstPacket(b *testing.B) {
 		if err != nil {
 			b.Fatal(err)
 		}
-		sig, alg, err := id.Sign(rand.Reader, begin.Message, "")
+		msg, _ := begin.Binding.Message()
+		sig, alg, err := id.Sign(rand.Reader, msg, "")
 		if err != nil {
 			b.Fatal(err)
 		}

@@ -77,7 +77,8 @@ func TestInProcess(t *testing.T) {
 		if err != nil {
 			return api.Status{}, err
 		}
-		sig, alg, err := id.Sign(rand.Reader, begin.Message, "")
+		msg, _ := begin.Binding.Message()
+		sig, alg, err := id.Sign(rand.Reader, msg, "")
 		if err != nil {
 			return api.Status{}, err
 		}

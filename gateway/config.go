@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"github.com/opensvpn/svpn/api"
 	"net/netip"
 	"os"
 	"strings"
@@ -205,8 +206,8 @@ func (c *Config) SetDefaults() {
 // Validate reports the first configuration error, naming the field.
 func (c *Config) Validate() error {
 	var errs []error
-	if c.GatewayID == "" || strings.ContainsAny(c.GatewayID, "\n\r") {
-		errs = append(errs, errors.New("gateway_id: required, one line"))
+	if err := (api.LoginBinding{GatewayID: c.GatewayID}).CheckGatewayID(); err != nil {
+		errs = append(errs, errors.New("gateway_id: required, 1 to 64 printable ASCII characters; clients pin it in their profile"))
 	}
 	if c.Store == "" {
 		errs = append(errs, errors.New("store: required"))

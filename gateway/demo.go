@@ -25,7 +25,8 @@ import (
 // script or a person needs to log in to the demo gateway.
 type Demo struct {
 	APIURL          string `json:"api_url"`
-	CAFile          string `json:"ca_file"` // verifies the API's TLS certificate
+	GatewayID       string `json:"gateway_id"` // pinned in the profile; every login signature names it
+	CAFile          string `json:"ca_file"`    // verifies the API's TLS certificate
 	UserID          string `json:"user_id"`
 	InitialPassword string `json:"initial_password"`
 	CertPath        string `json:"cert_path"` // the demo user's signCert.der on the simulated USB drive
@@ -49,6 +50,9 @@ const (
 // CA, a TLS certificate for the API, the gateway config, and the demo
 // user's NPKI certificate on a simulated USB drive (dir/usb/NPKI/...). The
 // user account itself is created by EnsureDemoUser once the store is open.
+// DemoGatewayID is the demo gateway's gateway_id, pinned in its profile.
+const DemoGatewayID = "svpn-demo"
+
 func PrepareDemo(dir, listen string, wgPort int) (*Config, *Demo, error) {
 	if err := os.MkdirAll(dir, 0o700); err != nil {
 		return nil, nil, err
@@ -96,14 +100,14 @@ func PrepareDemo(dir, listen string, wgPort int) (*Config, *Demo, error) {
 	}
 	apiURL := "https://" + net.JoinHostPort(host, port)
 	profile := filepath.Join(dir, "profile.json")
-	p := api.Profile{Name: "원격근무서비스 (데모)", GatewayURL: apiURL, CAFile: filepath.Join(dir, "ca.pem"),
+	p := api.Profile{Name: "원격근무서비스 (데모)", GatewayURL: apiURL, GatewayID: DemoGatewayID, CAFile: filepath.Join(dir, "ca.pem"),
 		Helpdesk:  "☎ 콜센터 : 1833-6570 / 02-2133-1480 (운영시간 : 09:00 ~ 18:00)",
 		ManualURL: "https://www.example.go.kr/svpn/manual", AntivirusURL: "https://www.example.go.kr/svpn/antivirus"}
 	if err := writeJSONFile(profile, p); err != nil {
 		return nil, nil, err
 	}
 	cfg := &Config{
-		GatewayID:     "svpn-demo",
+		GatewayID:     DemoGatewayID,
 		Name:          "원격근무서비스",
 		Banner:        "데모 게이트웨이입니다. 실제 업무에 사용하지 마십시오.",
 		Helpdesk:      p.Helpdesk,
@@ -130,7 +134,7 @@ func PrepareDemo(dir, listen string, wgPort int) (*Config, *Demo, error) {
 	if err := writeJSONFile(cfgPath, cfg); err != nil {
 		return nil, nil, err
 	}
-	d := &Demo{APIURL: apiURL, CAFile: filepath.Join(dir, "ca.pem"), UserID: DemoUserID, InitialPassword: DemoPassword,
+	d := &Demo{APIURL: apiURL, GatewayID: DemoGatewayID, CAFile: filepath.Join(dir, "ca.pem"), UserID: DemoUserID, InitialPassword: DemoPassword,
 		CertPath: certPath, CertPassword: DemoCertPassword, DriveRoot: drive, PortalURL: "http://10.77.0.1/",
 		Profile: profile, Config: cfgPath, WireGuardPort: wgPort}
 	return cfg, d, nil

@@ -111,15 +111,25 @@ func TestDemoEndToEnd(t *testing.T) {
 	}
 	priv, _ := wgkey.NewPrivate()
 	login := func(pw, newPW string) (*api.LoginResponse, error) {
-		ch, err := client.Challenge(ctx, d.UserID, priv.Public().String())
+		lc, err := client.OpenLogin(ctx)
 		if err != nil {
 			return nil, err
 		}
-		sig, alg, err := id.Sign(rand.Reader, ch.Message, "")
+		defer lc.Close()
+		ch, err := lc.Challenge(ctx, d.UserID, priv.Public().String())
 		if err != nil {
 			return nil, err
 		}
-		return client.Login(ctx, &api.LoginRequest{Challenge: ch.Challenge, UserID: d.UserID, Password: pw, NewPassword: newPW,
+		msg, err := api.LoginBinding{GatewayID: d.GatewayID, UserID: d.UserID, WGPublicKey: priv.Public().String(),
+			Challenge: ch.Challenge, ChannelBinding: lc.ChannelBinding()}.Message()
+		if err != nil {
+			return nil, err
+		}
+		sig, alg, err := id.Sign(rand.Reader, msg, "")
+		if err != nil {
+			return nil, err
+		}
+		return lc.Login(ctx, &api.LoginRequest{Challenge: ch.Challenge, UserID: d.UserID, Password: pw, NewPassword: newPW,
 			Certificate: cert.X509.Raw, Signature: sig, SignatureAlgorithm: alg, WGPublicKey: priv.Public().String()})
 	}
 	_, err = login(d.InitialPassword, "")

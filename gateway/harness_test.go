@@ -90,6 +90,9 @@ type harness struct {
 	clock  *clock
 	dir    string
 	ts     *httptest.Server
+
+	mu       sync.Mutex
+	channels map[*api.LoginRequest]*gatewayapi.LoginChannel
 }
 
 func (h *harness) baseURL() string          { return h.ts.URL }
@@ -108,7 +111,7 @@ func writePEM(t testing.TB, path string, certs ...*x509.Certificate) {
 func newHarness(t testing.TB, mutate func(*Config)) *harness {
 	t.Helper()
 	h := &harness{t: t, pki: sharedPKI(t), dir: t.TempDir(), peers: &peerTable{peers: map[wgkey.Key]netip.Addr{}},
-		clock: &clock{t: time.Now().UTC()}}
+		clock: &clock{t: time.Now().UTC()}, channels: map[*api.LoginRequest]*gatewayapi.LoginChannel{}}
 	writePEM(t, filepath.Join(h.dir, "root.pem"), h.pki.Root.Cert)
 	writePEM(t, filepath.Join(h.dir, "ca.pem"), h.pki.Yessign.Cert, h.pki.GPKI.Cert)
 	h.cfg = &Config{
@@ -201,24 +204,62 @@ func (h *harness) addUser(id, pw string, mustChange bool, ca *certgen.CA, opts c
 var goodPosture = api.Posture{Antivirus: []api.Antivirus{{Name: "V3 Lite", Enabled: true, UpToDate: true}}}
 
 // loginRequest builds a signed login request the way svpnd and its front
-// end do together.
+// end do together: on a login channel of its own (a TLS connection whose
+// exporter the signature covers); h.send sends it there.
 func (h *harness) loginRequest(a *account) *api.LoginRequest {
 	h.t.Helper()
+	ctx := context.Background()
+	lc, err := h.client.OpenLogin(ctx)
+	if err != nil {
+		h.t.Fatal(err)
+	}
+	h.t.Cleanup(lc.Close)
 	pub := a.wg.Public().String()
-	ch, err := h.client.Challenge(context.Background(), a.id, pub)
+	ch, err := lc.Challenge(ctx, a.id, pub)
 	if err != nil {
 		h.t.Fatal(err)
 	}
-	sig, alg, err := a.identity.Sign(rand.Reader, ch.Message, "")
+	req := &api.LoginRequest{Challenge: ch.Challenge, UserID: a.id, Password: a.password, Certificate: a.identity.Certificate.X509.Raw,
+		WGPublicKey: pub, Posture: goodPosture, Device: api.Device{OS: "linux", ClientVersion: "test"}}
+	h.mu.Lock()
+	h.channels[req] = lc
+	h.mu.Unlock()
+	h.sign(req, a, "")
+	return req
+}
+
+// binding is what req's signature must cover.
+func (h *harness) binding(req *api.LoginRequest) api.LoginBinding {
+	h.mu.Lock()
+	lc := h.channels[req]
+	h.mu.Unlock()
+	return api.LoginBinding{GatewayID: h.cfg.GatewayID, UserID: req.UserID, WGPublicKey: req.WGPublicKey,
+		Challenge: req.Challenge, ChannelBinding: lc.ChannelBinding()}
+}
+
+// sign (re)signs req with a's key and algorithm alg ("" = the default).
+func (h *harness) sign(req *api.LoginRequest, a *account, alg api.SignatureAlgorithm) {
+	h.t.Helper()
+	msg, err := h.binding(req).Message()
 	if err != nil {
 		h.t.Fatal(err)
 	}
-	return &api.LoginRequest{Challenge: ch.Challenge, UserID: a.id, Password: a.password, Certificate: a.identity.Certificate.X509.Raw,
-		Signature: sig, SignatureAlgorithm: alg, WGPublicKey: pub, Posture: goodPosture, Device: api.Device{OS: "linux", ClientVersion: "test"}}
+	req.Signature, req.SignatureAlgorithm, err = a.identity.Sign(rand.Reader, msg, alg)
+	if err != nil {
+		h.t.Fatal(err)
+	}
+}
+
+// send sends req on the login channel it was signed for.
+func (h *harness) send(ctx context.Context, req *api.LoginRequest) (*api.LoginResponse, error) {
+	h.mu.Lock()
+	lc := h.channels[req]
+	h.mu.Unlock()
+	return lc.Login(ctx, req)
 }
 
 func (h *harness) login(a *account) (*api.LoginResponse, error) {
-	return h.client.Login(context.Background(), h.loginRequest(a))
+	return h.send(context.Background(), h.loginRequest(a))
 }
 
 // wantCode fails unless err is a gateway refusal with code.

@@ -30,7 +30,7 @@ const maxCertificateLen = 16 << 10
 // unauthenticated checks come first, password failures are counted before
 // anything about the certificate is revealed, and nothing changes state
 // until the request is proven to come from the certificate's holder.
-func (s *Server) login(ctx context.Context, req *api.LoginRequest, source string) (*api.LoginResponse, error) {
+func (s *Server) login(ctx context.Context, req *api.LoginRequest, channelBinding []byte, source string) (*api.LoginResponse, error) {
 	now := s.now()
 	if err := checkUserID(req.UserID); err != nil {
 		return nil, err
@@ -84,7 +84,11 @@ func (s *Server) login(ctx context.Context, req *api.LoginRequest, source string
 		s.audit(ctx, "login_refused", user.ID, source, asRefusal(err).resp.Code, certDetail(cert))
 		return nil, err
 	}
-	msg := api.LoginMessage(s.cfg.GatewayID, req.UserID, wgPub, req.Challenge)
+	msg, err := api.LoginBinding{GatewayID: s.cfg.GatewayID, UserID: req.UserID, WGPublicKey: wgPub,
+		Challenge: req.Challenge, ChannelBinding: channelBinding}.Message()
+	if err != nil {
+		return nil, asRefusal(err)
+	}
 	if err := certstore.VerifySignature(cert, req.SignatureAlgorithm, msg, req.Signature); err != nil {
 		s.audit(ctx, "login_refused", user.ID, source, api.CodeSignatureInvalid, certDetail(cert))
 		return nil, refuse(api.CodeSignatureInvalid, "the signature over the challenge does not verify")

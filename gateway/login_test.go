@@ -3,7 +3,6 @@ package gateway
 import (
 	"bytes"
 	"context"
-	"crypto/rand"
 	"encoding/json"
 	"io"
 	"net/netip"
@@ -133,11 +132,11 @@ func TestFirstLoginChangeInOneRequest(t *testing.T) {
 	a := h.addUser("kim01", "svpn1234!", true, nil, certgen.UserOptions{Name: "김철수"})
 	req := h.loginRequest(a)
 	req.NewPassword = "short"
-	_, err := h.client.Login(context.Background(), req)
+	_, err := h.send(context.Background(), req)
 	wantCode(t, err, api.CodePasswordPolicy)
 	req = h.loginRequest(a)
 	req.NewPassword = "Brand-new9!"
-	if _, err := h.client.Login(context.Background(), req); err != nil {
+	if _, err := h.send(context.Background(), req); err != nil {
 		t.Fatal(err)
 	}
 	u, _ := h.st.GetUser(context.Background(), a.id)
@@ -242,39 +241,34 @@ func TestSignatureAndChallengeRefusals(t *testing.T) {
 	req := h.loginRequest(a)
 	other := h.loginRequest(a)
 	req.Signature = other.Signature
-	_, err := h.client.Login(ctx, req)
+	_, err := h.send(ctx, req)
 	wantCode(t, err, api.CodeSignatureInvalid)
 
 	// A challenge for another WireGuard key.
 	req = h.loginRequest(a)
 	k, _ := wgkey.NewPrivate()
 	req.WGPublicKey = k.Public().String()
-	_, err = h.client.Login(ctx, req)
+	_, err = h.send(ctx, req)
 	wantCode(t, err, api.CodeChallengeInvalid)
 
 	// A replayed login.
 	req = h.loginRequest(a)
-	if _, err := h.client.Login(ctx, req); err != nil {
+	if _, err := h.send(ctx, req); err != nil {
 		t.Fatal(err)
 	}
-	_, err = h.client.Login(ctx, req)
+	_, err = h.send(ctx, req)
 	wantCode(t, err, api.CodeChallengeReplayed)
 
 	// An expired challenge.
 	req = h.loginRequest(a)
 	h.clock.Advance(ChallengeTTL + time.Second)
-	_, err = h.client.Login(ctx, req)
+	_, err = h.send(ctx, req)
 	wantCode(t, err, api.CodeChallengeInvalid)
 
 	// PSS signatures are accepted too.
 	req = h.loginRequest(a)
-	msg := api.LoginMessage(h.cfg.GatewayID, a.id, req.WGPublicKey, req.Challenge)
-	sig, alg, err := a.identity.Sign(rand.Reader, msg, api.SigRSAPSSSHA256)
-	if err != nil {
-		t.Fatal(err)
-	}
-	req.Signature, req.SignatureAlgorithm = sig, alg
-	if _, err := h.client.Login(ctx, req); err != nil {
+	h.sign(req, a, api.SigRSAPSSSHA256)
+	if _, err := h.send(ctx, req); err != nil {
 		t.Fatalf("PSS login: %v", err)
 	}
 }
@@ -284,7 +278,7 @@ func TestPostureRefusal(t *testing.T) {
 	a := h.addUser("av01", "Right-pass9!", false, nil, certgen.UserOptions{Name: "백신", Key: h.pki.Root.Key})
 	req := h.loginRequest(a)
 	req.Posture = api.Posture{Antivirus: []api.Antivirus{{Name: "ClamAV", Enabled: false}}}
-	_, err := h.client.Login(context.Background(), req)
+	_, err := h.send(context.Background(), req)
 	r := wantCode(t, err, api.CodePostureFailed)
 	if r.InstallURL != "https://av.example.go.kr/install" {
 		t.Fatalf("install URL %q", r.InstallURL)

@@ -103,7 +103,7 @@ func TestECDSALogin(t *testing.T) {
 	if req.SignatureAlgorithm != api.SigECDSASHA256 {
 		t.Fatalf("algorithm %s", req.SignatureAlgorithm)
 	}
-	if _, err := h.client.Login(context.Background(), req); err != nil {
+	if _, err := h.send(context.Background(), req); err != nil {
 		t.Fatal(err)
 	}
 }

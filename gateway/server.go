@@ -298,22 +298,30 @@ func (s *Server) handleChallenge(w http.ResponseWriter, r *http.Request) {
 	}
 	writeJSON(w, http.StatusOK, api.ChallengeResponse{
 		Challenge: ch, GatewayID: s.cfg.GatewayID, ExpiresAt: exp,
-		Message: api.LoginMessage(s.cfg.GatewayID, req.UserID, wgPub, ch),
 	})
 }
 
 // checkUserID refuses IDs that could not have been created by the admin
 // CLI and would break the signed message's framing.
 func checkUserID(id string) error {
-	if id == "" || len(id) > 64 {
-		return refuse(api.CodeBadRequest, "user_id: 1 to 64 characters")
-	}
-	for _, r := range id {
-		if r < 0x20 || r == 0x7f {
-			return refuse(api.CodeBadRequest, "user_id: control characters are not allowed")
-		}
+	if err := api.CheckUserID(id); err != nil {
+		return asRefusal(err)
 	}
 	return nil
+}
+
+// channelBinding is the RFC 9266 tls-exporter of the connection r came on:
+// the login signature covers it, so a signature relayed from another
+// connection (a malicious gateway's) does not verify here.
+func channelBinding(r *http.Request) ([]byte, error) {
+	if r.TLS == nil {
+		return nil, refuse(api.CodeBadRequest, "a login must be sent over TLS to the gateway itself")
+	}
+	b, err := r.TLS.ExportKeyingMaterial(api.ChannelBindingLabel, nil, api.ChannelBindingLen)
+	if err != nil {
+		return nil, refuse(api.CodeBadRequest, "no TLS channel binding on this connection (TLS 1.2 without extended master secret): %v", err)
+	}
+	return b, nil
 }
 
 func (s *Server) handleLogin(w http.ResponseWriter, r *http.Request) {
@@ -324,7 +332,11 @@ func (s *Server) handleLogin(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	start := time.Now()
-	resp, err := s.login(r.Context(), &req, sourceOf(r))
+	var resp *api.LoginResponse
+	cb, err := channelBinding(r)
+	if err == nil {
+		resp, err = s.login(r.Context(), &req, cb, sourceOf(r))
+	}
 	s.metrics.loginSeconds.Observe(time.Since(start).Seconds())
 	if err != nil {
 		ref := asRefusal(err)

@@ -582,7 +582,7 @@ func TestWindowsUnderWine(t *testing.T) {
 		t.Skip("no installer was built (WINTUN_DLL unset)")
 	}
 	setup := installers[0]
-	profile := `{"name":"원격근무서비스 (Wine)","gateway_url":"https://wine.example.go.kr"}`
+	profile := `{"name":"원격근무서비스 (Wine)","gateway_url":"https://wine.example.go.kr","gateway_id":"wine-gw"}`
 	os.WriteFile(w.c("bad.json"), []byte(`{"name":"x","gateway_url":"http://plain"}`), 0o644)
 	os.WriteFile(w.c("it-profile.json"), []byte(profile), 0o644)
 

@@ -37,6 +37,7 @@ var errorNumbers = map[api.Code]int{
 	api.CodeNotConnected:           113,
 	api.CodeForbidden:              114,
 	gatewayapi.CodeSessionMissing:  115,
+	gatewayapi.CodeLoginChannel:    116,
 
 	api.CodeCertificateExpired:       201,
 	api.CodeCertificateNotYetValid:   202,

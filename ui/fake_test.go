@@ -37,8 +37,9 @@ func (d *scriptedDaemon) Watch(ctx context.Context, f func(api.Status)) error {
 	<-ctx.Done()
 	return ctx.Err()
 }
-func (d *scriptedDaemon) LoginBegin(context.Context, string) (*api.LoginBeginResponse, error) {
-	return &api.LoginBeginResponse{LoginID: "l1", Message: []byte("SVPN-LOGIN-V1\nx")}, nil
+func (d *scriptedDaemon) LoginBegin(_ context.Context, user string) (*api.LoginBeginResponse, error) {
+	return &api.LoginBeginResponse{LoginID: "l1", Binding: api.LoginBinding{GatewayID: "gw-test", UserID: user,
+		WGPublicKey: "xTIBA5rboUvnH4htodjb6e697QjLERt1NAB4mZqp8Dg=", Challenge: "c1", ChannelBinding: make([]byte, api.ChannelBindingLen)}}, nil
 }
 func (d *scriptedDaemon) LoginFinish(_ context.Context, r *api.LoginFinishRequest) (api.Status, error) {
 	d.mu.Lock()

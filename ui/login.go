@@ -2,7 +2,6 @@ package ui
 
 import (
 	"context"
-	"crypto/rand"
 	"strings"
 	"time"
 
@@ -16,6 +15,7 @@ import (
 	"github.com/opensvpn/svpn/api"
 	"github.com/opensvpn/svpn/certstore"
 	"github.com/opensvpn/svpn/client/localapi"
+	"github.com/opensvpn/svpn/client/login"
 )
 
 // loginWindow is what the employee sees after double-clicking
@@ -464,22 +464,6 @@ type loginFlow struct {
 	row      certRow
 }
 
-// loginOnce runs one challenge-sign-finish round through svpnd; the key
-// signs here, in this process, and only the signature goes to svpnd. It
-// is the sequence of svpnctl login.
-func loginOnce(ctx context.Context, d Daemon, id *certstore.Identity, user, pw, newPW string) (api.Status, error) {
-	begin, err := d.LoginBegin(ctx, user)
-	if err != nil {
-		return api.Status{}, err
-	}
-	sig, alg, err := id.Sign(rand.Reader, begin.Message, "")
-	if err != nil {
-		return api.Status{}, err
-	}
-	return d.LoginFinish(ctx, &api.LoginFinishRequest{LoginID: begin.LoginID, Password: pw, NewPassword: newPW,
-		Certificate: id.Certificate.X509.Raw, Signature: sig, SignatureAlgorithm: alg})
-}
-
 // pickerClosed: the user cancelled the picker.
 func (f *loginFlow) pickerClosed() {
 	lw := f.lw
@@ -504,7 +488,7 @@ func (f *loginFlow) login(newPW string, done func(api.Status, error)) {
 	go func() {
 		ctx, cancel := withTimeout(lw.ctx, loginTimeout)
 		defer cancel()
-		st, err := loginOnce(ctx, d, id, user, pw, newPW)
+		st, err := login.Once(ctx, d, id, user, pw, newPW)
 		onMain(lw.ctx, func() { done(st, err) })
 	}()
 }

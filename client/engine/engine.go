@@ -91,8 +91,18 @@ type pendingLogin struct {
 	owner     string
 	key       wgkey.Key
 	challenge string
+	channel   *gatewayapi.LoginChannel // the TLS connection the signature is bound to
 	expires   time.Time
 }
+
+// pendingTTL bounds how long a begun login waits for its signature: the
+// front end signs right after Begin, and an idle TLS connection is not
+// kept open for longer.
+const pendingTTL = 2 * time.Minute
+
+// maxPending bounds the logins waiting for a signature, each holding a TLS
+// connection to the gateway.
+const maxPending = 4
 
 // session is a logged-in session with its tunnel and the goroutines that
 // keep it.
@@ -234,21 +244,55 @@ func (e *Engine) BeginLogin(ctx context.Context, c Caller, userID string) (*api.
 	if err != nil {
 		return nil, e.loginFailed(err)
 	}
-	ch, err := e.o.Gateway.Challenge(ctx, userID, key.Public().String())
+	lc, err := e.o.Gateway.OpenLogin(ctx)
 	if err != nil {
 		return nil, e.loginFailed(err)
 	}
+	pub := key.Public().String()
+	ch, err := lc.Challenge(ctx, userID, pub)
+	if err != nil {
+		lc.Close()
+		return nil, e.loginFailed(err)
+	}
+	// The signed bytes name the gateway ID pinned in the profile and this
+	// connection's channel binding; the gateway contributes only the
+	// challenge, and only if it is a short base64url nonce.
+	binding := api.LoginBinding{GatewayID: e.o.Profile.GatewayID, UserID: userID, WGPublicKey: pub,
+		Challenge: ch.Challenge, ChannelBinding: lc.ChannelBinding()}
+	if _, err := binding.Message(); err != nil {
+		lc.Close()
+		return nil, e.loginFailed(&api.Error{Code: gatewayapi.CodeBadResponse, Message: "the gateway's challenge is not a nonce", Err: err})
+	}
 	id := randomID()
-	e.mu.Lock()
 	now := e.o.Now()
+	expires := ch.ExpiresAt
+	if limit := now.Add(pendingTTL); expires.IsZero() || expires.After(limit) {
+		expires = limit
+	}
+	var evicted []*pendingLogin
+	e.mu.Lock()
 	for k, p := range e.pending { // forget stale logins
 		if now.After(p.expires) {
+			evicted = append(evicted, p)
 			delete(e.pending, k)
 		}
 	}
-	e.pending[id] = &pendingLogin{userID: userID, owner: c.UID, key: key, challenge: ch.Challenge, expires: ch.ExpiresAt}
+	for len(e.pending) >= maxPending { // and the oldest beyond the bound
+		var oldest string
+		for k, p := range e.pending {
+			if oldest == "" || p.expires.Before(e.pending[oldest].expires) {
+				oldest = k
+			}
+		}
+		evicted = append(evicted, e.pending[oldest])
+		delete(e.pending, oldest)
+	}
+	e.pending[id] = &pendingLogin{userID: userID, owner: c.UID, key: key, challenge: ch.Challenge, channel: lc, expires: expires}
 	e.mu.Unlock()
-	return &api.LoginBeginResponse{LoginID: id, Message: ch.Message, GatewayID: ch.GatewayID, ExpiresAt: ch.ExpiresAt}, nil
+	for _, p := range evicted {
+		p.channel.Close()
+	}
+	return &api.LoginBeginResponse{LoginID: id, Binding: binding, ExpiresAt: expires}, nil
 }
 
 // loginFailed moves to disconnected (or password_change_required) with the
@@ -281,15 +325,20 @@ func (e *Engine) FinishLogin(ctx context.Context, c Caller, req *api.LoginFinish
 		delete(e.pending, req.LoginID)
 	}
 	e.mu.Unlock()
-	if !ok || e.o.Now().After(p.expires) {
+	if ok && e.o.Now().After(p.expires) {
+		p.channel.Close()
+		ok = false
+	}
+	if !ok {
 		return api.Status{}, e.loginFailed(api.Errorf(api.CodeLoginExpired, "the login expired or is unknown; start again"))
 	}
 	start := e.o.Now()
-	resp, err := e.o.Gateway.Login(ctx, &api.LoginRequest{
+	resp, err := p.channel.Login(ctx, &api.LoginRequest{
 		Challenge: p.challenge, UserID: p.userID, Password: req.Password, NewPassword: req.NewPassword,
 		Certificate: req.Certificate, Signature: req.Signature, SignatureAlgorithm: req.SignatureAlgorithm,
 		WGPublicKey: p.key.Public().String(), Device: e.o.Device, Posture: e.o.Posture(ctx),
 	})
+	p.channel.Close()
 	if err != nil {
 		return api.Status{}, e.loginFailed(err)
 	}
@@ -535,7 +584,12 @@ func (e *Engine) Close() error {
 	e.mu.Lock()
 	e.closed = true
 	s := e.sess
+	pending := e.pending
+	e.pending = map[string]*pendingLogin{}
 	e.mu.Unlock()
+	for _, p := range pending {
+		p.channel.Close()
+	}
 	if s != nil {
 		ctx, cancel := context.WithTimeout(context.Background(), 3*time.Second)
 		e.o.Gateway.Logout(ctx, s.resp.SessionToken)

@@ -60,7 +60,7 @@ func setupGateway(t *testing.T, mutate ...func(*gateway.Config)) (*engine.Engine
 		t.Fatal(err)
 	}
 	eng := engine.New(engine.Options{
-		Profile: &api.Profile{Name: "test", GatewayURL: url}, Gateway: gw, Userspace: true, Logger: quiet,
+		Profile: &api.Profile{Name: "test", GatewayURL: url, GatewayID: d.GatewayID}, Gateway: gw, Userspace: true, Logger: quiet,
 		NewTunnel: func(c tunnel.Config) (tunnel.Tunnel, error) { return tunnel.NewUserspace(c, quiet) },
 	})
 	t.Cleanup(func() { eng.Close() })
@@ -82,7 +82,8 @@ func login(t *testing.T, eng *engine.Engine, who engine.Caller, d *gateway.Demo,
 	if err != nil {
 		return api.Status{}, err
 	}
-	sig, alg, err := id.Sign(rand.Reader, begin.Message, "")
+	msg, _ := begin.Binding.Message()
+	sig, alg, err := id.Sign(rand.Reader, msg, "")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -168,7 +169,8 @@ func TestLoginIDIsBoundToItsCaller(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	sig, alg, _ := id.Sign(rand.Reader, begin.Message, "")
+	msg, _ := begin.Binding.Message()
+	sig, alg, _ := id.Sign(rand.Reader, msg, "")
 	_, err = eng.FinishLogin(ctx, engine.Caller{UID: "1001"}, &api.LoginFinishRequest{LoginID: begin.LoginID, Password: d.InitialPassword,
 		Certificate: id.Certificate.X509.Raw, Signature: sig, SignatureAlgorithm: alg})
 	if api.CodeOf(err) != api.CodeForbidden {

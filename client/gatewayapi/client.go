@@ -49,8 +49,11 @@ const (
 
 // Client talks to one gateway.
 type Client struct {
-	base string
-	http *http.Client
+	base    string
+	http    *http.Client
+	tls     *tls.Config
+	dial    func(ctx context.Context, network, addr string) (net.Conn, error)
+	timeout time.Duration
 }
 
 // Options configure a Client.
@@ -75,7 +78,7 @@ func New(baseURL string, o Options) (*Client, error) {
 	if o.Timeout == 0 {
 		o.Timeout = 15 * time.Second
 	}
-	tlsConf := &tls.Config{RootCAs: o.RootCAs, MinVersion: tls.VersionTLS12}
+	tlsConf := &tls.Config{RootCAs: o.RootCAs, MinVersion: tls.VersionTLS12, CipherSuites: aeadSuites}
 	if o.Pin != "" {
 		pin := o.Pin
 		tlsConf.VerifyConnection = func(cs tls.ConnectionState) error {
@@ -102,7 +105,16 @@ func New(baseURL string, o Options) (*Client, error) {
 	} else {
 		tr.DialContext = (&net.Dialer{Timeout: o.Timeout, KeepAlive: 30 * time.Second}).DialContext
 	}
-	return &Client{base: strings.TrimRight(baseURL, "/"), http: &http.Client{Transport: tr, Timeout: o.Timeout}}, nil
+	return &Client{base: strings.TrimRight(baseURL, "/"), http: &http.Client{Transport: tr, Timeout: o.Timeout},
+		tls: tlsConf, dial: tr.DialContext, timeout: o.Timeout}, nil
+}
+
+// aeadSuites are the TLS 1.2 suites a client offers: forward secret and
+// AEAD only (TLS 1.3 suites are always AEAD and not configurable).
+var aeadSuites = []uint16{
+	tls.TLS_ECDHE_ECDSA_WITH_AES_128_GCM_SHA256, tls.TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256,
+	tls.TLS_ECDHE_ECDSA_WITH_AES_256_GCM_SHA384, tls.TLS_ECDHE_RSA_WITH_AES_256_GCM_SHA384,
+	tls.TLS_ECDHE_ECDSA_WITH_CHACHA20_POLY1305_SHA256, tls.TLS_ECDHE_RSA_WITH_CHACHA20_POLY1305_SHA256,
 }
 
 // CloseIdleConnections releases pooled connections.
@@ -118,25 +130,6 @@ func (c *Client) Info(ctx context.Context) (*api.Info, error) {
 		return nil, &api.Error{Code: CodeVersion, Message: fmt.Sprintf("gateway speaks API version %d, this client %d", info.APIVersion, api.APIVersion)}
 	}
 	return &info, nil
-}
-
-// Challenge asks for a login challenge bound to user and WireGuard key.
-func (c *Client) Challenge(ctx context.Context, userID, wgPublicKey string) (*api.ChallengeResponse, error) {
-	var resp api.ChallengeResponse
-	err := c.do(ctx, http.MethodPost, api.PathChallenge, "", api.ChallengeRequest{UserID: userID, WGPublicKey: wgPublicKey}, &resp)
-	if err != nil {
-		return nil, err
-	}
-	return &resp, nil
-}
-
-// Login completes a login.
-func (c *Client) Login(ctx context.Context, req *api.LoginRequest) (*api.LoginResponse, error) {
-	var resp api.LoginResponse
-	if err := c.do(ctx, http.MethodPost, api.PathLogin, "", req, &resp); err != nil {
-		return nil, err
-	}
-	return &resp, nil
 }
 
 // ChangePassword changes the account password.
@@ -162,6 +155,10 @@ func (c *Client) Logout(ctx context.Context, token string) error {
 const maxResponse = 1 << 20
 
 func (c *Client) do(ctx context.Context, method, path, token string, in, out any) error {
+	return c.doOn(ctx, c.http, method, path, token, in, out)
+}
+
+func (c *Client) doOn(ctx context.Context, hc *http.Client, method, path, token string, in, out any) error {
 	var body io.Reader
 	if in != nil {
 		b, err := json.Marshal(in)
@@ -180,7 +177,7 @@ func (c *Client) do(ctx context.Context, method, path, token string, in, out any
 	if token != "" {
 		req.Header.Set("Authorization", "Bearer "+token)
 	}
-	resp, err := c.http.Do(req)
+	resp, err := hc.Do(req)
 	if err != nil {
 		return transportError(err)
 	}

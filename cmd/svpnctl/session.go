@@ -2,7 +2,6 @@ package main
 
 import (
 	"context"
-	"crypto/rand"
 	"errors"
 	"fmt"
 	"io"
@@ -14,6 +13,7 @@ import (
 	"github.com/opensvpn/svpn/certstore"
 	"github.com/opensvpn/svpn/client/gatewayapi"
 	"github.com/opensvpn/svpn/client/localapi"
+	"github.com/opensvpn/svpn/client/login"
 	"github.com/opensvpn/svpn/internal/textable"
 )
 
@@ -49,7 +49,7 @@ func (c *cli) login(args []string) int {
 		return exitUsage
 	}
 	var lines *lineReader
-	ask := func(prompt string) ([]byte, error) {
+	askLine := func(prompt string) ([]byte, error) {
 		if *pwStdin {
 			return lines.next(prompt)
 		}
@@ -58,11 +58,11 @@ func (c *cli) login(args []string) int {
 	if *pwStdin {
 		lines = newLineReader(c.stdin)
 	}
-	accountPW, err := ask("Password (비밀번호)")
+	accountPW, err := askLine("Password (비밀번호)")
 	if err != nil {
 		return c.fail(err)
 	}
-	certPW, err := ask("Certificate password (인증서 암호)")
+	certPW, err := askLine("Certificate password (인증서 암호)")
 	if err != nil {
 		return c.fail(err)
 	}
@@ -75,43 +75,31 @@ func (c *cli) login(args []string) int {
 	d := c.daemon()
 	defer d.Close()
 
-	newPW := ""
-	for attempt := 0; attempt < 3; attempt++ {
-		st, err := c.loginOnce(ctx, d, id, *user, string(accountPW), newPW)
-		switch gatewayapi.Code(err) {
-		case "":
-			fmt.Fprintf(c.stdout, "connected: %s as %s, address %s\n", st.GatewayName, st.User, st.Address)
-			if st.PortalLocalURL != "" {
-				fmt.Fprintf(c.stdout, "portal: %s (via %s)\n", st.PortalLocalURL, st.PortalURL)
-			} else if st.PortalURL != "" {
-				fmt.Fprintf(c.stdout, "portal: %s\n", st.PortalURL)
-			}
-			if st.ProxyAddr != "" {
-				fmt.Fprintf(c.stdout, "proxy: %s (SOCKS5 and HTTP)\n", st.ProxyAddr)
-			}
-			return exitOK
-		case api.CodePasswordChangeRequired:
-			fmt.Fprintln(c.stderr, "처음 접속하셨습니다. 비밀번호를 변경하여 주시기 바랍니다. (First login: change your password.)")
-			p, err := c.newPassword(ask)
-			if err != nil {
-				return c.fail(err)
-			}
-			newPW = p
-		case api.CodePasswordPolicy:
+	ask := func(code api.Code, err error) (string, error) {
+		if code == api.CodePasswordPolicy {
 			c.printViolations(err)
 			if *pwStdin {
-				return exitFailure
+				return "", err
 			}
-			p, err := c.newPassword(ask)
-			if err != nil {
-				return c.fail(err)
-			}
-			newPW = p
-		default:
-			return c.fail(err)
+		} else {
+			fmt.Fprintln(c.stderr, "처음 접속하셨습니다. 비밀번호를 변경하여 주시기 바랍니다. (First login: change your password.)")
 		}
+		return c.newPassword(askLine)
 	}
-	return c.fail(errors.New("login: too many attempts"))
+	st, err := login.Run(ctx, d, id, *user, string(accountPW), ask)
+	if err != nil {
+		return c.fail(err)
+	}
+	fmt.Fprintf(c.stdout, "connected: %s as %s, address %s\n", st.GatewayName, st.User, st.Address)
+	if st.PortalLocalURL != "" {
+		fmt.Fprintf(c.stdout, "portal: %s (via %s)\n", st.PortalLocalURL, st.PortalURL)
+	} else if st.PortalURL != "" {
+		fmt.Fprintf(c.stdout, "portal: %s\n", st.PortalURL)
+	}
+	if st.ProxyAddr != "" {
+		fmt.Fprintf(c.stdout, "proxy: %s (SOCKS5 and HTTP)\n", st.ProxyAddr)
+	}
+	return exitOK
 }
 
 // newPassword asks for the new account password (twice on a terminal).
@@ -141,22 +129,6 @@ func (c *cli) newPassword(ask func(string) ([]byte, error)) (string, error) {
 func (c *cli) interactive() bool {
 	f, ok := c.stdin.(*os.File)
 	return ok && f == os.Stdin && isTerminal(f)
-}
-
-// loginOnce runs one challenge-sign-finish round through the daemon. The
-// certificate's key signs here, in this process; only the signature goes
-// to the daemon.
-func (c *cli) loginOnce(ctx context.Context, d *localapi.Client, id *certstore.Identity, user, pw, newPW string) (api.Status, error) {
-	begin, err := d.LoginBegin(ctx, user)
-	if err != nil {
-		return api.Status{}, err
-	}
-	sig, alg, err := id.Sign(rand.Reader, begin.Message, "")
-	if err != nil {
-		return api.Status{}, err
-	}
-	return d.LoginFinish(ctx, &api.LoginFinishRequest{LoginID: begin.LoginID, Password: pw, NewPassword: newPW,
-		Certificate: id.Certificate.X509.Raw, Signature: sig, SignatureAlgorithm: alg})
 }
 
 func (c *cli) printViolations(err error) {

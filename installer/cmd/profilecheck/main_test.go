@@ -19,7 +19,7 @@ func write(t *testing.T, dir, name, content string) string {
 
 func TestProfilecheck(t *testing.T) {
 	dir := t.TempDir()
-	good := write(t, dir, "good.json", `{"name":"원격근무서비스","gateway_url":"https://vpn.example.go.kr:8443","ca_pin":"47DEQpj8HBSa+/TImW+5JCeuQeRkm5NMpJWZG3hSuFU="}`)
+	good := write(t, dir, "good.json", `{"name":"원격근무서비스","gateway_url":"https://vpn.example.go.kr:8443","gateway_id":"gw1","ca_pin":"47DEQpj8HBSa+/TImW+5JCeuQeRkm5NMpJWZG3hSuFU="}`)
 	for _, tc := range []struct {
 		name, profile string
 		files         bool
@@ -32,7 +32,7 @@ func TestProfilecheck(t *testing.T) {
 		{"unknown field", write(t, dir, "typo.json", `{"name":"a","gateway_url":"https://a","gateway":"x"}`), false, 1, []string{`unknown field "gateway"`}},
 		{"bad pin", write(t, dir, "pin.json", `{"name":"a","gateway_url":"https://a","ca_pin":"abc"}`), false, 1, []string{"ca_pin: the base64 SHA-256"}},
 		{"missing file", filepath.Join(dir, "none.json"), false, 1, []string{"none.json", "INVALID"}},
-		{"ca_file not read without --files", write(t, dir, "ca.json", `{"name":"a","gateway_url":"https://a","ca_file":"/nonexistent/ca.pem"}`), false, 0, []string{"ok"}},
+		{"ca_file not read without --files", write(t, dir, "ca.json", `{"name":"a","gateway_url":"https://a","gateway_id":"gw1","ca_file":"/nonexistent/ca.pem"}`), false, 0, []string{"ok"}},
 		{"ca_file read with --files", filepath.Join(dir, "ca.json"), true, 1, []string{"ca_file:", "/nonexistent/ca.pem"}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
