@@ -96,6 +96,11 @@ func Open(ctx context.Context, dsn string, opts ...Option) (*Store, error) {
 }
 
 func (s *Store) openSQLite(d dsnInfo) error {
+	if !d.memory {
+		if err := sqliteFilesPrivate(d.conn); err != nil {
+			return err
+		}
+	}
 	w, err := sql.Open("sqlite", d.sqliteWriter())
 	if err != nil {
 		return fmt.Errorf("store: opening %s: %w", d.redacted(), err)
