@@ -15,6 +15,11 @@ var (
 	// ErrSchemaTooNew means the database was migrated by a newer gateway
 	// than this one; running against it could misread or damage data.
 	ErrSchemaTooNew = errors.New("store: database schema is newer than this program")
+	// ErrInsecurePermissions means a SQLite database file (or its -wal,
+	// -shm or -journal file) is accessible to group or others, or its
+	// directory is writable by every user. The error names the path and
+	// the command that fixes it.
+	ErrInsecurePermissions = errors.New("store: database file permissions are too open")
 )
 
 // PoolExhaustedError is returned by AcquireLease when every usable address

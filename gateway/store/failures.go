@@ -89,11 +89,31 @@ func (s *Store) SourceFailures(ctx context.Context, source string, since time.Ti
 }
 
 // PruneSourceFailures deletes source failure records older than before,
-// which no rate-limit window still looks at, and returns how many it deleted.
+// which no rate-limit window still looks at, and the per-source windows of
+// ReserveSourceAttempt that ended before it, and returns how many rows it
+// deleted.
 func (s *Store) PruneSourceFailures(ctx context.Context, before time.Time) (int64, error) {
-	res, err := s.writer().exec(ctx, `DELETE FROM source_failures WHERE at < ?`, utc(before).UnixMicro())
+	var n int64
+	err := s.inTx(ctx, func(c conn) error {
+		n = 0
+		for _, q := range []string{
+			`DELETE FROM source_failures WHERE at < ?`,
+			`DELETE FROM source_attempts WHERE window_end < ?`,
+		} {
+			res, err := c.exec(ctx, q, utc(before).UnixMicro())
+			if err != nil {
+				return err
+			}
+			k, err := res.RowsAffected()
+			if err != nil {
+				return err
+			}
+			n += k
+		}
+		return nil
+	})
 	if err != nil {
 		return 0, fmt.Errorf("store: pruning source failures: %w", err)
 	}
-	return res.RowsAffected()
+	return n, nil
 }

@@ -18,6 +18,7 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
+	"sync/atomic"
 	"time"
 
 	_ "github.com/jackc/pgx/v5/stdlib" // registers "pgx"
@@ -41,6 +42,9 @@ type Store struct {
 	// lets run beside the writer. On PostgreSQL both are the same pool.
 	w, r  *sql.DB
 	clock func() time.Time
+	// lastSourcePrune is when (Unix µs, callers' clock) ReserveSourceAttempt
+	// last deleted ended windows.
+	lastSourcePrune atomic.Int64
 }
 
 // An Option configures Open.
@@ -92,6 +96,11 @@ func Open(ctx context.Context, dsn string, opts ...Option) (*Store, error) {
 }
 
 func (s *Store) openSQLite(d dsnInfo) error {
+	if !d.memory {
+		if err := sqliteFilesPrivate(d.conn); err != nil {
+			return err
+		}
+	}
 	w, err := sql.Open("sqlite", d.sqliteWriter())
 	if err != nil {
 		return fmt.Errorf("store: opening %s: %w", d.redacted(), err)

@@ -20,27 +20,34 @@ type User struct {
 	LockedAt           time.Time // zero unless Locked
 	LockReason         string
 	Cert               CertBinding // registered certificate; zero when none
-	CreatedAt          time.Time
-	UpdatedAt          time.Time
-	PasswordChangedAt  time.Time // zero if never set
+	// IdentityNumber is the 13-digit resident/identity number (digits only,
+	// see NormalizeIdentityNumber) an administrator registered so that the
+	// first-login binding can check the certificate's VID. Binding a
+	// certificate clears it: the gateway keeps it only until then.
+	IdentityNumber    string
+	CreatedAt         time.Time
+	UpdatedAt         time.Time
+	PasswordChangedAt time.Time // zero if never set
 }
 
-// CertBinding ties an account to a certificate by subject DN, serial number,
-// or both; an empty field is not checked.
+// CertBinding ties an account to a certificate by subject DN and/or serial
+// number with its issuer DN; an empty field is not checked. A serial number is
+// unique only per issuer, so the administrator CLI always records both.
 type CertBinding struct {
-	Subject string // subject DN as the certificate validator formats it
+	Subject string // subject DN as certstore.SubjectString formats it
 	Serial  string // lower-case hex without leading zeros (see NormalizeSerial)
+	Issuer  string // issuer DN as certstore.IssuerString formats it
 }
 
 // IsZero reports whether no certificate is registered.
-func (b CertBinding) IsZero() bool { return b.Subject == "" && b.Serial == "" }
+func (b CertBinding) IsZero() bool { return b.Subject == "" && b.Serial == "" && b.Issuer == "" }
 
 // LockReasonFailures is the LockReason set by RecordFailure.
 const LockReasonFailures = "too many failed logins"
 
 const userCols = `user_id, display_name, group_name, password_hash, must_change_password,
-	failed_attempts, locked, locked_at, lock_reason, cert_subject, cert_serial,
-	created_at, updated_at, password_changed_at`
+	failed_attempts, locked, locked_at, lock_reason, cert_subject, cert_serial, cert_issuer,
+	identity_number, created_at, updated_at, password_changed_at`
 
 func scanUser(r scanner) (User, error) {
 	var u User
@@ -48,7 +55,7 @@ func scanUser(r scanner) (User, error) {
 	var created, updated int64
 	err := r.Scan(&u.ID, &u.DisplayName, &u.Group, &u.PasswordHash, &u.MustChangePassword,
 		&u.FailedAttempts, &u.Locked, &lockedAt, &u.LockReason, &u.Cert.Subject, &u.Cert.Serial,
-		&created, &updated, &pwAt)
+		&u.Cert.Issuer, &u.IdentityNumber, &created, &updated, &pwAt)
 	if err != nil {
 		return User{}, err
 	}
@@ -79,6 +86,14 @@ func (s *Store) AddUser(ctx context.Context, u User) error {
 	if err != nil {
 		return err
 	}
+	if u.IdentityNumber != "" {
+		if !cert.IsZero() {
+			return fmt.Errorf("%w: user %q: an identity number is only kept for an account without a certificate", ErrInvalid, u.ID)
+		}
+		if u.IdentityNumber, err = NormalizeIdentityNumber(u.IdentityNumber); err != nil {
+			return err
+		}
+	}
 	now := s.now()
 	if u.CreatedAt.IsZero() {
 		u.CreatedAt = now
@@ -93,11 +108,11 @@ func (s *Store) AddUser(ctx context.Context, u User) error {
 		u.LockedAt = now
 	}
 	res, err := s.writer().exec(ctx, `INSERT INTO users (`+userCols+`)
-		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
 		ON CONFLICT (user_id) DO NOTHING`,
 		u.ID, u.DisplayName, u.Group, u.PasswordHash, u.MustChangePassword,
-		u.FailedAttempts, u.Locked, dbTime(utc(u.LockedAt)), u.LockReason, cert.Subject, cert.Serial,
-		utc(u.CreatedAt).UnixMicro(), utc(u.UpdatedAt).UnixMicro(), dbTime(utc(u.PasswordChangedAt)))
+		u.FailedAttempts, u.Locked, dbTime(utc(u.LockedAt)), u.LockReason, cert.Subject, cert.Serial, cert.Issuer,
+		u.IdentityNumber, utc(u.CreatedAt).UnixMicro(), utc(u.UpdatedAt).UnixMicro(), dbTime(utc(u.PasswordChangedAt)))
 	if err := oneRow(res, err); err != nil {
 		if errors.Is(err, ErrNotFound) {
 			return fmt.Errorf("user %q: %w", u.ID, ErrExists)
@@ -175,21 +190,28 @@ func (s *Store) UnlockUser(ctx context.Context, id string) error {
 }
 
 // BindCertificate registers the certificate an account must log in with,
-// replacing any earlier one; a zero binding removes it. Use it for
-// administrator actions; logins that bind on first use call
-// BindCertificateIfUnbound.
+// replacing any earlier one; a zero binding removes it. Binding a certificate
+// clears the account's identity number in the same statement; removing the
+// binding keeps it. Use it for administrator actions; logins that bind on
+// first use call BindCertificateIfUnbound.
 func (s *Store) BindCertificate(ctx context.Context, id string, b CertBinding) error {
 	b, err := normBinding(b)
 	if err != nil {
 		return err
 	}
-	return s.updateUser(ctx, "binding certificate", id, "cert_subject = ?, cert_serial = ?", b.Subject, b.Serial)
+	set := "cert_subject = ?, cert_serial = ?, cert_issuer = ?"
+	if !b.IsZero() {
+		set += ", identity_number = ''"
+	}
+	return s.updateUser(ctx, "binding certificate", id, set, b.Subject, b.Serial, b.Issuer)
 }
 
 // BindCertificateIfUnbound registers b only when the account has no
 // certificate yet, and returns the binding in effect afterwards. When two
 // logins with different certificates race, exactly one binding wins; the
-// caller compares the result with the certificate it holds.
+// caller compares the result with the certificate it holds. The statement
+// that binds also clears the account's identity number, which has then
+// served its purpose.
 func (s *Store) BindCertificateIfUnbound(ctx context.Context, id string, b CertBinding) (CertBinding, error) {
 	b, err := normBinding(b)
 	if err != nil {
@@ -200,8 +222,8 @@ func (s *Store) BindCertificateIfUnbound(ctx context.Context, id string, b CertB
 	}
 	var got CertBinding
 	err = s.inTx(ctx, func(c conn) error {
-		err := c.row(ctx, `SELECT cert_subject, cert_serial FROM users WHERE user_id = ?`+c.forUpdate(), id).
-			Scan(&got.Subject, &got.Serial)
+		err := c.row(ctx, `SELECT cert_subject, cert_serial, cert_issuer FROM users WHERE user_id = ?`+c.forUpdate(), id).
+			Scan(&got.Subject, &got.Serial, &got.Issuer)
 		if errors.Is(err, sql.ErrNoRows) {
 			return fmt.Errorf("user %q: %w", id, ErrNotFound)
 		}
@@ -209,8 +231,9 @@ func (s *Store) BindCertificateIfUnbound(ctx context.Context, id string, b CertB
 			return err
 		}
 		got = b
-		_, err = c.exec(ctx, `UPDATE users SET cert_subject = ?, cert_serial = ?, updated_at = ? WHERE user_id = ?`,
-			b.Subject, b.Serial, s.now().UnixMicro(), id)
+		_, err = c.exec(ctx, `UPDATE users SET cert_subject = ?, cert_serial = ?, cert_issuer = ?,
+				identity_number = '', updated_at = ? WHERE user_id = ?`,
+			b.Subject, b.Serial, b.Issuer, s.now().UnixMicro(), id)
 		return err
 	})
 	if err != nil {
