@@ -54,6 +54,13 @@ type Config struct {
 	CRLRefresh       Duration `json:"crl_refresh,omitempty"`
 	BindOnFirstLogin bool     `json:"bind_on_first_login,omitempty"` // an unbound account adopts the first valid certificate
 
+	// CRLGrace is how long a CRL stays usable after its NextUpdate (default
+	// 24h). Past it, or while a configured source has never loaded,
+	// certificates of the CA it covers are refused with
+	// certificate_revocation_unknown: the gateway fails closed. A source
+	// whose refresh fails keeps its last good CRL meanwhile.
+	CRLGrace Duration `json:"crl_grace,omitempty"`
+
 	// Passwords and lockout.
 	Argon2         password.Params `json:"argon2"`
 	PasswordPolicy password.Policy `json:"password_policy"`
@@ -148,6 +155,9 @@ func (c *Config) SetDefaults() {
 	if c.CRLRefresh == 0 {
 		c.CRLRefresh = Duration(time.Hour)
 	}
+	if c.CRLGrace == 0 {
+		c.CRLGrace = Duration(DefaultCRLGrace)
+	}
 	if c.Argon2 == (password.Params{}) {
 		c.Argon2 = password.DefaultParams
 	}
@@ -232,6 +242,12 @@ func (c *Config) Validate() error {
 				errs = append(errs, fmt.Errorf("groups.%s.dns: %w", name, err))
 			}
 		}
+	}
+	if c.CRLGrace < 0 {
+		errs = append(errs, fmt.Errorf("crl_grace: must not be negative, got %s", time.Duration(c.CRLGrace)))
+	}
+	if c.CRLRefresh < 0 {
+		errs = append(errs, fmt.Errorf("crl_refresh: must be positive, got %s", time.Duration(c.CRLRefresh)))
 	}
 	if err := c.Argon2.Validate(); err != nil {
 		errs = append(errs, fmt.Errorf("argon2: %w", err))
