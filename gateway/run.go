@@ -101,7 +101,7 @@ func Start(ctx context.Context, cfg *Config, o StartOptions) (_ *Gateway, err er
 	g.cancel = cancel
 	g.serve(log, &http.Server{Handler: g.Server.Handler(), ReadHeaderTimeout: 10 * time.Second, ReadTimeout: 30 * time.Second,
 		WriteTimeout: 30 * time.Second, IdleTimeout: 2 * time.Minute, MaxHeaderBytes: 16 << 10,
-		TLSConfig: &tls.Config{Certificates: []tls.Certificate{cert}, MinVersion: tls.VersionTLS12}}, tls.NewListener(ln, &tls.Config{Certificates: []tls.Certificate{cert}, MinVersion: tls.VersionTLS12}))
+		TLSConfig: TLSConfig(cert)}, tls.NewListener(ln, TLSConfig(cert)))
 	if cfg.MetricsListen != "" {
 		mln, err := net.Listen("tcp", cfg.MetricsListen)
 		if err != nil {
