@@ -275,3 +275,16 @@ func TestCRLForeignSignature(t *testing.T) {
 	}
 	wantStatus(t, s, chain, t0, "")
 }
+
+// TestCRLMetricsEndpoint: the gateway's metrics endpoint names a stale CRL.
+func TestCRLMetricsEndpoint(t *testing.T) {
+	p := sharedPKI(t)
+	t0 := time.Now()
+	path := writeCRL(t, makeCRL(t, p.Yessign, 1, t0.Add(-72*time.Hour), t0.Add(-48*time.Hour)))
+	h := newHarness(t, func(c *Config) { c.CRLFiles = []string{path} })
+	rec := httptest.NewRecorder()
+	h.srv.MetricsHandler().ServeHTTP(rec, httptest.NewRequest(http.MethodGet, "/metrics", nil))
+	if want := `svpn_gateway_crl_stale{source="` + path + `"} 1`; !strings.Contains(rec.Body.String(), want) {
+		t.Fatalf("metrics lack %s:\n%s", want, rec.Body.String())
+	}
+}
