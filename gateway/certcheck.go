@@ -97,11 +97,12 @@ func (c *certChecker) check(x *x509.Certificate, now time.Time) ([]*x509.Certifi
 	if err != nil {
 		return nil, api.Errorf(api.CodeCertificateUntrusted, "the certificate does not chain to a trusted CA: %w", err)
 	}
-	if x.KeyUsage != 0 && x.KeyUsage&(x509.KeyUsageDigitalSignature|x509.KeyUsageContentCommitment) == 0 {
-		return nil, api.Errorf(api.CodeCertificateWrongPurpose, "the certificate is not for signing (key usage)")
-	}
+	// A CA certificate is refused as such, whatever its key usage says.
 	if x.IsCA {
-		return nil, api.Errorf(api.CodeCertificateWrongPurpose, "a CA certificate cannot log in")
+		return nil, api.Errorf(api.CodeCertificateIsCA, "a CA certificate cannot log in")
+	}
+	if x.KeyUsage != 0 && x.KeyUsage&(x509.KeyUsageDigitalSignature|x509.KeyUsageContentCommitment) == 0 {
+		return nil, api.Errorf(api.CodeCertificateKeyUsage, "the certificate is not for signing (key usage %#x); pick the signing certificate", int(x.KeyUsage))
 	}
 	policies := make([]string, 0, len(x.Policies))
 	for _, p := range x.Policies {

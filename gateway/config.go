@@ -55,12 +55,31 @@ type Config struct {
 	CRLRefresh       Duration `json:"crl_refresh,omitempty"`
 	BindOnFirstLogin bool     `json:"bind_on_first_login,omitempty"` // an unbound account adopts the first valid certificate
 
+	// CRLGrace is how long a CRL stays usable after its NextUpdate (default
+	// 24h). Past it, or while a configured source has never loaded,
+	// certificates of the CA it covers are refused with
+	// certificate_revocation_unknown: the gateway fails closed. A source
+	// whose refresh fails keeps its last good CRL meanwhile.
+	CRLGrace Duration `json:"crl_grace,omitempty"`
+
 	// Passwords and lockout.
 	Argon2         password.Params `json:"argon2"`
 	PasswordPolicy password.Policy `json:"password_policy"`
 	MaxFailures    int             `json:"max_failures"`         // consecutive failures that lock an account
 	SourceLimit    int             `json:"source_failure_limit"` // failures per source address per window
 	SourceWindow   Duration        `json:"source_window"`
+	// TrustedProxies are the addresses (CIDRs, or single addresses) of TCP
+	// load balancers in front of the API listener that send a PROXY
+	// protocol header (v1 or v2) with the client's address. A connection
+	// from a trusted proxy must start with one; a connection from any other
+	// address is served directly, and is closed if it sends one. Empty (the
+	// default): the PROXY protocol is off and a header is never
+	// interpreted. The balancer must pass TLS through untouched: logins
+	// are bound to the TLS connection with the gateway, so a proxy that
+	// terminates TLS (and an X-Forwarded-For header) is not supported.
+	// The per-source failure limit counts IPv4 clients per address and
+	// IPv6 clients per /64.
+	TrustedProxies []string `json:"trusted_proxies,omitempty"`
 
 	// Sessions.
 	SessionLifetime   Duration `json:"session_lifetime"`   // absolute
@@ -149,6 +168,9 @@ func (c *Config) SetDefaults() {
 	if c.CRLRefresh == 0 {
 		c.CRLRefresh = Duration(time.Hour)
 	}
+	if c.CRLGrace == 0 {
+		c.CRLGrace = Duration(DefaultCRLGrace)
+	}
 	if c.Argon2 == (password.Params{}) {
 		c.Argon2 = password.DefaultParams
 	}
@@ -233,6 +255,15 @@ func (c *Config) Validate() error {
 				errs = append(errs, fmt.Errorf("groups.%s.dns: %w", name, err))
 			}
 		}
+	}
+	if c.CRLGrace < 0 {
+		errs = append(errs, fmt.Errorf("crl_grace: must not be negative, got %s", time.Duration(c.CRLGrace)))
+	}
+	if c.CRLRefresh < 0 {
+		errs = append(errs, fmt.Errorf("crl_refresh: must be positive, got %s", time.Duration(c.CRLRefresh)))
+	}
+	if _, err := parseTrustedProxies(c.TrustedProxies); err != nil {
+		errs = append(errs, fmt.Errorf("trusted_proxies: %w", err))
 	}
 	if err := c.Argon2.Validate(); err != nil {
 		errs = append(errs, fmt.Errorf("argon2: %w", err))

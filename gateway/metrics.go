@@ -49,6 +49,9 @@ func (m *metrics) handler(s *Server) http.Handler {
 		Help: "Sessions with a WireGuard peer on this node.",
 	}, func() float64 { return float64(s.ActiveSessions()) })
 	m.reg.MustRegister(active)
+	if s.crls != nil {
+		m.reg.MustRegister(s.crls.collector(s.now))
+	}
 	if ps, ok := s.peers.(PeerStats); ok {
 		m.reg.MustRegister(
 			prometheus.NewGaugeFunc(prometheus.GaugeOpts{Name: "svpn_gateway_handshaken_peers", Help: "Peers with a WireGuard handshake in the last 3 minutes."},

@@ -77,6 +77,10 @@ func Start(ctx context.Context, cfg *Config, o StartOptions) (_ *Gateway, err er
 	if err != nil {
 		return nil, fmt.Errorf("tls_cert/tls_key: %w", err)
 	}
+	trusted, err := parseTrustedProxies(cfg.TrustedProxies)
+	if err != nil {
+		return nil, fmt.Errorf("trusted_proxies: %w", err)
+	}
 	ln, err := net.Listen("tcp", cfg.Listen)
 	if err != nil {
 		return nil, err
@@ -101,7 +105,7 @@ func Start(ctx context.Context, cfg *Config, o StartOptions) (_ *Gateway, err er
 	g.cancel = cancel
 	g.serve(log, &http.Server{Handler: g.Server.Handler(), ReadHeaderTimeout: 10 * time.Second, ReadTimeout: 30 * time.Second,
 		WriteTimeout: 30 * time.Second, IdleTimeout: 2 * time.Minute, MaxHeaderBytes: 16 << 10,
-		TLSConfig: &tls.Config{Certificates: []tls.Certificate{cert}, MinVersion: tls.VersionTLS12}}, tls.NewListener(ln, &tls.Config{Certificates: []tls.Certificate{cert}, MinVersion: tls.VersionTLS12}))
+		TLSConfig: TLSConfig(cert)}, tls.NewListener(proxyListener(ln, trusted), TLSConfig(cert)))
 	if cfg.MetricsListen != "" {
 		mln, err := net.Listen("tcp", cfg.MetricsListen)
 		if err != nil {
