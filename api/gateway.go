@@ -67,6 +67,9 @@ type ChallengeResponse struct {
 	Challenge string    `json:"challenge"`
 	GatewayID string    `json:"gateway_id"` // informative; the client signs the ID pinned in its profile
 	ExpiresAt time.Time `json:"expires_at"`
+	// IdentityCheck asks for VIDRandom: the gateway binds certificates at
+	// first login and checks the holder's identity number.
+	IdentityCheck bool `json:"identity_check,omitempty"`
 }
 
 // Device describes the client machine, for the audit log and helpdesk.
@@ -101,6 +104,10 @@ type LoginRequest struct {
 	WGPublicKey        string             `json:"wg_public_key"`
 	Device             Device             `json:"device"`
 	Posture            Posture            `json:"posture"`
+	// VIDRandom is R from the holder's NPKI key (KCAC.TS.SIVID), sent only
+	// when the challenge asked for it (IdentityCheck): with the identity
+	// number an administrator registered, it proves a first-login binding.
+	VIDRandom []byte `json:"vid_random,omitempty"`
 }
 
 // Tunnel is what the client configures its WireGuard interface with.
@@ -129,12 +136,13 @@ type LoginResponse struct {
 	Banner            string    `json:"banner,omitempty"`
 }
 
-// PasswordChangeRequest is POST /api/v1/auth/password: with the old
-// password, or with the change token of a password_change_required refusal.
+// PasswordChangeRequest is POST /api/v1/auth/password: a voluntary change
+// inside a live session (Authorization: Bearer), with the current password.
+// A password the administrator set is changed only inside a login
+// (LoginRequest.NewPassword).
 type PasswordChangeRequest struct {
 	UserID      string `json:"user_id"`
-	OldPassword string `json:"old_password,omitempty"`
-	ChangeToken string `json:"change_token,omitempty"`
+	OldPassword string `json:"old_password"`
 	NewPassword string `json:"new_password"`
 }
 
@@ -151,7 +159,6 @@ type ErrorResponse struct {
 	Code              Code        `json:"code"`
 	Message           string      `json:"message"`
 	Violations        []Violation `json:"violations,omitempty"`         // password_policy
-	ChangeToken       string      `json:"change_token,omitempty"`       // password_change_required
 	InstallURL        string      `json:"install_url,omitempty"`        // posture_failed
 	RemainingAttempts int         `json:"remaining_attempts,omitempty"` // bad_credentials
 	EndReason         string      `json:"end_reason,omitempty"`         // session_ended: logout, kicked, expired, replaced, revoked
@@ -176,14 +183,18 @@ const (
 	CodeCertificateRevoked       Code = "certificate_revoked"
 	CodeCertificateNotRegistered Code = "certificate_not_registered"
 	CodeCertificateWrongPurpose  Code = "certificate_wrong_purpose"
-	CodeSignatureInvalid         Code = "signature_invalid"
-	CodeChallengeInvalid         Code = "challenge_invalid" // expired, forged, or for another user/key/gateway
-	CodeChallengeReplayed        Code = "challenge_replayed"
-	CodePostureFailed            Code = "posture_failed"
-	CodeSessionLimit             Code = "session_limit"
-	CodeSessionEnded             Code = "session_ended"
-	CodeUnauthorized             Code = "unauthorized"
-	CodeRateLimited              Code = "rate_limited"
-	CodePoolExhausted            Code = "pool_exhausted"
-	CodeUnavailable              Code = "unavailable"
+	// CodeCertificateIdentityMismatch: a first-login binding refused because
+	// the certificate's holder (name, or VID with the registered identity
+	// number) is not the account's person.
+	CodeCertificateIdentityMismatch Code = "certificate_identity_mismatch"
+	CodeSignatureInvalid            Code = "signature_invalid"
+	CodeChallengeInvalid            Code = "challenge_invalid" // expired, forged, or for another user/key/gateway
+	CodeChallengeReplayed           Code = "challenge_replayed"
+	CodePostureFailed               Code = "posture_failed"
+	CodeSessionLimit                Code = "session_limit"
+	CodeSessionEnded                Code = "session_ended"
+	CodeUnauthorized                Code = "unauthorized"
+	CodeRateLimited                 Code = "rate_limited"
+	CodePoolExhausted               Code = "pool_exhausted"
+	CodeUnavailable                 Code = "unavailable"
 )

@@ -88,6 +88,9 @@ type LoginFinishRequest struct {
 	Certificate        []byte             `json:"certificate"`
 	Signature          []byte             `json:"signature"`
 	SignatureAlgorithm SignatureAlgorithm `json:"signature_algorithm"`
+	// VIDRandom is R of the holder's NPKI key; svpnd forwards it only to a
+	// gateway whose challenge asked for it.
+	VIDRandom []byte `json:"vid_random,omitempty"`
 }
 
 // LocalPasswordRequest changes the account password through the daemon.

@@ -101,3 +101,7 @@ func VerifySignature(cert *x509.Certificate, alg api.SignatureAlgorithm, msg, si
 
 // CertificateDER is the certificate a signature of id verifies with.
 func (id *Identity) CertificateDER() []byte { return id.Certificate.X509.Raw }
+
+// VIDRandom is R of the key (nil when it has none): with the holder's
+// identity number it yields the certificate's VID.
+func (id *Identity) VIDRandom() []byte { return id.Key.Random }

@@ -199,5 +199,5 @@ func EnsureDemoUser(ctx context.Context, st *store.Store, d *Demo, p password.Pa
 	}
 	return st.AddUser(ctx, store.User{ID: d.UserID, DisplayName: certstore.DisplayName(c.X509), Group: "default",
 		PasswordHash: hash, MustChangePassword: true,
-		Cert: store.CertBinding{Subject: certstore.SubjectString(c.X509), Serial: serialHex(c.X509.SerialNumber)}})
+		Cert: CertBindingOf(c.X509)})
 }

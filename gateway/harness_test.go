@@ -193,7 +193,7 @@ func (h *harness) addUser(id, pw string, mustChange bool, ca *certgen.CA, opts c
 		h.t.Fatal(err)
 	}
 	err = h.st.AddUser(context.Background(), store.User{ID: id, DisplayName: opts.Name, PasswordHash: hash, MustChangePassword: mustChange,
-		Cert: store.CertBinding{Subject: certstore.SubjectString(u.Cert), Serial: serialHex(u.Cert.SerialNumber)}})
+		Cert: CertBindingOf(u.Cert)})
 	if err != nil {
 		h.t.Fatal(err)
 	}

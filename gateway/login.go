@@ -3,16 +3,15 @@ package gateway
 import (
 	"bytes"
 	"context"
-	"crypto/hmac"
 	"crypto/rand"
 	"crypto/sha256"
 	"crypto/x509"
 	"encoding/base64"
-	"encoding/binary"
 	"encoding/json"
 	"errors"
 	"fmt"
 	"net/netip"
+	"strings"
 	"time"
 
 	"github.com/opensvpn/svpn/api"
@@ -20,16 +19,27 @@ import (
 	"github.com/opensvpn/svpn/gateway/password"
 	"github.com/opensvpn/svpn/gateway/store"
 	"github.com/opensvpn/svpn/wgkey"
+	"golang.org/x/text/unicode/norm"
 )
 
 // maxCertificateLen bounds the DER certificate in a login.
 const maxCertificateLen = 16 << 10
 
 // login runs every check of a login in order and, when all pass, creates
-// the session and adds its peer. The order matters: the cheap and
-// unauthenticated checks come first, password failures are counted before
-// anything about the certificate is revealed, and nothing changes state
-// until the request is proven to come from the certificate's holder.
+// the session and adds its peer. The order is the security argument:
+//
+//	request shape → per-source reservation → challenge → certificate (chain,
+//	validity, purpose, revocation) → signature over the client-built message
+//	with this connection's channel binding → the certificate belongs to
+//	the account → challenge spent → account attempt reserved → password
+//
+// Nothing about the account is looked at before the signature proves the
+// request comes from the holder of a trusted, unrevoked certificate key, so
+// a stranger without one can neither test a password nor lock an account,
+// and learns nothing about which accounts exist. Each signature buys at
+// most one password evaluation (the challenge is spent first), and at most
+// MaxFailures evaluations run per lockout however many arrive at once (the
+// attempt is reserved in the store before hashing).
 func (s *Server) login(ctx context.Context, req *api.LoginRequest, channelBinding []byte, source string) (*api.LoginResponse, error) {
 	now := s.now()
 	if err := checkUserID(req.UserID); err != nil {
@@ -43,107 +53,142 @@ func (s *Server) login(ctx context.Context, req *api.LoginRequest, channelBindin
 	if len(req.Certificate) == 0 || len(req.Certificate) > maxCertificateLen {
 		return nil, refuse(api.CodeBadRequest, "certificate: DER of 1 to %d bytes", maxCertificateLen)
 	}
+	if len(req.Password) > maxPasswordLen || len(req.NewPassword) > maxPasswordLen || len(req.Signature) > maxSignatureLen {
+		return nil, refuse(api.CodeBadRequest, "password or signature too long")
+	}
 
-	// One address may not sweep many accounts.
-	n, err := s.st.SourceFailures(ctx, source, now.Add(-time.Duration(s.cfg.SourceWindow)))
+	// Every attempt from an address counts until it succeeds: one address
+	// may not sweep many accounts, nor run many guesses at once.
+	if err := s.reserveSource(ctx, source, now); err != nil {
+		return nil, s.refused(ctx, "login_refused", req.UserID, source, err, nil)
+	}
+	resp, err := s.loginChecked(ctx, req, key, wgPub, channelBinding, source, now)
 	if err != nil {
-		return nil, internalError(err)
+		return nil, err
 	}
-	if n >= s.cfg.SourceLimit {
-		s.audit(ctx, "login_refused", req.UserID, source, api.CodeRateLimited, nil)
-		r := refuse(api.CodeRateLimited, "too many failed logins from this address; wait and try again")
-		r.resp.RetryAfter = int(time.Duration(s.cfg.SourceWindow).Seconds())
-		return nil, r
+	if err := s.st.ReleaseSourceAttempt(ctx, source, now); err != nil {
+		s.log.Warn("releasing a source attempt", "source", source, "err", err)
 	}
+	return resp, nil
+}
 
+func (s *Server) loginChecked(ctx context.Context, req *api.LoginRequest, key wgkey.Key, wgPub string, channelBinding []byte, source string, now time.Time) (*api.LoginResponse, error) {
 	chalExpires, err := s.chal.verify(req.Challenge, req.UserID, wgPub, now)
 	if err != nil {
-		s.audit(ctx, "login_refused", req.UserID, source, api.CodeChallengeInvalid, map[string]string{"reason": err.Error()})
-		return nil, refuse(api.CodeChallengeInvalid, "%v; request a new challenge", err)
+		return nil, s.refused(ctx, "login_refused", req.UserID, source,
+			refuse(api.CodeChallengeInvalid, "%v; request a new challenge", err), map[string]string{"reason": err.Error()})
 	}
-
-	user, err := s.st.GetUser(ctx, req.UserID)
-	if errors.Is(err, store.ErrNotFound) {
-		s.hash.verify(ctx, s.dummyHash, req.Password)
-		s.st.RecordSourceFailure(ctx, source)
-		s.audit(ctx, "login_refused", req.UserID, source, api.CodeBadCredentials, map[string]string{"reason": "unknown user"})
-		return nil, refuse(api.CodeBadCredentials, "wrong ID or password")
-	} else if err != nil {
-		return nil, internalError(err)
-	}
-	if user.Locked {
-		s.audit(ctx, "login_refused", user.ID, source, api.CodeAccountLocked, nil)
-		return nil, refuse(api.CodeAccountLocked, "the account is locked; ask the helpdesk to unlock it")
-	}
-	if err := s.verifyPassword(ctx, user, req.Password, source); err != nil {
-		return nil, err
-	}
-
-	cert, chain, err := s.checkCertificate(ctx, req.Certificate, now)
+	cert, err := s.checkCertificate(ctx, req.Certificate, now)
 	if err != nil {
-		s.audit(ctx, "login_refused", user.ID, source, asRefusal(err).resp.Code, certDetail(cert))
-		return nil, err
+		return nil, s.refused(ctx, "login_refused", req.UserID, source, err, certDetail(cert))
 	}
 	msg, err := api.LoginBinding{GatewayID: s.cfg.GatewayID, UserID: req.UserID, WGPublicKey: wgPub,
 		Challenge: req.Challenge, ChannelBinding: channelBinding}.Message()
 	if err != nil {
-		return nil, asRefusal(err)
+		return nil, s.refused(ctx, "login_refused", req.UserID, source, err, nil)
 	}
 	if err := certstore.VerifySignature(cert, req.SignatureAlgorithm, msg, req.Signature); err != nil {
-		s.audit(ctx, "login_refused", user.ID, source, api.CodeSignatureInvalid, certDetail(cert))
-		return nil, refuse(api.CodeSignatureInvalid, "the signature over the challenge does not verify")
+		return nil, s.refused(ctx, "login_refused", req.UserID, source,
+			refuse(api.CodeSignatureInvalid, "the signature over the login message does not verify"), certDetail(cert))
 	}
-	if err := s.checkBinding(ctx, &user, cert); err != nil {
-		s.audit(ctx, "login_refused", user.ID, source, api.CodeCertificateNotRegistered, certDetail(cert))
-		return nil, err
+	// From here the request comes from the holder of a trusted key.
+	user, bind, err := s.checkBinding(ctx, req, cert)
+	if err != nil {
+		return nil, s.refused(ctx, "login_refused", req.UserID, source, err, certDetail(cert))
 	}
-	_ = chain
-	// Only now, with password and signature proven, is the challenge spent.
+	// One signature, one password evaluation: spend the challenge first.
 	fresh, err := s.st.UseChallenge(ctx, challengeID(req.Challenge), chalExpires)
 	if err != nil {
 		return nil, internalError(err)
 	}
 	if !fresh {
-		s.audit(ctx, "login_refused", user.ID, source, api.CodeChallengeReplayed, nil)
-		return nil, refuse(api.CodeChallengeReplayed, "this challenge was already used; request a new one")
+		return nil, s.refused(ctx, "login_refused", user.ID, source,
+			refuse(api.CodeChallengeReplayed, "this challenge was already used; request a new one"), nil)
 	}
-	if err := s.checkPosture(req.Posture); err != nil {
-		s.audit(ctx, "login_refused", user.ID, source, api.CodePostureFailed, nil)
+	if err := s.verifyPassword(ctx, user, req.Password, source); err != nil {
 		return nil, err
 	}
-	if user.FailedAttempts > 0 {
-		if err := s.st.ResetFailures(ctx, user.ID); err != nil {
-			return nil, internalError(err)
-		}
+	if err := s.checkPosture(req.Posture); err != nil {
+		return nil, s.refused(ctx, "login_refused", user.ID, source, err, nil)
 	}
-	if user.MustChangePassword {
-		if req.NewPassword == "" {
-			s.audit(ctx, "login_refused", user.ID, source, api.CodePasswordChangeRequired, nil)
-			r := refuse(api.CodePasswordChangeRequired, "first login: change the password set by the administrator")
-			r.resp.ChangeToken = s.changeToken(user, now)
-			return nil, r
-		}
-		if err := s.setPassword(ctx, user, req.NewPassword, req.Password, source); err != nil {
+	var newHash string
+	switch {
+	case user.MustChangePassword && req.NewPassword == "":
+		return nil, s.refused(ctx, "login_refused", user.ID, source,
+			refuse(api.CodePasswordChangeRequired, "first login: change the password set by the administrator"), nil)
+	case req.NewPassword != "":
+		// A first-login change, or a voluntary one with a full login proof;
+		// it is applied in the transaction that creates the session.
+		if newHash, err = s.newPasswordHash(ctx, user, req.NewPassword, req.Password, source); err != nil {
 			return nil, err
 		}
 	}
-	return s.createSession(ctx, user, key, cert, req, source, now)
+	if bind {
+		if err := s.bindCertificate(ctx, user, cert, source); err != nil {
+			return nil, s.refused(ctx, "login_refused", user.ID, source, err, certDetail(cert))
+		}
+	}
+	return s.createSession(ctx, user, key, cert, req, newHash, source, now)
 }
 
-// verifyPassword checks the account password and counts a failure,
-// locking the account at the limit.
-func (s *Server) verifyPassword(ctx context.Context, user store.User, pw, source string) error {
-	ok, err := s.hash.verify(ctx, user.PasswordHash, pw)
-	if ctx.Err() != nil {
-		return refuse(api.CodeUnavailable, "the request was cancelled")
-	}
+// Bounds of login fields that cost work: argon2 hashes the whole password.
+const (
+	maxPasswordLen  = 1024
+	maxSignatureLen = 2048
+)
+
+// reserveSource counts an attempt against the client's address (its /64
+// for IPv6) before any work is done.
+func (s *Server) reserveSource(ctx context.Context, source string, now time.Time) error {
+	_, ok, retry, err := s.st.ReserveSourceAttempt(ctx, source, time.Duration(s.cfg.SourceWindow), s.cfg.SourceLimit, now)
 	if err != nil {
+		return internalError(err)
+	}
+	if !ok {
+		r := refuse(api.CodeRateLimited, "too many attempts from this address; wait and try again")
+		r.resp.RetryAfter = max(1, int(retry.Round(time.Second).Seconds()))
+		return r
+	}
+	return nil
+}
+
+// refused audits a refusal under the code actually returned and returns it.
+func (s *Server) refused(ctx context.Context, event, user, source string, err error, detail any) error {
+	r := asRefusal(err)
+	s.audit(ctx, event, user, source, r.resp.Code, detail)
+	return r
+}
+
+// verifyPassword checks the account password. The attempt is reserved in
+// the store before hashing, so however many requests arrive at once, at
+// most MaxFailures passwords are evaluated before the account locks.
+func (s *Server) verifyPassword(ctx context.Context, user store.User, pw, source string) error {
+	_, ok, err := s.st.ReserveAttempt(ctx, user.ID, s.cfg.MaxFailures)
+	if err != nil {
+		return internalError(err)
+	}
+	if !ok {
+		return s.refused(ctx, "login_refused", user.ID, source,
+			refuse(api.CodeAccountLocked, "the account is locked; ask the helpdesk to unlock it"), nil)
+	}
+	good, err := s.hash.verify(ctx, user.PasswordHash, pw)
+	if err != nil || ctx.Err() != nil {
+		// Not evaluated: give the attempt back.
+		if rerr := s.st.ReleaseAttempt(context.WithoutCancel(ctx), user.ID); rerr != nil {
+			s.log.Error("releasing an attempt", "user", user.ID, "err", rerr)
+		}
+		if ctx.Err() != nil {
+			return refuse(api.CodeUnavailable, "the request was cancelled")
+		}
 		return internalError(fmt.Errorf("password hash of %s: %w", user.ID, err))
 	}
-	if ok {
+	if good {
+		if err := s.st.ResetFailures(ctx, user.ID); err != nil {
+			return internalError(err)
+		}
 		return nil
 	}
-	failures, locked, err := s.st.RecordFailure(ctx, user.ID, source, s.cfg.MaxFailures)
+	failures, locked, err := s.st.FailAttempt(ctx, user.ID, s.cfg.MaxFailures)
 	if err != nil {
 		return internalError(err)
 	}
@@ -151,53 +196,125 @@ func (s *Server) verifyPassword(ctx context.Context, user store.User, pw, source
 		s.audit(ctx, "user_locked", user.ID, source, api.CodeAccountLocked, map[string]int{"failures": failures})
 		return refuse(api.CodeAccountLocked, "too many wrong passwords: the account is locked; ask the helpdesk to unlock it")
 	}
-	s.audit(ctx, "login_refused", user.ID, source, api.CodeBadCredentials, map[string]int{"failures": failures})
-	r := refuse(api.CodeBadCredentials, "wrong ID or password")
-	r.resp.RemainingAttempts = s.cfg.MaxFailures - failures
-	return r
+	r := refuse(api.CodeBadCredentials, "wrong password")
+	r.resp.RemainingAttempts = max(0, s.cfg.MaxFailures-failures)
+	return s.refused(ctx, "login_refused", user.ID, source, r, map[string]int{"failures": failures})
 }
 
 // checkCertificate parses and validates the login certificate, revocation
 // included.
-func (s *Server) checkCertificate(ctx context.Context, der []byte, now time.Time) (*x509.Certificate, []*x509.Certificate, error) {
+func (s *Server) checkCertificate(ctx context.Context, der []byte, now time.Time) (*x509.Certificate, error) {
 	cert, err := x509.ParseCertificate(der)
 	if err != nil {
-		return nil, nil, refuse(api.CodeBadRequest, "certificate: %v", err)
+		return nil, refuse(api.CodeBadRequest, "certificate: %v", err)
 	}
 	chain, err := s.certs.check(cert, now)
 	if err != nil {
-		return cert, nil, err
+		return cert, err
 	}
-	issuer := certstore.SubjectString(chain[1])
-	revoked, err := s.st.IsRevoked(ctx, serialHex(cert.SerialNumber), issuer)
+	revoked, err := s.st.IsRevoked(ctx, serialHex(cert.SerialNumber), certstore.SubjectString(chain[1]))
 	if err != nil {
-		return cert, nil, internalError(err)
+		return cert, internalError(err)
 	}
-	if revoked || s.crls.revoked(chain) {
-		return cert, nil, refuse(api.CodeCertificateRevoked, "the certificate has been revoked; have it reissued")
+	if revoked {
+		return cert, refuse(api.CodeCertificateRevoked, "the certificate has been revoked; have it reissued")
 	}
-	return cert, chain, nil
+	if err := s.crls.status(chain, now); err != nil {
+		return cert, err // certificate_revoked or certificate_revocation_unknown
+	}
+	return cert, nil
+}
+
+// errNotRegistered is the answer for an unknown account and for a
+// certificate that is not the account's: the same, so a certificate
+// holder cannot tell which IDs exist.
+func errNotRegistered() error {
+	return refuse(api.CodeCertificateNotRegistered, "this certificate is not registered for this account; ask the helpdesk to register yours")
 }
 
 // checkBinding ties the certificate to the account: the registered subject
-// DN and/or serial must match; an unbound account adopts the certificate
-// when bind_on_first_login is set.
-func (s *Server) checkBinding(ctx context.Context, user *store.User, cert *x509.Certificate) error {
-	got := store.CertBinding{Subject: certstore.SubjectString(cert), Serial: serialHex(cert.SerialNumber)}
+// DN, serial and issuer must match. An unbound account adopts the
+// certificate only when bind_on_first_login is set and the certificate
+// proves the person: the holder's name must be the registered name and,
+// where an identity number is registered, the certificate's VID must match
+// it (with R from the holder's key). bind says the certificate is to be
+// bound once the password is proven.
+func (s *Server) checkBinding(ctx context.Context, req *api.LoginRequest, cert *x509.Certificate) (user store.User, bind bool, err error) {
+	user, err = s.st.GetUser(ctx, req.UserID)
+	if errors.Is(err, store.ErrNotFound) {
+		return user, false, errNotRegistered()
+	} else if err != nil {
+		return user, false, internalError(err)
+	}
 	b := user.Cert
 	if b.IsZero() {
 		if !s.cfg.BindOnFirstLogin {
-			return refuse(api.CodeCertificateNotRegistered, "no certificate is registered for this account; ask the helpdesk to register yours")
+			return user, false, errNotRegistered()
 		}
-		bound, err := s.st.BindCertificateIfUnbound(ctx, user.ID, got)
-		if err != nil {
-			return internalError(err)
+		if err := checkIdentity(user, cert, req.VIDRandom); err != nil {
+			return user, false, err
 		}
-		b = bound
+		return user, true, nil
 	}
-	if (b.Subject != "" && b.Subject != got.Subject) || (b.Serial != "" && b.Serial != got.Serial) {
-		return refuse(api.CodeCertificateNotRegistered, "this certificate is not the one registered for the account")
+	if !bindingMatches(b, cert) {
+		return user, false, errNotRegistered()
 	}
+	return user, false, nil
+}
+
+// CertBindingOf is the binding that registers x for an account: subject,
+// serial and issuer (serials are unique only per issuer).
+func CertBindingOf(x *x509.Certificate) store.CertBinding {
+	return store.CertBinding{Subject: certstore.SubjectString(x), Serial: serialHex(x.SerialNumber), Issuer: certstore.IssuerString(x)}
+}
+
+// bindingMatches compares a registered binding with a certificate: every
+// registered field must match. A serial names a certificate only together
+// with its issuer; a binding from before issuers were recorded counts only
+// when its subject DN (which names the CA in Korean certificates) matches.
+func bindingMatches(b store.CertBinding, cert *x509.Certificate) bool {
+	got := CertBindingOf(cert)
+	if b.Subject != "" && b.Subject != got.Subject {
+		return false
+	}
+	if b.Serial != "" {
+		if b.Serial != got.Serial {
+			return false
+		}
+		if b.Issuer != got.Issuer && !(b.Issuer == "" && b.Subject != "") {
+			return false
+		}
+	}
+	return b.Subject != "" || b.Serial != ""
+}
+
+// checkIdentity is the first-login proof that the certificate is the
+// account holder's.
+func checkIdentity(user store.User, cert *x509.Certificate, random []byte) error {
+	want := norm.NFC.String(strings.TrimSpace(user.DisplayName))
+	got := norm.NFC.String(strings.TrimSpace(certstore.DisplayName(cert)))
+	if want == "" || want != got {
+		return refuse(api.CodeCertificateIdentityMismatch, "the certificate's holder is not the account's registered person; ask the helpdesk to register your certificate")
+	}
+	if user.IdentityNumber != "" {
+		if err := certstore.VerifyVID(cert, random, user.IdentityNumber); err != nil {
+			return refuse(api.CodeCertificateIdentityMismatch, "the certificate's identity (VID) does not match the account's registered person")
+		}
+	}
+	return nil
+}
+
+// bindCertificate binds cert to an unbound account after the password was
+// proven; a certificate bound meanwhile by another login wins.
+func (s *Server) bindCertificate(ctx context.Context, user store.User, cert *x509.Certificate, source string) error {
+	bound, err := s.st.BindCertificateIfUnbound(ctx, user.ID, CertBindingOf(cert))
+	if err != nil {
+		return internalError(err)
+	}
+	if !bindingMatches(bound, cert) {
+		return errNotRegistered()
+	}
+	s.audit(ctx, "certificate_bound", user.ID, source, "", certDetail(cert))
 	return nil
 }
 
@@ -215,84 +332,67 @@ func (s *Server) checkPosture(p api.Posture) error {
 	return r
 }
 
-// setPassword applies the policy and stores a new password.
-func (s *Server) setPassword(ctx context.Context, user store.User, newPW, oldPW, source string) error {
+// newPasswordHash applies the policy to a new password and hashes it; the
+// caller stores it.
+func (s *Server) newPasswordHash(ctx context.Context, user store.User, newPW, oldPW, source string) (string, error) {
 	if vs := password.Check(s.cfg.PasswordPolicy, user.ID, newPW, oldPW); len(vs) > 0 {
 		r := refuse(api.CodePasswordPolicy, "the new password breaks %d rule(s)", len(vs))
 		for _, v := range vs {
 			r.resp.Violations = append(r.resp.Violations, api.Violation{Rule: string(v.Rule), Message: v.Message})
 		}
-		s.audit(ctx, "password_refused", user.ID, source, api.CodePasswordPolicy, r.resp.Violations)
-		return r
-	}
-	if ok, _ := s.hash.verify(ctx, user.PasswordHash, newPW); ok && s.cfg.PasswordPolicy.ForbidOld {
-		r := refuse(api.CodePasswordPolicy, "the new password must differ from the current one")
-		r.resp.Violations = []api.Violation{{Rule: string(password.RuleSameAsOld), Message: "must differ from the current password"}}
-		return r
+		return "", s.refused(ctx, "password_refused", user.ID, source, r, r.resp.Violations)
 	}
 	hash, err := s.hash.hash(ctx, newPW, s.cfg.Argon2)
 	if err != nil {
+		return "", internalError(err)
+	}
+	return hash, nil
+}
+
+// changePassword is POST /auth/password: a voluntary change inside a live
+// session (Authorization: Bearer), with the current password. A password
+// the administrator set is changed only inside a complete login (the
+// login's new_password), never here: knowing an initial password must not
+// be enough to take an account over.
+func (s *Server) changePassword(ctx context.Context, token string, req *api.PasswordChangeRequest, source string) error {
+	now := s.now()
+	if err := s.reserveSource(ctx, source, now); err != nil {
+		return s.refused(ctx, "password_refused", req.UserID, source, err, nil)
+	}
+	if token == "" {
+		return refuse(api.CodeUnauthorized, "log in first: a password is changed inside a session or a login")
+	}
+	sess, err := s.st.SessionByToken(ctx, store.HashToken(token))
+	if errors.Is(err, store.ErrNotFound) || (err == nil && (!sess.Active() || now.After(sess.ExpiresAt) || now.After(sess.IdleExpiresAt))) {
+		return refuse(api.CodeUnauthorized, "the session is not active; log in again")
+	} else if err != nil {
 		return internalError(err)
+	}
+	if req.UserID != "" && req.UserID != sess.UserID {
+		return refuse(api.CodeForbidden, "a session changes only its own account's password")
+	}
+	user, err := s.st.GetUser(ctx, sess.UserID)
+	if err != nil {
+		return internalError(err)
+	}
+	if user.MustChangePassword {
+		return refuse(api.CodePasswordChangeRequired, "the password set by the administrator is changed at login")
+	}
+	if err := s.verifyPassword(ctx, user, req.OldPassword, source); err != nil {
+		return err
+	}
+	hash, err := s.newPasswordHash(ctx, user, req.NewPassword, req.OldPassword, source)
+	if err != nil {
+		return err
 	}
 	if err := s.st.SetPassword(ctx, user.ID, hash, false); err != nil {
 		return internalError(err)
 	}
-	s.audit(ctx, "password_changed", user.ID, source, "", nil)
+	if err := s.st.ReleaseSourceAttempt(ctx, source, now); err != nil {
+		s.log.Warn("releasing a source attempt", "source", source, "err", err)
+	}
+	s.audit(ctx, "password_changed", user.ID, source, "", map[string]string{"session": sess.ID})
 	return nil
-}
-
-// changePassword is POST /auth/password.
-func (s *Server) changePassword(ctx context.Context, req *api.PasswordChangeRequest, source string) error {
-	if err := checkUserID(req.UserID); err != nil {
-		return err
-	}
-	user, err := s.st.GetUser(ctx, req.UserID)
-	if errors.Is(err, store.ErrNotFound) {
-		s.hash.verify(ctx, s.dummyHash, req.OldPassword)
-		return refuse(api.CodeBadCredentials, "wrong ID or password")
-	} else if err != nil {
-		return internalError(err)
-	}
-	if user.Locked {
-		return refuse(api.CodeAccountLocked, "the account is locked; ask the helpdesk to unlock it")
-	}
-	switch {
-	case req.ChangeToken != "":
-		if !s.checkChangeToken(user, req.ChangeToken, s.now()) {
-			return refuse(api.CodeUnauthorized, "the change token is invalid or expired; log in again")
-		}
-	default:
-		if err := s.verifyPassword(ctx, user, req.OldPassword, source); err != nil {
-			return err
-		}
-	}
-	return s.setPassword(ctx, user, req.NewPassword, req.OldPassword, source)
-}
-
-// A change token lets a user whose login was refused with
-// password_change_required set a new password without sending the old one
-// again. It is bound to the current password hash, so it dies once used.
-const changeTokenTTL = 10 * time.Minute
-
-func (s *Server) changeTokenMAC(user store.User, exp int64) []byte {
-	m := hmac.New(sha256.New, s.changeKey)
-	fmt.Fprintf(m, "svpn-change-v1\x00%s\x00%s\x00%d", user.ID, user.PasswordHash, exp)
-	return m.Sum(nil)
-}
-
-func (s *Server) changeToken(user store.User, now time.Time) string {
-	exp := now.Add(changeTokenTTL).Unix()
-	b := binary.BigEndian.AppendUint64(nil, uint64(exp))
-	return base64.RawURLEncoding.EncodeToString(append(b, s.changeTokenMAC(user, exp)...))
-}
-
-func (s *Server) checkChangeToken(user store.User, tok string, now time.Time) bool {
-	b, err := base64.RawURLEncoding.DecodeString(tok)
-	if err != nil || len(b) != 8+sha256.Size {
-		return false
-	}
-	exp := int64(binary.BigEndian.Uint64(b[:8]))
-	return now.Unix() <= exp && hmac.Equal(b[8:], s.changeTokenMAC(user, exp))
 }
 
 // challengeID is what the store remembers of a used challenge.
@@ -302,7 +402,7 @@ func challengeID(ch string) string {
 }
 
 // createSession stores the session, leases the address and adds the peer.
-func (s *Server) createSession(ctx context.Context, user store.User, key wgkey.Key, cert *x509.Certificate, req *api.LoginRequest, source string, now time.Time) (*api.LoginResponse, error) {
+func (s *Server) createSession(ctx context.Context, user store.User, key wgkey.Key, cert *x509.Certificate, req *api.LoginRequest, newPasswordHash, source string, now time.Time) (*api.LoginResponse, error) {
 	tokBytes := make([]byte, 32)
 	if _, err := rand.Read(tokBytes); err != nil {
 		return nil, internalError(err)
@@ -320,7 +420,7 @@ func (s *Server) createSession(ctx context.Context, user store.User, key wgkey.K
 		LastSeen:      now,
 		IdleExpiresAt: now.Add(time.Duration(s.cfg.SessionIdle)),
 		ExpiresAt:     now.Add(time.Duration(s.cfg.SessionLifetime)),
-	}, store.CreateOptions{Single: *s.cfg.SingleSession, Pool: s.pool, Reserved: []netip.Addr{s.gwAddr}})
+	}, store.CreateOptions{Single: *s.cfg.SingleSession, Pool: s.pool, Reserved: []netip.Addr{s.gwAddr}, NewPasswordHash: newPasswordHash})
 	switch {
 	case errors.Is(err, store.ErrPoolExhausted):
 		return nil, refuse(api.CodePoolExhausted, "no tunnel address is free; try again later")
@@ -328,6 +428,9 @@ func (s *Server) createSession(ctx context.Context, user store.User, key wgkey.K
 		return nil, refuse(api.CodeSessionLimit, "this device already has an active session")
 	case err != nil:
 		return nil, internalError(err)
+	}
+	if newPasswordHash != "" {
+		s.audit(ctx, "password_changed", user.ID, source, "", map[string]string{"session": sess.ID})
 	}
 	for _, old := range replaced {
 		s.dropPeer(old.ID)

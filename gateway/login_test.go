@@ -78,16 +78,22 @@ func TestFirstLoginPasswordChange(t *testing.T) {
 	h := newHarness(t, nil)
 	a := h.addUser("test05", "svpn1234!", true, nil, certgen.UserOptions{Name: "홍길동"})
 	_, err := h.login(a)
-	r := wantCode(t, err, api.CodePasswordChangeRequired)
-	if r.ChangeToken == "" {
-		t.Fatal("no change token")
-	}
+	wantCode(t, err, api.CodePasswordChangeRequired)
 	if _, ok := h.peers.has(a.wg.Public()); ok {
 		t.Fatal("peer added before the password change")
 	}
 	ctx := context.Background()
+	// Knowing the initial password is not enough to change it: the change
+	// happens only inside a complete login.
+	err = h.client.ChangePassword(ctx, "", &api.PasswordChangeRequest{UserID: a.id, OldPassword: "svpn1234!", NewPassword: "Taken-over9!"})
+	wantCode(t, err, api.CodeUnauthorized)
+	if u, _ := h.st.GetUser(ctx, a.id); !u.MustChangePassword || u.FailedAttempts != 0 {
+		t.Fatalf("after /auth/password without a session: %+v", u)
+	}
 	// Every broken rule is listed.
-	err = h.client.ChangePassword(ctx, &api.PasswordChangeRequest{UserID: a.id, ChangeToken: r.ChangeToken, NewPassword: "aaa"})
+	req := h.loginRequest(a)
+	req.NewPassword = "aaa"
+	_, err = h.send(ctx, req)
 	pr := wantCode(t, err, api.CodePasswordPolicy)
 	var rules []string
 	for _, v := range pr.Violations {
@@ -107,21 +113,34 @@ func TestFirstLoginPasswordChange(t *testing.T) {
 		{"abc 12345!", "invalid_chars"},
 		{strings.Repeat("a1!", 11), "length"},
 	} {
-		err = h.client.ChangePassword(ctx, &api.PasswordChangeRequest{UserID: a.id, OldPassword: "svpn1234!", NewPassword: tc.pw})
+		req := h.loginRequest(a)
+		req.NewPassword = tc.pw
+		_, err = h.send(ctx, req)
 		pr := wantCode(t, err, api.CodePasswordPolicy)
 		if !slices.ContainsFunc(pr.Violations, func(v api.Violation) bool { return v.Rule == tc.rule }) {
 			t.Errorf("%q: violations %+v lack %s", tc.pw, pr.Violations, tc.rule)
 		}
 	}
-	if err := h.client.ChangePassword(ctx, &api.PasswordChangeRequest{UserID: a.id, ChangeToken: r.ChangeToken, NewPassword: "New-pass9!"}); err != nil {
+	if u, _ := h.st.GetUser(ctx, a.id); !u.MustChangePassword {
+		t.Fatal("a refused new password cleared must_change_password")
+	}
+	req = h.loginRequest(a)
+	req.NewPassword = "New-pass9!"
+	resp, err := h.send(ctx, req)
+	if err != nil {
 		t.Fatal(err)
 	}
-	// The token dies with the password it was issued for.
-	err = h.client.ChangePassword(ctx, &api.PasswordChangeRequest{UserID: a.id, ChangeToken: r.ChangeToken, NewPassword: "Other-pass9!"})
-	wantCode(t, err, api.CodeUnauthorized)
+	// A voluntary change inside the session, with the current password.
+	err = h.client.ChangePassword(ctx, resp.SessionToken, &api.PasswordChangeRequest{UserID: a.id, OldPassword: "wrong-pass9!", NewPassword: "Other-pass9!"})
+	wantCode(t, err, api.CodeBadCredentials)
+	err = h.client.ChangePassword(ctx, resp.SessionToken, &api.PasswordChangeRequest{UserID: "someone", OldPassword: "New-pass9!", NewPassword: "Other-pass9!"})
+	wantCode(t, err, api.CodeForbidden)
+	if err := h.client.ChangePassword(ctx, resp.SessionToken, &api.PasswordChangeRequest{UserID: a.id, OldPassword: "New-pass9!", NewPassword: "Other-pass9!"}); err != nil {
+		t.Fatal(err)
+	}
 	_, err = h.login(a)
 	wantCode(t, err, api.CodeBadCredentials)
-	a.password = "New-pass9!"
+	a.password = "Other-pass9!"
 	if _, err := h.login(a); err != nil {
 		t.Fatal(err)
 	}

@@ -2,13 +2,11 @@ package gateway
 
 import (
 	"context"
-	"crypto/rand"
 	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
 	"log/slog"
-	"net"
 	"net/http"
 	"net/netip"
 	"strings"
@@ -16,7 +14,6 @@ import (
 	"time"
 
 	"github.com/opensvpn/svpn/api"
-	"github.com/opensvpn/svpn/gateway/password"
 	"github.com/opensvpn/svpn/gateway/store"
 	"github.com/opensvpn/svpn/wgkey"
 )
@@ -50,15 +47,13 @@ type Server struct {
 	log      *slog.Logger
 	now      func() time.Time
 
-	certs     *certChecker
-	crls      *crlSet
-	chal      *challenger
-	changeKey []byte
-	pool      netip.Prefix
-	gwAddr    netip.Addr
-	dummyHash string
-	hash      *hasher
-	metrics   *metrics
+	certs   *certChecker
+	crls    *crlSet
+	chal    *challenger
+	pool    netip.Prefix
+	gwAddr  netip.Addr
+	hash    *hasher
+	metrics *metrics
 
 	// live maps each session of this node to its peer key, so ended
 	// sessions (kicked by an administrator from another process, expired,
@@ -69,8 +64,7 @@ type Server struct {
 
 // Secret names in the store, shared by every node of a cluster.
 const (
-	secretChallenge   = "challenge-hmac"
-	secretChangeToken = "change-token-hmac"
+	secretChallenge = "challenge-hmac"
 )
 
 // New builds a Server. It loads trust anchors and CRLs and re-adds the peers
@@ -92,7 +86,7 @@ func New(ctx context.Context, cfg *Config, o Options) (*Server, error) {
 	if s.certs, err = newCertChecker(cfg.TrustAnchors, cfg.Intermediates, cfg.AllowedPolicies); err != nil {
 		return nil, err
 	}
-	s.crls = newCRLSet(cfg.CRLFiles, cfg.CRLURLs, s.log)
+	s.crls = newCRLSetFromConfig(cfg, s.log)
 	s.crls.reload(ctx)
 	p, err := netip.ParsePrefix(cfg.WG.Address)
 	if err != nil {
@@ -104,24 +98,10 @@ func New(ctx context.Context, cfg *Config, o Options) (*Server, error) {
 		return nil, err
 	}
 	s.chal = &challenger{secret: chalKey, gatewayID: cfg.GatewayID}
-	if s.changeKey, err = s.st.Secret(ctx, secretChangeToken, 32); err != nil {
-		return nil, err
-	}
-	// Unknown users cost an argon2 verification too, so response time does
-	// not tell which IDs exist.
-	if s.dummyHash, err = password.Hash(randomString(), cfg.Argon2); err != nil {
-		return nil, err
-	}
 	if err := s.restorePeers(ctx); err != nil {
 		return nil, err
 	}
 	return s, nil
-}
-
-func randomString() string {
-	b := make([]byte, 16)
-	rand.Read(b)
-	return fmt.Sprintf("%x", b)
 }
 
 // Handler returns the API handler.
@@ -179,28 +159,33 @@ func asRefusal(err error) *refusal {
 
 // httpStatus maps codes to HTTP statuses.
 var httpStatus = map[api.Code]int{
-	api.CodeBadRequest:               http.StatusBadRequest,
-	api.CodeBadCredentials:           http.StatusUnauthorized,
-	api.CodeUnauthorized:             http.StatusUnauthorized,
-	api.CodeChallengeInvalid:         http.StatusUnauthorized,
-	api.CodeChallengeReplayed:        http.StatusUnauthorized,
-	api.CodeSignatureInvalid:         http.StatusUnauthorized,
-	api.CodeSessionEnded:             http.StatusUnauthorized,
-	api.CodeAccountLocked:            http.StatusForbidden,
-	api.CodePasswordChangeRequired:   http.StatusForbidden,
-	api.CodeCertificateExpired:       http.StatusForbidden,
-	api.CodeCertificateNotYetValid:   http.StatusForbidden,
-	api.CodeCertificateUntrusted:     http.StatusForbidden,
-	api.CodeCertificateRevoked:       http.StatusForbidden,
-	api.CodeCertificateNotRegistered: http.StatusForbidden,
-	api.CodeCertificateWrongPurpose:  http.StatusForbidden,
-	api.CodePostureFailed:            http.StatusForbidden,
-	api.CodePasswordPolicy:           http.StatusUnprocessableEntity,
-	api.CodeSessionLimit:             http.StatusConflict,
-	api.CodeRateLimited:              http.StatusTooManyRequests,
-	api.CodePoolExhausted:            http.StatusServiceUnavailable,
-	api.CodeUnavailable:              http.StatusServiceUnavailable,
-	api.CodeInternal:                 http.StatusInternalServerError,
+	api.CodeBadRequest:                   http.StatusBadRequest,
+	api.CodeBadCredentials:               http.StatusUnauthorized,
+	api.CodeUnauthorized:                 http.StatusUnauthorized,
+	api.CodeChallengeInvalid:             http.StatusUnauthorized,
+	api.CodeChallengeReplayed:            http.StatusUnauthorized,
+	api.CodeSignatureInvalid:             http.StatusUnauthorized,
+	api.CodeSessionEnded:                 http.StatusUnauthorized,
+	api.CodeAccountLocked:                http.StatusForbidden,
+	api.CodePasswordChangeRequired:       http.StatusForbidden,
+	api.CodeCertificateExpired:           http.StatusForbidden,
+	api.CodeCertificateNotYetValid:       http.StatusForbidden,
+	api.CodeCertificateUntrusted:         http.StatusForbidden,
+	api.CodeCertificateRevoked:           http.StatusForbidden,
+	api.CodeCertificateNotRegistered:     http.StatusForbidden,
+	api.CodeCertificateWrongPurpose:      http.StatusForbidden,
+	api.CodeCertificateKeyUsage:          http.StatusForbidden,
+	api.CodeCertificateIsCA:              http.StatusForbidden,
+	api.CodeCertificateIdentityMismatch:  http.StatusForbidden,
+	api.CodeCertificateRevocationUnknown: http.StatusServiceUnavailable,
+	api.CodeForbidden:                    http.StatusForbidden,
+	api.CodePostureFailed:                http.StatusForbidden,
+	api.CodePasswordPolicy:               http.StatusUnprocessableEntity,
+	api.CodeSessionLimit:                 http.StatusConflict,
+	api.CodeRateLimited:                  http.StatusTooManyRequests,
+	api.CodePoolExhausted:                http.StatusServiceUnavailable,
+	api.CodeUnavailable:                  http.StatusServiceUnavailable,
+	api.CodeInternal:                     http.StatusInternalServerError,
 }
 
 func (s *Server) writeError(w http.ResponseWriter, r *http.Request, err error) {
@@ -246,15 +231,6 @@ func decode(w http.ResponseWriter, r *http.Request, v any) error {
 	return nil
 }
 
-// sourceOf is the client's address as the gateway sees it.
-func sourceOf(r *http.Request) string {
-	host, _, err := net.SplitHostPort(r.RemoteAddr)
-	if err != nil {
-		return r.RemoteAddr
-	}
-	return host
-}
-
 func (s *Server) handleInfo(w http.ResponseWriter, r *http.Request) {
 	g := s.cfg.group("default")
 	p := s.cfg.PasswordPolicy
@@ -297,7 +273,7 @@ func (s *Server) handleChallenge(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	writeJSON(w, http.StatusOK, api.ChallengeResponse{
-		Challenge: ch, GatewayID: s.cfg.GatewayID, ExpiresAt: exp,
+		Challenge: ch, GatewayID: s.cfg.GatewayID, ExpiresAt: exp, IdentityCheck: s.cfg.BindOnFirstLogin,
 	})
 }
 
@@ -335,7 +311,7 @@ func (s *Server) handleLogin(w http.ResponseWriter, r *http.Request) {
 	var resp *api.LoginResponse
 	cb, err := channelBinding(r)
 	if err == nil {
-		resp, err = s.login(r.Context(), &req, cb, sourceOf(r))
+		resp, err = s.login(r.Context(), &req, cb, clientSource(r))
 	}
 	s.metrics.loginSeconds.Observe(time.Since(start).Seconds())
 	if err != nil {
@@ -354,7 +330,8 @@ func (s *Server) handlePassword(w http.ResponseWriter, r *http.Request) {
 		s.writeError(w, r, err)
 		return
 	}
-	if err := s.changePassword(r.Context(), &req, sourceOf(r)); err != nil {
+	tok, _ := bearer(r)
+	if err := s.changePassword(r.Context(), tok, &req, clientSource(r)); err != nil {
 		s.writeError(w, r, err)
 		return
 	}
@@ -388,7 +365,7 @@ func (s *Server) handleLogout(w http.ResponseWriter, r *http.Request) {
 		s.writeError(w, r, refuse(api.CodeUnauthorized, "missing session token"))
 		return
 	}
-	if err := s.logout(r.Context(), tok, sourceOf(r)); err != nil {
+	if err := s.logout(r.Context(), tok, clientSource(r)); err != nil {
 		s.writeError(w, r, err)
 		return
 	}

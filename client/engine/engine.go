@@ -92,6 +92,7 @@ type pendingLogin struct {
 	key       wgkey.Key
 	challenge string
 	channel   *gatewayapi.LoginChannel // the TLS connection the signature is bound to
+	wantVID   bool                     // the gateway asked for R (first-login identity check)
 	expires   time.Time
 }
 
@@ -287,7 +288,7 @@ func (e *Engine) BeginLogin(ctx context.Context, c Caller, userID string) (*api.
 		evicted = append(evicted, e.pending[oldest])
 		delete(e.pending, oldest)
 	}
-	e.pending[id] = &pendingLogin{userID: userID, owner: c.UID, key: key, challenge: ch.Challenge, channel: lc, expires: expires}
+	e.pending[id] = &pendingLogin{userID: userID, owner: c.UID, key: key, challenge: ch.Challenge, channel: lc, wantVID: ch.IdentityCheck, expires: expires}
 	e.mu.Unlock()
 	for _, p := range evicted {
 		p.channel.Close()
@@ -333,7 +334,11 @@ func (e *Engine) FinishLogin(ctx context.Context, c Caller, req *api.LoginFinish
 		return api.Status{}, e.loginFailed(api.Errorf(api.CodeLoginExpired, "the login expired or is unknown; start again"))
 	}
 	start := e.o.Now()
-	resp, err := p.channel.Login(ctx, &api.LoginRequest{
+	var random []byte
+	if p.wantVID {
+		random = req.VIDRandom
+	}
+	resp, err := p.channel.Login(ctx, &api.LoginRequest{VIDRandom: random,
 		Challenge: p.challenge, UserID: p.userID, Password: req.Password, NewPassword: req.NewPassword,
 		Certificate: req.Certificate, Signature: req.Signature, SignatureAlgorithm: req.SignatureAlgorithm,
 		WGPublicKey: p.key.Public().String(), Device: e.o.Device, Posture: e.o.Posture(ctx),
@@ -627,7 +632,13 @@ func (e *Engine) AddNote(note string) {
 
 // ChangePassword changes the account password through the gateway.
 func (e *Engine) ChangePassword(ctx context.Context, req *api.LocalPasswordRequest) error {
-	err := e.o.Gateway.ChangePassword(ctx, &api.PasswordChangeRequest{UserID: req.UserID, OldPassword: req.OldPassword, NewPassword: req.NewPassword})
+	e.mu.Lock()
+	sess := e.sess
+	e.mu.Unlock()
+	if sess == nil {
+		return api.Errorf(api.CodeNotConnected, "log in first: the password is changed inside a session (or with a new password at login)")
+	}
+	err := e.o.Gateway.ChangePassword(ctx, sess.resp.SessionToken, &api.PasswordChangeRequest{UserID: req.UserID, OldPassword: req.OldPassword, NewPassword: req.NewPassword})
 	if err != nil {
 		e.mu.Lock()
 		e.recordError(err)

@@ -132,9 +132,10 @@ func (c *Client) Info(ctx context.Context) (*api.Info, error) {
 	return &info, nil
 }
 
-// ChangePassword changes the account password.
-func (c *Client) ChangePassword(ctx context.Context, req *api.PasswordChangeRequest) error {
-	return c.do(ctx, http.MethodPost, api.PathPassword, "", req, nil)
+// ChangePassword changes the account password inside the session of
+// token.
+func (c *Client) ChangePassword(ctx context.Context, token string, req *api.PasswordChangeRequest) error {
+	return c.do(ctx, http.MethodPost, api.PathPassword, token, req, nil)
 }
 
 // Heartbeat keeps the session alive.

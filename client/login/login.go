@@ -30,6 +30,12 @@ type Signer interface {
 	Sign(rand io.Reader, msg []byte, alg api.SignatureAlgorithm) ([]byte, api.SignatureAlgorithm, error)
 }
 
+// VIDSigner is a Signer whose key carries R (NPKI key files do), which a
+// gateway that binds certificates at first login may ask for.
+type VIDSigner interface {
+	VIDRandom() []byte
+}
+
 // Once runs one begin-sign-finish round. It signs only the message it
 // built itself from the binding (api.LoginBinding.Message), whose gateway
 // ID must be the one pinned in the profile; nothing the gateway sends is
@@ -50,8 +56,12 @@ func Once(ctx context.Context, d Daemon, s Signer, user, password, newPassword s
 	if err != nil {
 		return api.Status{}, err
 	}
+	var random []byte
+	if v, ok := s.(VIDSigner); ok {
+		random = v.VIDRandom()
+	}
 	return d.LoginFinish(ctx, &api.LoginFinishRequest{LoginID: begin.LoginID, Password: password, NewPassword: newPassword,
-		Certificate: s.CertificateDER(), Signature: sig, SignatureAlgorithm: alg})
+		Certificate: s.CertificateDER(), Signature: sig, SignatureAlgorithm: alg, VIDRandom: random})
 }
 
 // NewPasswordFunc asks the user for a new account password after the

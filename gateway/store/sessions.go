@@ -94,6 +94,10 @@ type CreateOptions struct {
 	// reconnects the address of the session being replaced.
 	Pool     netip.Prefix
 	Reserved []netip.Addr
+	// NewPasswordHash, when set, becomes the user's password (and clears
+	// must_change_password) in the same transaction, so a password changed
+	// at login is changed only if the session is created.
+	NewPasswordHash string
 }
 
 // CreateSession stores a new session and returns it as stored, with the
@@ -141,6 +145,13 @@ func (s *Store) CreateSession(ctx context.Context, sess Session, opt CreateOptio
 			return err
 		}
 		ended = nil // a retried transaction starts afresh
+		if opt.NewPasswordHash != "" {
+			if _, err := c.exec(ctx, `UPDATE users SET password_hash = ?, must_change_password = FALSE,
+				password_changed_at = ?, updated_at = ? WHERE user_id = ?`,
+				opt.NewPasswordHash, now.UnixMicro(), now.UnixMicro(), sess.UserID); err != nil {
+				return err
+			}
+		}
 		if opt.Single {
 			if ended, err = endSessions(ctx, c, now, EndReplaced, `user_id = ?`, sess.UserID); err != nil {
 				return err
