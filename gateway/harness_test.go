@@ -220,7 +220,7 @@ func (h *harness) loginRequest(a *account) *api.LoginRequest {
 		h.t.Fatal(err)
 	}
 	req := &api.LoginRequest{Challenge: ch.Challenge, UserID: a.id, Password: a.password, Certificate: a.identity.Certificate.X509.Raw,
-		WGPublicKey: pub, Posture: goodPosture, Device: api.Device{OS: "linux", ClientVersion: "test"}}
+		WGPublicKey: pub, Posture: goodPosture, Device: api.Device{OS: "linux", ClientVersion: "test"}, VIDRandom: a.identity.VIDRandom()}
 	h.mu.Lock()
 	h.channels[req] = lc
 	h.mu.Unlock()

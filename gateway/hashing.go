@@ -3,6 +3,7 @@ package gateway
 import (
 	"context"
 	"runtime"
+	"sync/atomic"
 
 	"github.com/opensvpn/svpn/gateway/password"
 )
@@ -13,6 +14,9 @@ import (
 // bounded and serves them in arrival order at the same total rate.
 type hasher struct {
 	slots chan struct{}
+	// verified counts password verifications: the adversarial tests and
+	// the svpn_gateway_password_verifications_total metric read it.
+	verified atomic.Int64
 }
 
 func newHasher() *hasher {
@@ -36,6 +40,7 @@ func (h *hasher) verify(ctx context.Context, encoded, pw string) (bool, error) {
 		return false, err
 	}
 	defer h.release()
+	h.verified.Add(1)
 	return password.Verify(encoded, pw)
 }
 

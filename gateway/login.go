@@ -183,7 +183,7 @@ func (s *Server) verifyPassword(ctx context.Context, user store.User, pw, source
 		return internalError(fmt.Errorf("password hash of %s: %w", user.ID, err))
 	}
 	if good {
-		if err := s.st.ResetFailures(ctx, user.ID); err != nil {
+		if err := s.st.SucceedAttempt(ctx, user.ID); err != nil {
 			return internalError(err)
 		}
 		return nil

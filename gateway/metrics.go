@@ -44,11 +44,15 @@ type PeerStats interface {
 }
 
 func (m *metrics) handler(s *Server) http.Handler {
+	verified := prometheus.NewCounterFunc(prometheus.CounterOpts{
+		Name: "svpn_gateway_password_verifications_total",
+		Help: "Account passwords evaluated (argon2id), each after a valid certificate signature and a reserved attempt.",
+	}, func() float64 { return float64(s.hash.verified.Load()) })
 	active := prometheus.NewGaugeFunc(prometheus.GaugeOpts{
 		Name: "svpn_gateway_active_sessions",
 		Help: "Sessions with a WireGuard peer on this node.",
 	}, func() float64 { return float64(s.ActiveSessions()) })
-	m.reg.MustRegister(active)
+	m.reg.MustRegister(active, verified)
 	if s.crls != nil {
 		m.reg.MustRegister(s.crls.collector(s.now))
 	}

@@ -13,16 +13,22 @@ import (
 //
 //	attempt, ok, err := st.ReserveAttempt(ctx, id, max)   // before hashing
 //	if !ok { refuse: locked, or max attempts already in flight or failed }
-//	right password        → st.ResetFailures(ctx, id)
+//	right password        → st.SucceedAttempt(ctx, id)
 //	wrong password        → st.FailAttempt(ctx, id, max)  // may lock
 //	never evaluated       → st.ReleaseAttempt(ctx, id)    // cancelled, internal error
 //
-// failed_attempts thus counts failed attempts plus attempts being evaluated.
-// At most maxFailures passwords are evaluated between two successful logins,
-// whatever the concurrency, and none once the account is locked. An attempt
-// in flight counts towards the lock, so a wrong attempt that finishes while
-// the right one is still being evaluated may lock the account at fewer than
-// maxFailures wrong passwords: the error is on the safe side.
+// failed_attempts counts settled failures, pending_attempts the attempts
+// being evaluated; a reservation is granted only while their sum is below
+// maxFailures. So at most maxFailures passwords are evaluated between two
+// successful logins, whatever the concurrency and the number of nodes, none
+// once the account is locked, and the lock comes at exactly maxFailures
+// wrong passwords (an attempt in flight does not lock, a right one in flight
+// does not count). A reservation whose node died (pending_since older than
+// pendingStale) no longer holds a slot.
+
+// pendingStale is how long a reservation holds its slot: a password
+// evaluation takes milliseconds, a request times out in seconds.
+const pendingStale = time.Minute
 
 // failureThreshold maps maxFailures <= 0 (unlimited) to a count that is never
 // reached.
@@ -33,18 +39,26 @@ func failureThreshold(maxFailures int) int64 {
 	return int64(maxFailures)
 }
 
+// livePending is pending_attempts unless they are stale at the cutoff
+// given as the first '?'.
+const livePending = `(CASE WHEN pending_since < ? THEN 0 ELSE pending_attempts END)`
+
 // ReserveAttempt reserves one password attempt for the account, before the
-// password is evaluated: in one conditional UPDATE it increments the failure
-// count only when the account is not locked and fewer than maxFailures
-// attempts have failed or are in flight. attempt is the count including this
-// one. ok is false, and nothing changes, when the account is locked or at the
-// limit; attempt is then the current count. maxFailures <= 0 means unlimited.
-// An unknown userID gives ErrNotFound.
+// password is evaluated, in one conditional UPDATE: granted only when the
+// account is not locked and fewer than maxFailures attempts have failed or
+// are in flight. attempt is failures plus attempts in flight, this one
+// included. ok is false, and nothing changes, when the account is locked or
+// at the limit; attempt is then the current sum. maxFailures <= 0 means
+// unlimited. An unknown userID gives ErrNotFound.
 func (s *Store) ReserveAttempt(ctx context.Context, userID string, maxFailures int) (attempt int, ok bool, err error) {
-	err = s.writer().row(ctx, `UPDATE users SET failed_attempts = failed_attempts + 1, updated_at = ?
-		WHERE user_id = ? AND NOT locked AND failed_attempts < ?
-		RETURNING failed_attempts`,
-		s.now().UnixMicro(), userID, failureThreshold(maxFailures)).Scan(&attempt)
+	now := s.now()
+	stale := now.Add(-pendingStale).UnixMicro()
+	err = s.writer().row(ctx, `UPDATE users SET
+			pending_attempts = `+livePending+` + 1,
+			pending_since = ?, updated_at = ?
+		WHERE user_id = ? AND NOT locked AND failed_attempts + `+livePending+` < ?
+		RETURNING failed_attempts + pending_attempts`,
+		stale, now.UnixMicro(), now.UnixMicro(), userID, stale, failureThreshold(maxFailures)).Scan(&attempt)
 	if err == nil {
 		return attempt, true, nil
 	}
@@ -53,7 +67,7 @@ func (s *Store) ReserveAttempt(ctx context.Context, userID string, maxFailures i
 	}
 	// Refused or unknown: which one is only informative, so a plain read
 	// after the atomic decision is enough.
-	err = s.writer().row(ctx, `SELECT failed_attempts FROM users WHERE user_id = ?`, userID).Scan(&attempt)
+	err = s.writer().row(ctx, `SELECT failed_attempts + `+livePending+` FROM users WHERE user_id = ?`, stale, userID).Scan(&attempt)
 	if isNoRows(err) {
 		return 0, false, fmt.Errorf("user %q: %w", userID, ErrNotFound)
 	}
@@ -64,18 +78,22 @@ func (s *Store) ReserveAttempt(ctx context.Context, userID string, maxFailures i
 }
 
 // FailAttempt settles an attempt reserved with ReserveAttempt whose password
-// was wrong. The reservation already counted it, so the count does not change;
-// when it has reached maxFailures the account is locked (LockReasonFailures,
-// LockedAt now) until an administrator unlocks it. It returns the count and
-// whether the account is locked. maxFailures <= 0 never locks.
+// was wrong: it leaves the attempts in flight and joins the failures; when
+// they reach maxFailures the account is locked (LockReasonFailures, LockedAt
+// now) until an administrator unlocks it. Without a reservation in flight it
+// changes nothing. It returns the failures and whether the account is
+// locked. maxFailures <= 0 never locks.
 func (s *Store) FailAttempt(ctx context.Context, userID string, maxFailures int) (failures int, locked bool, err error) {
 	threshold := failureThreshold(maxFailures)
 	now := s.now().UnixMicro()
 	// SET expressions see the row as it was before the update.
+	const next = `(failed_attempts + CASE WHEN pending_attempts > 0 THEN 1 ELSE 0 END)`
 	err = s.writer().row(ctx, `UPDATE users SET
-			locked      = CASE WHEN failed_attempts >= ? THEN TRUE ELSE locked END,
-			locked_at   = CASE WHEN NOT locked AND failed_attempts >= ? THEN ? ELSE locked_at END,
-			lock_reason = CASE WHEN NOT locked AND failed_attempts >= ? THEN ? ELSE lock_reason END,
+			failed_attempts  = `+next+`,
+			pending_attempts = CASE WHEN pending_attempts > 0 THEN pending_attempts - 1 ELSE 0 END,
+			locked      = CASE WHEN `+next+` >= ? THEN TRUE ELSE locked END,
+			locked_at   = CASE WHEN NOT locked AND `+next+` >= ? THEN ? ELSE locked_at END,
+			lock_reason = CASE WHEN NOT locked AND `+next+` >= ? THEN ? ELSE lock_reason END,
 			updated_at  = ?
 		WHERE user_id = ?
 		RETURNING failed_attempts, locked`,
@@ -89,12 +107,19 @@ func (s *Store) FailAttempt(ctx context.Context, userID string, maxFailures int)
 	return failures, locked, nil
 }
 
+// SucceedAttempt settles a reserved attempt whose password was right: the
+// consecutive failures restart from zero. It does not unlock an account.
+func (s *Store) SucceedAttempt(ctx context.Context, userID string) error {
+	return s.updateUser(ctx, "settling attempt", userID,
+		"failed_attempts = 0, pending_attempts = CASE WHEN pending_attempts > 0 THEN pending_attempts - 1 ELSE 0 END")
+}
+
 // ReleaseAttempt gives back an attempt reserved with ReserveAttempt whose
 // password was never evaluated (the request was cancelled, an internal error
-// intervened): the count goes down by one, never below zero.
+// intervened): the attempts in flight go down by one, never below zero.
 func (s *Store) ReleaseAttempt(ctx context.Context, userID string) error {
 	return s.updateUser(ctx, "releasing attempt", userID,
-		"failed_attempts = CASE WHEN failed_attempts > 0 THEN failed_attempts - 1 ELSE 0 END")
+		"pending_attempts = CASE WHEN pending_attempts > 0 THEN pending_attempts - 1 ELSE 0 END")
 }
 
 // sourcePruneEvery is how often ReserveSourceAttempt deletes the rows of

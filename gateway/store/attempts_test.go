@@ -76,7 +76,7 @@ func testReserveAttempt(t *testing.T, b *backend) {
 	// Three attempts failed or in flight: a fourth is refused before any
 	// password is evaluated, and nothing changes.
 	reserve("4th, at the limit", 3, 3, false)
-	if u, _ := s.GetUser(ctx, "hong"); u.Locked || u.FailedAttempts != 3 {
+	if u, _ := s.GetUser(ctx, "hong"); u.Locked || u.FailedAttempts != 2 { // the third is in flight
 		t.Fatalf("refused reservation changed the account: %+v", u)
 	}
 	tLock := clk.Add(time.Minute)
@@ -455,5 +455,46 @@ func testSourceAttemptsConcurrent(t *testing.T, b *backend) {
 	}
 	if a, _, _, _ := sourceRow(t, nodes[0], "198.51.100.9"); a != limit {
 		t.Errorf("stored count %d, want %d", a, limit)
+	}
+}
+
+// testAttemptInFlight: an attempt being evaluated holds a slot but is not a
+// failure: wrong attempts settling beside a right one in flight do not lock
+// at fewer than maxFailures failures, and a reservation left behind by a
+// dead node stops holding its slot after pendingStale.
+func testAttemptInFlight(t *testing.T, b *backend) {
+	ctx := context.Background()
+	clk := newClock()
+	s := b.open(t, WithClock(clk.Now))
+	addUsers(t, s, "hong")
+	for range 5 {
+		if _, ok, err := s.ReserveAttempt(ctx, "hong", 5); !ok || err != nil {
+			t.Fatalf("reserve: %v %v", ok, err)
+		}
+	}
+	for range 4 { // four wrong settle while the fifth (right) is in flight
+		if _, locked, err := s.FailAttempt(ctx, "hong", 5); locked || err != nil {
+			t.Fatalf("locked at fewer than 5 failures (%v)", err)
+		}
+	}
+	if _, ok, _ := s.ReserveAttempt(ctx, "hong", 5); ok {
+		t.Fatal("a sixth attempt reserved while five are failed or in flight")
+	}
+	if err := s.SucceedAttempt(ctx, "hong"); err != nil {
+		t.Fatal(err)
+	}
+	if u, _ := s.GetUser(ctx, "hong"); u.FailedAttempts != 0 || u.Locked {
+		t.Fatalf("after the right one: %+v", u)
+	}
+	// A node reserved and died: after pendingStale the slots are free.
+	for range 5 {
+		s.ReserveAttempt(ctx, "hong", 5)
+	}
+	if _, ok, _ := s.ReserveAttempt(ctx, "hong", 5); ok {
+		t.Fatal("reserved beyond the limit")
+	}
+	clk.Add(pendingStale + time.Second)
+	if a, ok, err := s.ReserveAttempt(ctx, "hong", 5); !ok || a != 1 || err != nil {
+		t.Fatalf("stale reservations still hold slots: %d %v %v", a, ok, err)
 	}
 }

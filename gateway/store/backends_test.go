@@ -34,6 +34,7 @@ func runSuite(t *testing.T, b *backend) {
 		{"ReserveAttempt", testReserveAttempt},
 		{"ReserveAttemptBurst", testReserveAttemptBurst},
 		{"ReserveAttemptRightAmongWrong", testReserveAttemptRightAmongWrong},
+		{"AttemptInFlight", testAttemptInFlight},
 		{"SourceAttempts", testSourceAttempts},
 		{"SourceAttemptsConcurrent", testSourceAttemptsConcurrent},
 		{"IdentityNumber", testIdentityNumber},

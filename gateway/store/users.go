@@ -186,7 +186,7 @@ func (s *Store) LockUser(ctx context.Context, id, reason string) error {
 // UnlockUser unlocks an account and resets its failure count.
 func (s *Store) UnlockUser(ctx context.Context, id string) error {
 	return s.updateUser(ctx, "unlocking", id,
-		"locked = FALSE, locked_at = NULL, lock_reason = '', failed_attempts = 0")
+		"locked = FALSE, locked_at = NULL, lock_reason = '', failed_attempts = 0, pending_attempts = 0")
 }
 
 // BindCertificate registers the certificate an account must log in with,

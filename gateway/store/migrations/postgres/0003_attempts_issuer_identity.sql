@@ -20,3 +20,8 @@ ALTER TABLE users ADD COLUMN cert_issuer TEXT NOT NULL DEFAULT '';
 -- first-login binding can check the certificate's VID; cleared when a
 -- certificate is bound.
 ALTER TABLE users ADD COLUMN identity_number TEXT NOT NULL DEFAULT '';
+
+-- Password attempts being evaluated (reserved before hashing, settled after)
+-- and when the last was reserved; failed_attempts counts settled failures.
+ALTER TABLE users ADD COLUMN pending_attempts INTEGER NOT NULL DEFAULT 0;
+ALTER TABLE users ADD COLUMN pending_since BIGINT NOT NULL DEFAULT 0;
