@@ -62,13 +62,13 @@ func (c *cli) withStore(ctx context.Context, fs *flag.FlagSet, args []string, ch
 }
 
 func (c *cli) user(ctx context.Context, args []string) error {
-	sub, args, err := subcommand("user", "add|list|show|lock|unlock|reset-password|bind-cert|delete", args)
+	sub, args, err := subcommand("user", "add|list|show|lock|unlock|reset-password|bind-cert|set-identity|delete", args)
 	if err != nil {
 		return err
 	}
 	fs := c.flags("user " + sub)
 	id := fs.String("id", "", "user `ID`")
-	var name, group, certPath, serial, reason *string
+	var name, group, certPath, serial, issuer, reason, idn *string
 	var pwStdin *bool
 	switch sub {
 	case "add":
@@ -76,33 +76,70 @@ func (c *cli) user(ctx context.Context, args []string) error {
 		group = fs.String("group", "default", "`group` (routes, DNS, portal)")
 		certPath = fs.String("cert", "", "register this certificate (signCert.der, PEM or DER)")
 		pwStdin = fs.Bool("password-stdin", false, "read the initial password from standard input (default: generate one)")
+		idn = fs.String("identity-number", "", "resident/identity `number` (13 digits) the first-login binding checks the certificate's VID against; not with --cert")
 	case "reset-password":
 		pwStdin = fs.Bool("password-stdin", false, "read the new initial password from standard input (default: generate one)")
 	case "bind-cert":
-		certPath = fs.String("cert", "", "the user's certificate file")
-		serial = fs.String("serial", "", "or: the certificate serial (hex)")
+		certPath = fs.String("cert", "", "the user's certificate file (records subject, serial and issuer)")
+		serial = fs.String("serial", "", "or: the certificate serial (hex), with --issuer")
+		issuer = fs.String("issuer", "", "issuer `DN` of the certificate given by --serial, as `cert list` shows issuers")
+	case "set-identity":
+		idn = fs.String("identity-number", "", "resident/identity `number` (13 digits, dashes allowed); empty (--identity-number=) removes it")
 	case "lock":
 		reason = fs.String("reason", "locked by an administrator", "why")
 	case "list", "show", "unlock", "delete":
 	default:
 		return usagef("user: unknown command %q", sub)
 	}
-	needID := func() error {
+	check := func() error {
 		if sub != "list" && *id == "" {
 			return usagef("user %s: --id is required", sub)
 		}
-		return nil
+		return checkUserFlags(fs, sub, certPath, serial, issuer, idn)
 	}
-	return c.withStore(ctx, fs, args, needID, func(st *store.Store, cfg *gateway.Config) error {
-		return c.userRun(ctx, st, cfg, sub, *id, userFlags{name, group, certPath, serial, reason, pwStdin})
+	return c.withStore(ctx, fs, args, check, func(st *store.Store, cfg *gateway.Config) error {
+		return c.userRun(ctx, st, cfg, sub, *id, userFlags{name, group, certPath, serial, issuer, reason, idn, pwStdin})
 	})
+}
+
+// checkUserFlags finds the usage errors of the certificate and identity
+// number flags before the store is opened.
+func checkUserFlags(fs *flag.FlagSet, sub string, certPath, serial, issuer, idn *string) error {
+	given := map[string]bool{}
+	fs.Visit(func(f *flag.Flag) { given[f.Name] = true })
+	switch sub {
+	case "add":
+		if *idn != "" && *certPath != "" {
+			return usagef("user add: --identity-number is only for an account that binds its certificate at first login; not with --cert")
+		}
+	case "bind-cert":
+		switch {
+		case *certPath != "" && *serial != "":
+			return usagef("user bind-cert: --cert or --serial, not both")
+		case *certPath == "" && *serial == "":
+			return usagef("user bind-cert: --cert or --serial is required")
+		case *serial != "" && strings.TrimSpace(*issuer) == "":
+			// A serial number is unique only per issuer.
+			return usagef("user bind-cert: --serial needs --issuer (or give the certificate with --cert)")
+		}
+	case "set-identity":
+		if !given["identity-number"] {
+			return usagef("user set-identity: --identity-number is required (--identity-number= removes it)")
+		}
+	}
+	if idn != nil && *idn != "" {
+		if _, err := store.NormalizeIdentityNumber(*idn); err != nil {
+			return usagef("user %s: --identity-number: %v", sub, err)
+		}
+	}
+	return nil
 }
 
 // userFlags are the optional flags of the user subcommands (nil when a
 // subcommand does not take them).
 type userFlags struct {
-	name, group, certPath, serial, reason *string
-	pwStdin                               *bool
+	name, group, certPath, serial, issuer, reason, idn *string
+	pwStdin                                            *bool
 }
 
 func (c *cli) userRun(ctx context.Context, st *store.Store, cfg *gateway.Config, sub, id string, f userFlags) error {
@@ -113,7 +150,8 @@ func (c *cli) userRun(ctx context.Context, st *store.Store, cfg *gateway.Config,
 		if err != nil {
 			return err
 		}
-		u := store.User{ID: id, DisplayName: *name, Group: *group, PasswordHash: hash, MustChangePassword: true}
+		u := store.User{ID: id, DisplayName: *name, Group: *group, PasswordHash: hash, MustChangePassword: true,
+			IdentityNumber: *f.idn}
 		if *certPath != "" {
 			if u.Cert, err = bindingOf(*certPath); err != nil {
 				return err
@@ -140,8 +178,14 @@ func (c *cli) userRun(ctx context.Context, st *store.Store, cfg *gateway.Config,
 		if err != nil {
 			return err
 		}
-		fmt.Fprintf(c.stdout, "ID:          %s\nName:        %s\nGroup:       %s\nState:       %s\nFailures:    %d\nCertificate: %s\nCreated:     %s\n",
-			u.ID, u.DisplayName, u.Group, userState(u), u.FailedAttempts, bindingString(u.Cert), u.CreatedAt.Local().Format(time.RFC3339))
+		// The identity number itself is never shown, only whether one
+		// waits for the first-login binding.
+		idn := "none"
+		if u.IdentityNumber != "" {
+			idn = "registered"
+		}
+		fmt.Fprintf(c.stdout, "ID:          %s\nName:        %s\nGroup:       %s\nState:       %s\nFailures:    %d\nCertificate: %s\nIdentity number: %s\nCreated:     %s\n",
+			u.ID, u.DisplayName, u.Group, userState(u), u.FailedAttempts, bindingString(u.Cert), idn, u.CreatedAt.Local().Format(time.RFC3339))
 		sessions, err := st.ListUserSessions(ctx, u.ID)
 		if err == nil {
 			for _, s := range sessions {
@@ -190,18 +234,28 @@ func (c *cli) userRun(ctx context.Context, st *store.Store, cfg *gateway.Config,
 			if b, err = bindingOf(*certPath); err != nil {
 				return err
 			}
-		case *serial != "":
+		default: // --serial with --issuer (checkUserFlags)
 			if b.Serial, err = store.NormalizeSerial(*serial); err != nil {
 				return err
 			}
-		default:
-			return usagef("user bind-cert: --cert or --serial is required")
+			b.Issuer = strings.TrimSpace(*f.issuer)
 		}
 		if err := st.BindCertificate(ctx, id, b); err != nil {
 			return err
 		}
 		c.auditAdmin(ctx, st, "certificate_bound", id)
 		fmt.Fprintf(c.stdout, "%s bound to %s\n", id, bindingString(b))
+	case "set-identity":
+		if err := st.SetIdentityNumber(ctx, id, *f.idn); err != nil {
+			return err
+		}
+		if *f.idn == "" {
+			c.auditAdmin(ctx, st, "identity_number_removed", id)
+			fmt.Fprintf(c.stdout, "identity number of %s removed\n", id)
+		} else {
+			c.auditAdmin(ctx, st, "identity_number_set", id)
+			fmt.Fprintf(c.stdout, "identity number of %s registered; it is deleted when the first login binds a certificate\n", id)
+		}
 	case "delete":
 		ended, err := st.DeleteUser(ctx, id)
 		if err != nil {
@@ -224,15 +278,20 @@ func userState(u store.User) string {
 }
 
 func bindingString(b store.CertBinding) string {
-	switch {
-	case b.IsZero():
+	if b.IsZero() {
 		return "-"
-	case b.Subject != "" && b.Serial != "":
-		return b.Subject + " #" + b.Serial
-	case b.Serial != "":
-		return "#" + b.Serial
 	}
-	return b.Subject
+	var parts []string
+	if b.Subject != "" {
+		parts = append(parts, b.Subject)
+	}
+	if b.Serial != "" {
+		parts = append(parts, "#"+b.Serial)
+	}
+	if b.Issuer != "" {
+		parts = append(parts, "issued by "+b.Issuer)
+	}
+	return strings.Join(parts, " ")
 }
 
 // bindingOf reads a certificate file into an account binding.
@@ -241,7 +300,8 @@ func bindingOf(path string) (store.CertBinding, error) {
 	if err != nil {
 		return store.CertBinding{}, err
 	}
-	return store.CertBinding{Subject: certstore.SubjectString(c.X509), Serial: fmt.Sprintf("%x", c.X509.SerialNumber)}, nil
+	return store.CertBinding{Subject: certstore.SubjectString(c.X509), Serial: fmt.Sprintf("%x", c.X509.SerialNumber),
+		Issuer: certstore.IssuerString(c.X509)}, nil
 }
 
 // initialPassword reads one from stdin or generates a random one that meets

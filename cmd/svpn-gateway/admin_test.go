@@ -3,10 +3,12 @@ package main
 import (
 	"bytes"
 	"context"
+	"fmt"
 	"path/filepath"
 	"strings"
 	"testing"
 
+	"github.com/opensvpn/svpn/certstore"
 	"github.com/opensvpn/svpn/gateway"
 )
 
@@ -40,7 +42,7 @@ func TestAdminCommands(t *testing.T) {
 		{"", []string{"user", "unlock", "--config", cfg, "--id", "kim01"}, "unlocked kim01"},
 		{"", []string{"user", "reset-password", "--config", cfg, "--id", "kim01"}, "must be changed"},
 		{"", []string{"user", "show", "--config", cfg, "--id", "kim01"}, "must change password"},
-		{"", []string{"user", "bind-cert", "--config", cfg, "--id", "lee01", "--serial", "0A1b"}, "#a1b"},
+		{"", []string{"user", "bind-cert", "--config", cfg, "--id", "lee01", "--serial", "0A1b", "--issuer", "cn=CA1,o=yessign,c=kr"}, "#a1b issued by cn=CA1,o=yessign,c=kr"},
 		{"", []string{"cert", "revoke", "--config", cfg, "--cert", d.CertPath, "--reason", "keyCompromise"}, "revoked serial"},
 		{"", []string{"cert", "list", "--config", cfg}, "keyCompromise"},
 		{"", []string{"session", "list", "--config", cfg}, "SESSION"},
@@ -60,5 +62,76 @@ func TestAdminCommands(t *testing.T) {
 	}
 	if code, _ := runGW(t, "", "user", "show", "--config", cfg, "--id", "nobody"); code != 1 {
 		t.Errorf("unknown user: exit %d", code)
+	}
+}
+
+// TestAdminIdentityAndIssuer: bindings always carry the issuer, and the
+// identity number is registered, never shown, and gone once a certificate
+// is bound.
+func TestAdminIdentityAndIssuer(t *testing.T) {
+	dir := t.TempDir()
+	_, d, err := gateway.PrepareDemo(dir, "127.0.0.1:0", 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	cert, err := certstore.Load(d.CertPath)
+	if err != nil {
+		t.Fatal(err)
+	}
+	issuer := certstore.IssuerString(cert.X509)
+	cfg := filepath.Join(dir, "config.json")
+	const rrn = "900101-1234567"
+	secret := []string{"1234567", "9001011234567", "900101"}
+	steps := []struct {
+		args    []string
+		code    int
+		want    []string
+		notWant []string
+	}{
+		// Usage errors: exit 2, nothing stored.
+		{[]string{"user", "add", "--id", "x1", "--identity-number", "12345"}, 2, []string{"13 digits"}, secret},
+		{[]string{"user", "add", "--id", "x2", "--identity-number", "90010a-1234567"}, 2, []string{"digits"}, secret},
+		{[]string{"user", "add", "--id", "x3", "--cert", d.CertPath, "--identity-number", rrn}, 2, []string{"not with --cert"}, nil},
+		{[]string{"user", "show", "--id", "x3"}, 1, nil, nil},
+		{[]string{"user", "add", "--id", "park01", "--identity-number", rrn}, 0, []string{"added park01"}, secret},
+		{[]string{"user", "show", "--id", "park01"}, 0, []string{"Identity number: registered", "Failures:", "Certificate: -"}, secret},
+		{[]string{"user", "list"}, 0, []string{"park01"}, secret},
+		{[]string{"user", "set-identity", "--id", "park01"}, 2, []string{"--identity-number is required"}, nil},
+		{[]string{"user", "set-identity", "--id", "park01", "--identity-number", "1"}, 2, []string{"13 digits"}, nil},
+		{[]string{"user", "set-identity", "--id", "nobody", "--identity-number", rrn}, 1, []string{"not found"}, secret},
+		{[]string{"user", "set-identity", "--id", "park01", "--identity-number="}, 0, []string{"removed"}, nil},
+		{[]string{"user", "show", "--id", "park01"}, 0, []string{"Identity number: none"}, nil},
+		{[]string{"user", "set-identity", "--id", "park01", "--identity-number", "850505-2345678"}, 0, []string{"registered"}, []string{"2345678"}},
+		{[]string{"user", "show", "--id", "park01"}, 0, []string{"Identity number: registered"}, []string{"2345678"}},
+		// A serial alone no longer binds: it needs its issuer.
+		{[]string{"user", "bind-cert", "--id", "park01", "--serial", "1f4"}, 2, []string{"--issuer"}, nil},
+		{[]string{"user", "bind-cert", "--id", "park01", "--serial", "1f4", "--issuer", " "}, 2, []string{"--issuer"}, nil},
+		{[]string{"user", "bind-cert", "--id", "park01", "--serial", "1f4", "--cert", d.CertPath}, 2, []string{"not both"}, nil},
+		{[]string{"user", "show", "--id", "park01"}, 0, []string{"Certificate: -", "Identity number: registered"}, nil},
+		// Bound from the certificate file: subject, serial and issuer, and
+		// the identity number is gone.
+		{[]string{"user", "bind-cert", "--id", "park01", "--cert", d.CertPath}, 0,
+			[]string{"#" + fmt.Sprintf("%x", cert.X509.SerialNumber), "issued by " + issuer, certstore.SubjectString(cert.X509)}, nil},
+		{[]string{"user", "show", "--id", "park01"}, 0, []string{"issued by " + issuer, "Identity number: none"}, nil},
+		{[]string{"user", "set-identity", "--id", "park01", "--identity-number", rrn}, 1, []string{"already has a certificate"}, secret},
+		{[]string{"user", "add", "--id", "kim01", "--cert", d.CertPath}, 0, []string{"added kim01"}, nil},
+		{[]string{"user", "show", "--id", "kim01"}, 0, []string{"issued by " + issuer, "Identity number: none"}, nil},
+	}
+	for _, s := range steps {
+		args := append(append([]string{}, s.args...), "--config", cfg)
+		code, out := runGW(t, "", args...)
+		if code != s.code {
+			t.Fatalf("%v: exit %d, want %d\n%s", s.args, code, s.code, out)
+		}
+		for _, w := range s.want {
+			if !strings.Contains(out, w) {
+				t.Errorf("%v: want %q in:\n%s", s.args, w, out)
+			}
+		}
+		for _, w := range s.notWant {
+			if strings.Contains(out, w) {
+				t.Errorf("%v: output shows %q:\n%s", s.args, w, out)
+			}
+		}
 	}
 }

@@ -112,3 +112,68 @@ func BenchmarkTouchSession(b *testing.B) {
 		}
 	})
 }
+
+// BenchmarkReserveAttempt is the store's share of a login's lockout check.
+// /reserve: the reservation alone (unlimited, so it always succeeds);
+// /reserve+reset: a right password; /reserve+fail: a wrong one (unlimited,
+// so it never locks).
+func BenchmarkReserveAttempt(b *testing.B) {
+	ctx := context.Background()
+	benchBackends(b, func(b *testing.B, be *backend) {
+		s := be.open(b)
+		addUsers(b, s, "hong")
+		reserve := func(b *testing.B) {
+			if _, ok, err := s.ReserveAttempt(ctx, "hong", 0); err != nil || !ok {
+				b.Fatal(ok, err)
+			}
+		}
+		b.Run("reserve", func(b *testing.B) {
+			for b.Loop() {
+				reserve(b)
+			}
+		})
+		b.Run("reserve+reset", func(b *testing.B) {
+			for b.Loop() {
+				reserve(b)
+				if err := s.ResetFailures(ctx, "hong"); err != nil {
+					b.Fatal(err)
+				}
+			}
+		})
+		b.Run("reserve+fail", func(b *testing.B) {
+			for b.Loop() {
+				reserve(b)
+				if _, _, err := s.FailAttempt(ctx, "hong", 0); err != nil {
+					b.Fatal(err)
+				}
+			}
+		})
+	})
+}
+
+// BenchmarkReserveSourceAttempt: /reserve alone (unlimited); /reserve+release
+// as for a successful login.
+func BenchmarkReserveSourceAttempt(b *testing.B) {
+	ctx := context.Background()
+	benchBackends(b, func(b *testing.B, be *backend) {
+		s := be.open(b)
+		now := time.Now()
+		b.Run("reserve", func(b *testing.B) {
+			for b.Loop() {
+				if _, ok, _, err := s.ReserveSourceAttempt(ctx, "203.0.113.5", 15*time.Minute, 0, now); err != nil || !ok {
+					b.Fatal(ok, err)
+				}
+			}
+		})
+		b.Run("reserve+release", func(b *testing.B) {
+			for b.Loop() {
+				if _, ok, _, err := s.ReserveSourceAttempt(ctx, "203.0.113.6", 15*time.Minute, 30, now); err != nil || !ok {
+					b.Fatal(ok, err)
+				}
+				if err := s.ReleaseSourceAttempt(ctx, "203.0.113.6", now); err != nil {
+					b.Fatal(err)
+				}
+			}
+		})
+	})
+}
