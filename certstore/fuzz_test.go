@@ -1,7 +1,7 @@
 package certstore
 
 // Fuzz targets for every parser of file contents. Seeds come from the
-// shared fixtures and from files built here, so `go test` runs them all;
+// fixtures in internal/testfixtures and from files built here, so `go test` runs them all;
 // `go test -run '^$' -fuzz '^FuzzX$' ./certstore` explores further.
 //
 // Properties: no panic; every error is an *api.Error with a real code;

@@ -139,7 +139,7 @@ func TestNetnsEndToEnd(t *testing.T) {
 
 	// A crash: the routes and resolver stay behind until svpnd restarts.
 	svpnd.Kill()
-	svpnd = start(t, n.prefix(), "svpnd", svpndArgs...)
+	start(t, n.prefix(), "svpnd", svpndArgs...) // stopped by the test's cleanup
 	eventually(t, 20*time.Second, "svpnd restarted", func() bool {
 		code, _ := runCmd(t, nil, "", "svpnctl", "--socket", sock, "status")
 		return code == 0

@@ -120,7 +120,7 @@ func TestUserspaceEndToEnd(t *testing.T) {
 	eventually(t, 15*time.Second, "svpnd noticing the gateway is gone", func() bool {
 		return status(t, nil, sock).State == api.StateReconnecting
 	})
-	gw = start(t, nil, "svpn-gateway", gwArgs...)
+	start(t, nil, "svpn-gateway", gwArgs...) // stopped by the test's cleanup
 	eventually(t, 30*time.Second, "svpnd reconnecting", func() bool {
 		return status(t, nil, sock).State == api.StateConnected
 	})

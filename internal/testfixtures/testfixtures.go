@@ -1,36 +1,47 @@
-// Package testfixtures locates the shared certificate fixtures
-// (../shared/fixtures beside the repository) for tests of every package.
+// Package testfixtures gives tests of every package the certificate
+// fixtures kept in this repository under internal/testfixtures/testdata
+// (each set with a README stating its origin and licence).
 package testfixtures
 
 import (
+	"bytes"
 	"os"
 	"path/filepath"
+	"runtime"
 	"testing"
 )
 
-// Dir returns the fixtures directory: $SVPN_FIXTURES, or the first
-// shared/fixtures found walking up from the working directory. The fixtures
-// are real certificate files the tests must read, so a missing directory
-// fails the test rather than skipping it.
+const modulePath = "github.com/opensvpn/svpn"
+
+// Dir returns the fixtures directory, internal/testfixtures/testdata in the
+// module that holds the running test: found from this source file, or (in a
+// -trimpath build) by walking up from the working directory, which go test
+// sets to the package's directory, to the module's go.mod. The fixtures are
+// real certificate files the tests must read, so a missing directory fails
+// the test rather than skipping it.
 func Dir(t testing.TB) string {
 	t.Helper()
-	if d := os.Getenv("SVPN_FIXTURES"); d != "" {
-		return d
+	if _, file, _, ok := runtime.Caller(0); ok && filepath.IsAbs(file) {
+		d := filepath.Join(filepath.Dir(file), "testdata")
+		if st, err := os.Stat(d); err == nil && st.IsDir() {
+			return d
+		}
 	}
 	wd, err := os.Getwd()
 	if err != nil {
 		t.Fatal(err)
 	}
 	for dir := wd; ; dir = filepath.Dir(dir) {
-		cand := filepath.Join(dir, "shared", "fixtures")
-		if st, err := os.Stat(cand); err == nil && st.IsDir() {
-			return cand
+		if gomod, err := os.ReadFile(filepath.Join(dir, "go.mod")); err == nil {
+			if bytes.HasPrefix(gomod, []byte("module "+modulePath+"\n")) {
+				return filepath.Join(dir, "internal", "testfixtures", "testdata")
+			}
 		}
 		if filepath.Dir(dir) == dir {
 			break
 		}
 	}
-	t.Fatalf("shared/fixtures not found above %s; set SVPN_FIXTURES", wd)
+	t.Fatalf("testfixtures: no go.mod of %s above %s", modulePath, wd)
 	return ""
 }
 
