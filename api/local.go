@@ -60,6 +60,10 @@ type Status struct {
 	LastHandshake    time.Time `json:"last_handshake,omitzero"`
 	RxBytes          uint64    `json:"rx_bytes,omitempty"`
 	TxBytes          uint64    `json:"tx_bytes,omitempty"`
+	// OtherUser: the session (or login) is another local user's; svpnd
+	// withholds its details and this status has only the state and the
+	// gateway.
+	OtherUser bool `json:"other_user,omitempty"`
 }
 
 // SessionWarning is how long before the session's expiry front ends warn.
