@@ -1,6 +1,7 @@
 package e2e
 
 import (
+	zippkg "archive/zip"
 	"bufio"
 	"bytes"
 	"context"
@@ -11,6 +12,8 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"net/http/cookiejar"
+	"net/url"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -234,7 +237,7 @@ func TestLocalAPIOtherUser(t *testing.T) {
 			t.Errorf("%s: %+v, want connected, other_user and the gateway", what, s)
 		}
 		if s.User != "" || s.DisplayName != "" || s.Address != "" || len(s.Routes) != 0 || len(s.DNS) != 0 || s.PortalURL != "" ||
-			s.PortalLocalURL != "" || s.ProxyAddr != "" || s.Endpoint != "" || s.LastError != "" || s.LastErrorCode != "" {
+			s.PortalLocalURL != "" || s.ProxyAddr != "" || s.ProxyURL != "" || s.SOCKSURL != "" || s.Endpoint != "" || s.LastError != "" || s.LastErrorCode != "" {
 			t.Errorf("%s shows another user's session: %+v", what, s)
 		}
 	}
@@ -261,12 +264,45 @@ func TestLocalAPIOtherUser(t *testing.T) {
 	}
 
 	// Root reads everything; a second bundle at once is rate-limited.
-	if dg, err := c.Diagnostics(ctx); err != nil || dg.Status.User != d.UserID {
+	pu, err := url.Parse(st.ProxyURL)
+	if err != nil || pu.User == nil || pu.Host != st.ProxyAddr || !strings.HasPrefix(st.SOCKSURL, "socks5://") {
+		t.Fatalf("root's proxy URLs: %q %q", st.ProxyURL, st.SOCKSURL)
+	}
+	proxyPassword, _ := pu.User.Password()
+	lu, err := url.Parse(st.PortalLocalURL)
+	if err != nil || lu.Query().Get("svpn_token") == "" {
+		t.Fatalf("root's portal URL has no token: %q", st.PortalLocalURL)
+	}
+	token := lu.Query().Get("svpn_token")
+	dg, err := c.Diagnostics(ctx)
+	if err != nil || dg.Status.User != d.UserID {
 		t.Fatalf("root's diagnostics: %v", err)
+	}
+	if dg.Status.ProxyURL != "" || dg.Status.SOCKSURL != "" || strings.Contains(dg.Status.PortalLocalURL, token) || dg.Status.ProxyAddr != st.ProxyAddr {
+		t.Errorf("the diagnostics carry the session's proxy credentials or portal token: %+v", dg.Status)
 	}
 	var zip bytes.Buffer
 	if err := c.Bundle(ctx, &zip); err != nil || zip.Len() == 0 {
 		t.Fatalf("root's bundle: %v", err)
+	}
+	for _, secret := range []string{token, proxyPassword} {
+		if bytes.Contains(zip.Bytes(), []byte(secret)) { // the zip is stored uncompressed only in part: check the entries too
+			t.Errorf("the support bundle holds the secret %q", secret)
+		}
+	}
+	zr, err := zippkg.NewReader(bytes.NewReader(zip.Bytes()), int64(zip.Len()))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, f := range zr.File {
+		rc, _ := f.Open()
+		b, _ := io.ReadAll(rc)
+		rc.Close()
+		for _, secret := range []string{token, proxyPassword} {
+			if bytes.Contains(b, []byte(secret)) {
+				t.Errorf("the support bundle's %s holds the secret %q", f.Name, secret)
+			}
+		}
 	}
 	if err := c.Bundle(ctx, io.Discard); gatewayapi.Code(err) != api.CodeRateLimited {
 		t.Fatalf("a second bundle at once: %v, want rate_limited", err)
@@ -284,4 +320,11 @@ func TestLocalAPIOtherUser(t *testing.T) {
 	if code, body := rawAsNobody(t, shared, sock, "GET", api.LocalPathDiag, ""); code != http.StatusForbidden {
 		t.Fatalf("diagnostics as uid %d after root's logout: %d %s", nobody, code, body)
 	}
+}
+
+// portalClient fetches through the portal forward as a browser does: the
+// first visit's token becomes a cookie.
+func portalClient() *http.Client {
+	jar, _ := cookiejar.New(nil)
+	return &http.Client{Jar: jar, Transport: &http.Transport{Proxy: nil}, Timeout: 10 * time.Second}
 }
