@@ -140,7 +140,7 @@ func TestDataOwnerView(t *testing.T) {
 		for _, p := range []string{api.LocalPathDiag, api.LocalPathDiagBundle} {
 			rec := as(h, tc.c, "GET", p)
 			if tc.full != (rec.Code == http.StatusOK) || (!tc.full && errorCode(t, rec) != api.CodeForbidden) {
-				t.Errorf("%s for %+v: %d %.200s", p, tc.c, rec.Code, rec.Body)
+				t.Errorf("%s for %+v: %d %.200q", p, tc.c, rec.Code, rec.Body.String())
 			}
 		}
 	}

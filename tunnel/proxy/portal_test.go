@@ -138,15 +138,18 @@ func TestPortalNeedsToken(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	// Without the check they would serve until ctx ends, then return nil.
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
+	defer cancel()
 	target, _ := url.Parse("http://10.77.0.1/")
-	if err := ServePortal(context.Background(), ln, direct, target, "", nil); err == nil {
+	if err := ServePortal(ctx, ln, direct, target, "", nil); err == nil {
 		t.Fatal("ServePortal without a token served")
 	}
 	ln2, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		t.Fatal(err)
 	}
-	if err := Serve(context.Background(), ln2, direct, nil, Credentials{Username: "svpn"}); err == nil {
+	if err := Serve(ctx, ln2, direct, nil, Credentials{Username: "svpn"}); err == nil {
 		t.Fatal("Serve without a password served")
 	}
 }
