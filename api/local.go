@@ -46,8 +46,8 @@ type Status struct {
 	SessionExpiresAt time.Time `json:"session_expires_at,omitzero"` // absolute session expiry
 	ExpiringSoon     bool      `json:"expiring_soon,omitempty"`     // under SessionWarning left
 	PortalURL        string    `json:"portal_url,omitempty"`
-	PortalLocalURL   string    `json:"portal_local_url,omitempty"` // userspace mode: a loopback URL forwarding to the portal
-	ProxyAddr        string    `json:"proxy_addr,omitempty"`       // userspace mode: SOCKS5/HTTP proxy into the tunnel
+	PortalLocalURL   string    `json:"portal_local_url,omitempty"` // userspace mode: the loopback URL forwarding to the portal, with the session's token (?svpn_token=…): open it as is
+	ProxyAddr        string    `json:"proxy_addr,omitempty"`       // userspace mode: SOCKS5/HTTP proxy into the tunnel (host:port; it wants ProxyURL's credentials)
 	Userspace        bool      `json:"userspace"`
 	Routes           []string  `json:"routes,omitempty"`
 	DNS              []string  `json:"dns,omitempty"`
@@ -60,6 +60,17 @@ type Status struct {
 	LastHandshake    time.Time `json:"last_handshake,omitzero"`
 	RxBytes          uint64    `json:"rx_bytes,omitempty"`
 	TxBytes          uint64    `json:"tx_bytes,omitempty"`
+	// ProxyURL and SOCKSURL are the userspace proxy with the session's
+	// credentials: http://svpn:PASSWORD@127.0.0.1:1080 and
+	// socks5://svpn:PASSWORD@127.0.0.1:1080. Like PortalLocalURL's token
+	// they are given to the session's owner and root only, and are never
+	// part of Diagnostics.
+	ProxyURL string `json:"proxy_url,omitempty"`
+	SOCKSURL string `json:"socks_url,omitempty"`
+	// OtherUser: the session (or login) is another local user's; svpnd
+	// withholds its details and this status has only the state and the
+	// gateway.
+	OtherUser bool `json:"other_user,omitempty"`
 }
 
 // SessionWarning is how long before the session's expiry front ends warn.

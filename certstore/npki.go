@@ -162,9 +162,17 @@ func (c *Certificate) ExportPKCS12(rand io.Reader, password []byte) ([]byte, err
 	return EncodePKCS12(rand, id.Key.Signer, c.X509, string(password))
 }
 
+// ImportIterations is the PBKDF2 iteration count of keys ImportPKCS12
+// writes: five times what NPKI products use, still a few milliseconds per
+// unlock.
+const ImportIterations = 10_000
+
 // ImportPKCS12 reads a PKCS#12 file and writes it in the NPKI layout under
-// npkiDir, the key encrypted with the same password in KISA's legacy SEED
-// form that every NPKI product reads. Returns the imported certificate.
+// npkiDir, the key encrypted with the same password as PBES2 with
+// PBKDF2-HMAC-SHA256 (ImportIterations) and SEED-CBC (SchemePBES2SEED), the
+// form NPKI keys renewed since about 2019 have and Korean signing software
+// reads; not KISA's legacy PBKDF1-SHA1 scheme, whose 2048 SHA-1 rounds a
+// stolen key file barely slows down. Returns the imported certificate.
 func ImportPKCS12(rand io.Reader, p12 []byte, password []byte, npkiDir string, loc Location) (*Certificate, error) {
 	key, x, err := decodePKCS12(p12, string(password))
 	if err != nil {
@@ -177,7 +185,7 @@ func ImportPKCS12(rand io.Reader, p12 []byte, password []byte, npkiDir string, l
 	if err != nil {
 		return nil, api.Errorf(api.CodeCertUnsupported, "private key: %w", err)
 	}
-	enc, err := EncryptPrivateKey(rand, plain, password, SchemeSEEDLegacy, DefaultIterations)
+	enc, err := EncryptPrivateKey(rand, plain, password, SchemePBES2SEED, ImportIterations)
 	if err != nil {
 		return nil, err
 	}

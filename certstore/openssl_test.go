@@ -7,6 +7,7 @@ package certstore
 import (
 	"bytes"
 	"context"
+	"crypto"
 	"crypto/rand"
 	"crypto/rsa"
 	"crypto/sha1"
@@ -394,6 +395,8 @@ func TestOpenSSLReadsOurKeys(t *testing.T) {
 		{"pbes2-aes256", SchemePBES2AES256, 0},
 		{"pbes2-seed-sha1", SchemePBES2SEEDSHA1, 0},
 		{"pbes2-aes256-10000", SchemePBES2AES256, 10000},
+		{"pbes2-seed-import", SchemePBES2SEED, ImportIterations},
+		{"pbes2-aria128-import", SchemePBES2ARIA128, ImportIterations},
 	}
 	for _, s := range schemes {
 		t.Run(s.name, func(t *testing.T) {
@@ -582,5 +585,29 @@ func TestRealKeyRefusesRandomPasswords(t *testing.T) {
 	}
 	if found < want {
 		t.Fatalf("only %d of %d random passwords passed the padding check (expected about 1 in 256)", found, limit)
+	}
+}
+
+// TestOpenSSLReadsImportedKey: the signPri.key ImportPKCS12 writes (PBES2,
+// PBKDF2-HMAC-SHA256, SEED-CBC) opens in `openssl pkcs8` with the PKCS#12
+// password, as the same key.
+func TestOpenSSLReadsImportedKey(t *testing.T) {
+	osslRequire(t)
+	dir := t.TempDir()
+	pw := osslPassword(osslRand(t), 14)
+	p12, _, key := testPKCS12(t, pw)
+	c, err := ImportPKCS12(rand.Reader, p12, []byte(pw), filepath.Join(dir, "NPKI"), LocationDisk)
+	if err != nil {
+		t.Fatal(err)
+	}
+	out := filepath.Join(dir, "plain.pem")
+	osslRun(t, "pkcs8", "-inform", "DER", "-in", c.KeyPath, "-passin", "pass:"+pw,
+		"-provider", "legacy", "-provider", "default", "-out", out)
+	k, err := x509.ParsePKCS8PrivateKey(osslPEMBlock(t, out, "PRIVATE KEY"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !KeyMatches(key, k.(crypto.Signer).Public()) {
+		t.Fatal("openssl decrypted a different key")
 	}
 }

@@ -270,7 +270,8 @@ type Scheme int
 
 const (
 	// SchemeSEEDLegacy is KISA's seedCBCWithSHA1 (1.2.410.200004.1.15), the
-	// form every NPKI product reads. The default for files we write.
+	// form every NPKI product reads (test fixtures use it; ImportPKCS12
+	// writes SchemePBES2SEED).
 	SchemeSEEDLegacy Scheme = iota
 	// SchemePBES2SEED is PBES2 with PBKDF2-HMAC-SHA256 and SEED-CBC, the
 	// form of keys renewed since about 2019.

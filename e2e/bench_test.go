@@ -6,7 +6,6 @@ import (
 	"crypto/x509"
 	"io"
 	"log/slog"
-	"net/http"
 	"os"
 	"path/filepath"
 	"slices"
@@ -86,7 +85,7 @@ func BenchmarkLoginToFirstPacket(b *testing.B) {
 		if newPW != "" {
 			pw, newPW = newPW, ""
 		}
-		resp, err := (&http.Client{Transport: &http.Transport{Proxy: nil}, Timeout: 10 * time.Second}).Get(st.PortalLocalURL)
+		resp, err := portalClient().Get(st.PortalLocalURL)
 		if err != nil {
 			b.Fatal(err)
 		}

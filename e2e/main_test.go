@@ -21,6 +21,9 @@ import (
 var bin string
 
 func TestMain(m *testing.M) {
+	if os.Getenv(childRequestEnv) != "" {
+		os.Exit(childRequest()) // a client run as another user: see otheruser_test.go
+	}
 	os.Exit(run(m))
 }
 

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"net/http"
+	"net/http/cookiejar"
 	"net/url"
 	"path/filepath"
 	"strings"
@@ -79,11 +80,23 @@ func TestUserspaceEndToEnd(t *testing.T) {
 	}
 
 	// The portal through the loopback forward and through the HTTP proxy.
-	direct := &http.Client{Transport: &http.Transport{Proxy: nil}}
+	// The forward wants the token in the owner's URL, then its cookie.
+	jar, _ := cookiejar.New(nil)
+	direct := &http.Client{Jar: jar, Transport: &http.Transport{Proxy: nil}}
+	if page, err := get(t, &http.Client{Transport: &http.Transport{Proxy: nil}}, "http://"+strings.SplitN(strings.TrimPrefix(st.PortalLocalURL, "http://"), "/", 2)[0]+"/"); err != nil || strings.Contains(page, "행정포탈") {
+		t.Fatalf("portal via forward without the token: %v %q", err, page)
+	}
 	if page, err := get(t, direct, st.PortalLocalURL); err != nil || !strings.Contains(page, "행정포탈") {
 		t.Fatalf("portal via forward: %v %q", err, page)
 	}
-	pu, _ := url.Parse("http://" + st.ProxyAddr)
+	pu, _ := url.Parse(st.ProxyURL)
+	if pu == nil || pu.Host != st.ProxyAddr || pu.User == nil {
+		t.Fatalf("proxy_url %q for proxy_addr %q", st.ProxyURL, st.ProxyAddr)
+	}
+	noAuth := &http.Client{Transport: &http.Transport{Proxy: http.ProxyURL(&url.URL{Scheme: "http", Host: st.ProxyAddr})}}
+	if page, err := get(t, noAuth, d.PortalURL); err != nil || strings.Contains(page, "행정포탈") {
+		t.Fatalf("portal via proxy without credentials: %v %q", err, page)
+	}
 	viaProxy := &http.Client{Transport: &http.Transport{Proxy: http.ProxyURL(pu)}}
 	if page, err := get(t, viaProxy, d.PortalURL); err != nil || !strings.Contains(page, "행정포탈") {
 		t.Fatalf("portal via proxy: %v %q", err, page)

@@ -6,6 +6,7 @@ import (
 	"io"
 	"net"
 	"net/http"
+	"net/http/cookiejar"
 	"net/netip"
 	"net/url"
 	"runtime"
@@ -85,21 +86,22 @@ func TestUserspace(t *testing.T) {
 		return ln
 	}
 	pln, fln := listen(), listen()
+	creds, token := proxy.NewCredentials(), proxy.NewToken()
 	proxies.Add(2)
 	go func() {
 		defer proxies.Done()
-		if err := proxy.Serve(pctx, pln, u.DialContext, debugLogger(logs)); err != nil {
+		if err := proxy.Serve(pctx, pln, u.DialContext, debugLogger(logs), creds); err != nil {
 			t.Errorf("proxy.Serve: %v", err)
 		}
 	}()
 	go func() {
 		defer proxies.Done()
-		if err := proxy.Forward(pctx, fln, u.DialContext, "10.77.0.1:80"); err != nil {
-			t.Errorf("proxy.Forward: %v", err)
+		if err := proxy.ServePortal(pctx, fln, u.DialContext, &url.URL{Scheme: "http", Host: "10.77.0.1:80"}, token, debugLogger(logs)); err != nil {
+			t.Errorf("proxy.ServePortal: %v", err)
 		}
 	}()
 
-	socks, err := xproxy.SOCKS5("tcp", pln.Addr().String(), nil, &net.Dialer{Timeout: 5 * time.Second})
+	socks, err := xproxy.SOCKS5("tcp", pln.Addr().String(), &xproxy.Auth{User: creds.Username, Password: creds.Password}, &net.Dialer{Timeout: 5 * time.Second})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -111,7 +113,7 @@ func TestUserspace(t *testing.T) {
 
 	httpProxy := &http.Client{
 		Timeout:   10 * time.Second,
-		Transport: &http.Transport{Proxy: http.ProxyURL(&url.URL{Scheme: "http", Host: pln.Addr().String()}), DisableKeepAlives: true},
+		Transport: &http.Transport{Proxy: http.ProxyURL(&url.URL{Scheme: "http", Host: pln.Addr().String(), User: url.UserPassword(creds.Username, creds.Password)}), DisableKeepAlives: true},
 	}
 	for _, u := range []string{"http://10.77.0.1/", "http://" + portalName + "/"} {
 		resp, err := httpProxy.Get(u)
@@ -131,9 +133,15 @@ func TestUserspace(t *testing.T) {
 		t.Errorf("HTTP proxy GET outside the routes: %s, want 403", resp.Status)
 	}
 
-	var d net.Dialer
-	body, err = fetch(ctx, d.DialContext, "http://"+fln.Addr().String()+"/")
-	check("Forward", body, err)
+	jar, _ := cookiejar.New(nil)
+	portal := &http.Client{Jar: jar, Timeout: 10 * time.Second, Transport: &http.Transport{Proxy: nil, DisableKeepAlives: true}}
+	resp, err = portal.Get(proxy.PortalURL(fln.Addr().String(), "/", token))
+	if err != nil {
+		t.Fatal(err)
+	}
+	b, err := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	check("portal forward", string(b), err)
 
 	st, err := u.Stats()
 	if err != nil {

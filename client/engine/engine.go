@@ -17,6 +17,7 @@ import (
 	"log/slog"
 	"net"
 	"net/netip"
+	"net/url"
 	"runtime"
 	"sync"
 	"time"
@@ -113,8 +114,12 @@ type session struct {
 	tun      tunnel.Tunnel
 	endpoint netip.AddrPort
 	kick     chan struct{} // a network change: heartbeat now
-	cancel   context.CancelFunc
-	wg       sync.WaitGroup
+	// userspace mode: the proxy's credentials and the portal forward's
+	// token, fresh for each session
+	creds  proxy.Credentials
+	token  string
+	cancel context.CancelFunc
+	wg     sync.WaitGroup
 }
 
 // New returns an Engine in the disconnected state.
@@ -393,9 +398,9 @@ func (e *Engine) connect(ctx context.Context, key wgkey.Key, resp *api.LoginResp
 	if err := waitHandshake(ctx, tun, e.o.HandshakeTimeout); err != nil {
 		return fail(err)
 	}
-	var proxyAddr, portalURL string
+	var us userspaceStatus
 	if e.o.Userspace {
-		if proxyAddr, portalURL, err = e.startUserspaceServices(sctx, s); err != nil {
+		if us, err = e.startUserspaceServices(sctx, s); err != nil {
 			return fail(err)
 		}
 	}
@@ -411,7 +416,8 @@ func (e *Engine) connect(ctx context.Context, key wgkey.Key, resp *api.LoginResp
 	e.sess = s
 	now := e.o.Now()
 	e.update(func(st *api.Status) {
-		st.State, st.ConnectedAt, st.ProxyAddr, st.PortalLocalURL, st.DNSMethod = api.StateConnected, now, proxyAddr, portalURL, dnsMethod
+		st.State, st.ConnectedAt, st.DNSMethod = api.StateConnected, now, dnsMethod
+		st.ProxyAddr, st.ProxyURL, st.SOCKSURL, st.PortalLocalURL = us.proxyAddr, us.proxyURL, us.socksURL, us.portalURL
 		st.LastErrorCode, st.LastError = "", ""
 	})
 	e.mu.Unlock()
@@ -504,38 +510,50 @@ func waitHandshake(ctx context.Context, tun tunnel.Tunnel, timeout time.Duration
 	}
 }
 
+// userspaceStatus is where the userspace services listen, with the
+// session's credentials in the URLs.
+type userspaceStatus struct {
+	proxyAddr, proxyURL, socksURL, portalURL string
+}
+
 // startUserspaceServices serves the proxy and the portal forward into a
-// userspace tunnel; both stop when the session's context ends.
-func (e *Engine) startUserspaceServices(ctx context.Context, s *session) (proxyAddr, portalURL string, err error) {
+// userspace tunnel, each behind fresh per-session credentials; both stop
+// when the session's context ends.
+func (e *Engine) startUserspaceServices(ctx context.Context, s *session) (userspaceStatus, error) {
+	var us userspaceStatus
 	d, ok := s.tun.(Dialer)
 	if !ok {
-		return "", "", errors.New("engine: userspace mode needs a tunnel that dials")
+		return us, errors.New("engine: userspace mode needs a tunnel that dials")
 	}
+	s.creds, s.token = proxy.NewCredentials(), proxy.NewToken()
 	if e.o.ProxyAddr != "" {
 		ln, err := net.Listen("tcp", e.o.ProxyAddr)
 		if err != nil {
-			return "", "", api.Errorf(api.CodeTunnelProxy, "proxy %s: %w", e.o.ProxyAddr, err)
+			return us, api.Errorf(api.CodeTunnelProxy, "proxy %s: %w", e.o.ProxyAddr, err)
 		}
-		proxyAddr = ln.Addr().String()
+		us.proxyAddr = ln.Addr().String()
+		user := url.UserPassword(s.creds.Username, s.creds.Password)
+		us.proxyURL = (&url.URL{Scheme: "http", User: user, Host: us.proxyAddr}).String()
+		us.socksURL = (&url.URL{Scheme: "socks5", User: user, Host: us.proxyAddr}).String()
 		s.wg.Add(1)
 		go func() {
 			defer s.wg.Done()
-			proxy.Serve(ctx, ln, d.DialContext, e.log)
+			proxy.Serve(ctx, ln, d.DialContext, e.log, s.creds)
 		}()
 	}
 	if target, path, ok := portalTarget(s.resp.PortalURL); ok {
 		ln, err := net.Listen("tcp", e.o.PortalForwardAddr)
 		if err != nil {
-			return "", "", api.Errorf(api.CodeTunnelProxy, "portal forward %s: %w", e.o.PortalForwardAddr, err)
+			return us, api.Errorf(api.CodeTunnelProxy, "portal forward %s: %w", e.o.PortalForwardAddr, err)
 		}
-		portalURL = "http://" + ln.Addr().String() + path
+		us.portalURL = proxy.PortalURL(ln.Addr().String(), path, s.token)
 		s.wg.Add(1)
 		go func() {
 			defer s.wg.Done()
-			proxy.Forward(ctx, ln, d.DialContext, target)
+			proxy.ServePortal(ctx, ln, d.DialContext, target, s.token, e.log)
 		}()
 	}
-	return proxyAddr, portalURL, nil
+	return us, nil
 }
 
 // Logout ends the session at the gateway and tears the tunnel down.
@@ -580,6 +598,7 @@ func (e *Engine) teardown(s *session, state api.State, code api.Code, msg, reaso
 	e.update(func(st *api.Status) {
 		st.State, st.LastErrorCode, st.LastError, st.EndReason = state, code, msg, reason
 		st.Address, st.ProxyAddr, st.PortalLocalURL, st.ConnectedAt, st.SessionExpiresAt, st.DNSMethod = "", "", "", time.Time{}, time.Time{}, ""
+		st.ProxyURL, st.SOCKSURL = "", ""
 	})
 	e.mu.Unlock()
 }
@@ -616,6 +635,10 @@ func (e *Engine) Diagnostics(ctx context.Context) api.Diagnostics {
 	if e.o.Userspace {
 		notes = append(notes, "userspace mode: the tunnel is reachable through the proxy "+st.ProxyAddr)
 	}
+	// The proxy's credentials and the portal token are the session
+	// owner's; the helpdesk sees where, not how to get in.
+	st.ProxyURL, st.SOCKSURL = "", ""
+	st.PortalLocalURL = withoutToken(st.PortalLocalURL)
 	return api.Diagnostics{
 		GeneratedAt: e.o.Now(), Status: st, Profile: *e.o.Profile,
 		Versions: map[string]string{"svpnd": e.o.Version, "go": runtime.Version(), "os": runtime.GOOS + "/" + runtime.GOARCH},
@@ -656,6 +679,9 @@ func (e *Engine) Secrets() []string {
 	var out []string
 	if e.sess != nil {
 		out = append(out, e.sess.resp.SessionToken, e.sess.key.String(), e.sess.key.Hex())
+		if e.sess.token != "" {
+			out = append(out, e.sess.creds.Password, e.sess.token)
+		}
 	}
 	for _, p := range e.pending {
 		out = append(out, p.key.String(), p.key.Hex(), p.challenge)

@@ -8,6 +8,7 @@ import (
 
 	"github.com/opensvpn/svpn/api"
 	"github.com/opensvpn/svpn/client/gatewayapi"
+	"github.com/opensvpn/svpn/tunnel/proxy"
 )
 
 // keepSession sends heartbeats until the session ends. A gateway that does
@@ -109,11 +110,12 @@ func (e *Engine) rebind(ctx context.Context, s *session) {
 	e.log.Info("gateway endpoint changed", "endpoint", ep)
 }
 
-// portalTarget returns host:port and path of an http portal URL.
-func portalTarget(portal string) (target, path string, ok bool) {
+// portalTarget returns the origin (scheme://host:port) and the request
+// path of an http(s) portal URL.
+func portalTarget(portal string) (target *url.URL, path string, ok bool) {
 	u, err := url.Parse(portal)
 	if err != nil || u.Host == "" || (u.Scheme != "http" && u.Scheme != "https") {
-		return "", "", false
+		return nil, "", false
 	}
 	port := u.Port()
 	if port == "" {
@@ -122,6 +124,20 @@ func portalTarget(portal string) (target, path string, ok bool) {
 			port = "443"
 		}
 	}
-	path = u.RequestURI()
-	return net.JoinHostPort(u.Hostname(), port), path, true
+	return &url.URL{Scheme: u.Scheme, Host: net.JoinHostPort(u.Hostname(), port)}, u.RequestURI(), true
+}
+
+// withoutToken returns a portal forward URL without its token.
+func withoutToken(u string) string {
+	p, err := url.Parse(u)
+	if err != nil || u == "" {
+		return ""
+	}
+	q := p.Query()
+	if !q.Has(proxy.TokenParam) {
+		return u
+	}
+	q.Del(proxy.TokenParam)
+	p.RawQuery = q.Encode()
+	return p.String()
 }

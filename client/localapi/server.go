@@ -13,6 +13,7 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"sync"
 	"time"
 
 	"github.com/opensvpn/svpn/api"
@@ -22,13 +23,44 @@ import (
 )
 
 // Server serves the local API for one engine.
+//
+// Who sees what (the caller's identity comes from the OS, see
+// PeerIdentity; a caller whose identity cannot be read is refused
+// everything):
+//
+//   - The data owner is the user whose session is up (engine.Owner); while
+//     none is, the user who most recently started a login (so a user whose
+//     login failed can read why). Before anyone started a login since
+//     svpnd started there is no data owner and nothing personal to hide.
+//   - Root (an elevated administrator, SYSTEM on Windows) and the data
+//     owner read the full status and watch stream, the diagnostics and the
+//     support bundle.
+//   - Any other local user reads a reduced status (state, gateway name and
+//     URL, other_user set; no user ID, address, routes, portal or proxy,
+//     errors) and is refused diagnostics and bundles with forbidden.
+//   - Controls (login, logout, password) are decided by the engine from
+//     the caller.
+//
+// When a user starts a login while no session is up and the previous data
+// owner was someone else, the engine forgets the previous user's error
+// history and certificate summary first.
 type Server struct {
 	eng     *engine.Engine
 	log     *slog.Logger
 	logs    func() []string // the daemon's recent log lines
 	gateway *gatewayapi.Client
 	profile *api.Profile
+	now     func() time.Time
+
+	mu        sync.Mutex
+	lastLogin string               // UID of the user who last started a login
+	bundling  bool                 // a bundle is being written
+	bundled   map[string]time.Time // when each caller last got a bundle
 }
+
+// bundleInterval is how often one caller may fetch a support bundle: each
+// runs several system commands.
+const bundleInterval = 10 * time.Second
 
 // ServerOptions configure a Server.
 type ServerOptions struct {
@@ -47,7 +79,8 @@ func NewServer(o ServerOptions) *Server {
 	if o.Logs == nil {
 		o.Logs = func() []string { return nil }
 	}
-	return &Server{eng: o.Engine, log: o.Logger, logs: o.Logs, gateway: o.Gateway, profile: o.Profile}
+	return &Server{eng: o.Engine, log: o.Logger, logs: o.Logs, gateway: o.Gateway, profile: o.Profile,
+		now: time.Now, bundled: map[string]time.Time{}}
 }
 
 type callerKey struct{}
@@ -82,19 +115,21 @@ func (s *Server) Serve(ctx context.Context, ln net.Listener) error {
 	return nil
 }
 
-// Handler returns the HTTP handler (tests may serve it themselves; the
-// caller is then unknown and may only read).
+// Handler returns the HTTP handler. Requests must arrive through Serve,
+// which identifies the caller; any other is refused.
 func (s *Server) Handler() http.Handler {
 	mux := http.NewServeMux()
-	mux.HandleFunc("GET "+api.LocalPathStatus, func(w http.ResponseWriter, r *http.Request) {
-		writeJSON(w, http.StatusOK, s.eng.Status())
-	})
-	mux.HandleFunc("GET "+api.LocalPathWatch, s.watch)
-	mux.HandleFunc("GET "+api.LocalPathProfile, s.profileInfo)
-	mux.HandleFunc("GET "+api.LocalPathDiag, func(w http.ResponseWriter, r *http.Request) {
+	mux.HandleFunc("GET "+api.LocalPathStatus, s.read(func(w http.ResponseWriter, r *http.Request, full bool) {
+		writeJSON(w, http.StatusOK, s.view(s.eng.Status(), full))
+	}))
+	mux.HandleFunc("GET "+api.LocalPathWatch, s.read(s.watch))
+	mux.HandleFunc("GET "+api.LocalPathProfile, s.read(func(w http.ResponseWriter, r *http.Request, _ bool) {
+		s.profileInfo(w, r)
+	}))
+	mux.HandleFunc("GET "+api.LocalPathDiag, s.private(func(w http.ResponseWriter, r *http.Request, _ engine.Caller) {
 		writeJSON(w, http.StatusOK, s.eng.Diagnostics(r.Context()))
-	})
-	mux.HandleFunc("GET "+api.LocalPathDiagBundle, s.bundle)
+	}))
+	mux.HandleFunc("GET "+api.LocalPathDiagBundle, s.private(s.bundle))
 	mux.HandleFunc("POST "+api.LocalPathLoginBegin, s.control(func(ctx context.Context, c engine.Caller, body []byte) (any, error) {
 		var req api.LoginBeginRequest
 		if err := decode(body, &req); err != nil {
@@ -122,13 +157,78 @@ func (s *Server) Handler() http.Handler {
 	return mux
 }
 
+// caller returns who made r, nil when the OS could not say.
+func caller(r *http.Request) *engine.Caller {
+	c, _ := r.Context().Value(callerKey{}).(*engine.Caller)
+	return c
+}
+
+// refuseUnknown answers a request whose caller is unknown; it reports
+// whether it did.
+func refuseUnknown(w http.ResponseWriter, c *engine.Caller) bool {
+	if c == nil {
+		writeError(w, api.Errorf(api.CodeForbidden, "the caller's identity is unknown"))
+		return true
+	}
+	return false
+}
+
+// fullView reports whether c sees everything: see Server.
+func (s *Server) fullView(c engine.Caller) bool {
+	if c.Admin {
+		return true
+	}
+	owner := s.eng.Owner()
+	if owner == "" {
+		s.mu.Lock()
+		owner = s.lastLogin
+		s.mu.Unlock()
+	}
+	return owner == "" || owner == c.UID
+}
+
+// view is the status as a caller may see it.
+func (s *Server) view(st api.Status, full bool) api.Status {
+	if full {
+		return st
+	}
+	return api.Status{Seq: st.Seq, State: st.State, Gateway: st.Gateway, GatewayName: st.GatewayName,
+		Since: st.Since, Userspace: st.Userspace, OtherUser: true}
+}
+
+// read wraps a reading call: any known caller, told whether it sees
+// everything.
+func (s *Server) read(f func(w http.ResponseWriter, r *http.Request, full bool)) http.HandlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) {
+		c := caller(r)
+		if refuseUnknown(w, c) {
+			return
+		}
+		f(w, r, s.fullView(*c))
+	}
+}
+
+// private wraps a call only root and the data owner may make.
+func (s *Server) private(f func(w http.ResponseWriter, r *http.Request, c engine.Caller)) http.HandlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) {
+		c := caller(r)
+		if refuseUnknown(w, c) {
+			return
+		}
+		if !s.fullView(*c) {
+			writeError(w, api.Errorf(api.CodeForbidden, "the diagnostics belong to another user's session; ask that user or an administrator"))
+			return
+		}
+		f(w, r, *c)
+	}
+}
+
 // control wraps a state-changing call: it needs a known caller and a
 // bounded body.
 func (s *Server) control(f func(ctx context.Context, c engine.Caller, body []byte) (any, error)) http.HandlerFunc {
 	return func(w http.ResponseWriter, r *http.Request) {
-		c, _ := r.Context().Value(callerKey{}).(*engine.Caller)
-		if c == nil {
-			writeError(w, api.Errorf(api.CodeForbidden, "the caller's identity is unknown"))
+		c := caller(r)
+		if refuseUnknown(w, c) {
 			return
 		}
 		body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, api.MaxRequestBody))
@@ -136,12 +236,49 @@ func (s *Server) control(f func(ctx context.Context, c engine.Caller, body []byt
 			writeError(w, api.Errorf(api.CodeBadRequest, "request body: %w", err))
 			return
 		}
+		var undo func(error)
+		if r.URL.Path == api.LocalPathLoginBegin {
+			undo = s.loginStarting(*c)
+		}
 		v, err := f(r.Context(), *c, body)
+		if undo != nil {
+			undo(err)
+		}
 		if err != nil {
 			writeError(w, err)
 			return
 		}
 		writeJSON(w, http.StatusOK, v)
+	}
+}
+
+// loginStarting makes c the data owner before its login begins (the
+// status shows the login at once); the returned func undoes that if the
+// engine refused the login.
+func (s *Server) loginStarting(c engine.Caller) func(error) {
+	if s.eng.Owner() != "" {
+		return nil // a session is up: the engine refuses; nothing changes
+	}
+	s.mu.Lock()
+	prev := s.lastLogin
+	s.lastLogin = c.UID
+	s.mu.Unlock()
+	if prev != c.UID {
+		s.log.Info("local API: a login by another local user starts", "uid", c.UID, "previous_uid", prev)
+	}
+	return func(err error) {
+		switch api.CodeOf(err) {
+		case api.CodeForbidden, api.CodeAlreadyActive, api.CodeUnavailable:
+			s.mu.Lock()
+			if s.lastLogin == c.UID {
+				s.lastLogin = prev
+			}
+			s.mu.Unlock()
+			return
+		}
+		if prev != "" && prev != c.UID {
+			s.eng.ForgetHistory()
+		}
 	}
 }
 
@@ -155,8 +292,10 @@ func decode(body []byte, v any) error {
 }
 
 // watch streams the status as newline-delimited JSON until the client goes
-// away or the daemon stops.
-func (s *Server) watch(w http.ResponseWriter, r *http.Request) {
+// away or the daemon stops. Each status is shown as the caller may see it
+// at that moment: a session of another user starting reduces the stream.
+func (s *Server) watch(w http.ResponseWriter, r *http.Request, _ bool) {
+	c := *caller(r)
 	flusher, ok := w.(http.Flusher)
 	if !ok {
 		writeError(w, api.Errorf(api.CodeInternal, "streaming unsupported"))
@@ -167,7 +306,7 @@ func (s *Server) watch(w http.ResponseWriter, r *http.Request) {
 	ctx := r.Context()
 	enc := json.NewEncoder(w)
 	for st := range chanUntil(ctx, s.eng.Watch(ctx)) {
-		if err := enc.Encode(st); err != nil {
+		if err := enc.Encode(s.view(st, s.fullView(c))); err != nil {
 			return
 		}
 		flusher.Flush()
@@ -211,7 +350,35 @@ func (s *Server) profileInfo(w http.ResponseWriter, r *http.Request) {
 	writeJSON(w, http.StatusOK, pi)
 }
 
-func (s *Server) bundle(w http.ResponseWriter, r *http.Request) {
+// bundle writes the support bundle: one at a time, and at most one per
+// caller every bundleInterval, since each runs several system commands.
+func (s *Server) bundle(w http.ResponseWriter, r *http.Request, c engine.Caller) {
+	s.mu.Lock()
+	now := s.now()
+	if s.bundling {
+		s.mu.Unlock()
+		writeError(w, api.Errorf(api.CodeRateLimited, "a support bundle is being made; try again in a moment"))
+		return
+	}
+	if last, ok := s.bundled[c.UID]; ok && now.Sub(last) < bundleInterval {
+		s.mu.Unlock()
+		writeError(w, api.Errorf(api.CodeRateLimited, "a support bundle was made %s ago; wait %s between two", now.Sub(last).Round(time.Second), bundleInterval))
+		return
+	}
+	s.bundling = true
+	s.bundled[c.UID] = now
+	for uid, t := range s.bundled { // forget callers long gone
+		if now.Sub(t) >= bundleInterval && uid != c.UID {
+			delete(s.bundled, uid)
+		}
+	}
+	s.mu.Unlock()
+	defer func() {
+		s.mu.Lock()
+		s.bundling = false
+		s.mu.Unlock()
+	}()
+
 	d := s.eng.Diagnostics(r.Context())
 	w.Header().Set("Content-Type", "application/zip")
 	w.Header().Set("Content-Disposition", `attachment; filename="svpn-diagnostics.zip"`)
@@ -242,6 +409,8 @@ func writeError(w http.ResponseWriter, err error) {
 		status = http.StatusBadRequest
 	case api.CodeForbidden:
 		status = http.StatusForbidden
+	case api.CodeRateLimited:
+		status = http.StatusTooManyRequests
 	case api.CodeInternal:
 		status = http.StatusInternalServerError
 	}

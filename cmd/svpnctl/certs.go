@@ -193,13 +193,31 @@ func (c *cli) certsExport(args []string) int {
 	return exitOK
 }
 
-// writeNew writes a secret file readable by its owner only.
+// writeNew writes a secret file readable by its owner only. The data goes
+// to a temporary file that os.CreateTemp makes with O_CREATE|O_EXCL and
+// mode 0600 under an unpredictable name in the target's directory, so
+// nothing another user planted there (a symlink at a guessable name) is
+// ever opened or followed; a rename then puts it in place.
 func writeNew(path string, data []byte) error {
-	tmp := path + ".tmp"
-	if err := os.WriteFile(tmp, data, 0o600); err != nil {
+	f, err := os.CreateTemp(filepath.Dir(path), "."+filepath.Base(path)+".*.tmp")
+	if err != nil {
 		return err
 	}
-	if err := os.Rename(tmp, path); err != nil {
+	tmp := f.Name()
+	_, err = f.Write(data)
+	if err == nil {
+		err = f.Chmod(0o600) // CreateTemp's mode already; said here for the reader
+	}
+	if err == nil {
+		err = f.Sync()
+	}
+	if cerr := f.Close(); err == nil {
+		err = cerr
+	}
+	if err == nil {
+		err = os.Rename(tmp, path)
+	}
+	if err != nil {
 		os.Remove(tmp)
 		return err
 	}

@@ -155,3 +155,49 @@ func TestUsageErrors(t *testing.T) {
 		t.Errorf("missing certificate: exit %d, want %d", code, exitNotFound)
 	}
 }
+
+// TestCertsExportIgnoresPlantedTemp plants a symlink at the temporary name
+// the export once used (<out>.tmp), pointing at a file of the victim: the
+// export must neither write through it nor remove it, and the PKCS#12 file
+// must be a regular file of mode 0600.
+func TestCertsExportIgnoresPlantedTemp(t *testing.T) {
+	t.Setenv("HOME", t.TempDir())
+	real := testfixtures.Path(t, "npki-real")
+	dir := t.TempDir()
+	victim := filepath.Join(t.TempDir(), "victim")
+	if err := os.WriteFile(victim, []byte("do not touch"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	p12 := filepath.Join(dir, "out.pfx")
+	if err := os.Symlink(victim, p12+".tmp"); err != nil {
+		t.Fatal(err)
+	}
+	code, _, stderr := runCLI(t, "WTuA8Ev0lWXVFSiI!\n", "certs", "export", "--cert", real, "--p12", p12, "--password-stdin")
+	if code != 0 {
+		t.Fatalf("export: exit %d, %s", code, stderr)
+	}
+	if b, err := os.ReadFile(victim); err != nil || string(b) != "do not touch" {
+		t.Fatalf("the file behind the planted symlink changed (%d bytes now), %v", len(b), err)
+	}
+	if target, err := os.Readlink(p12 + ".tmp"); err != nil || target != victim {
+		t.Errorf("the planted symlink was replaced or removed: %q, %v", target, err)
+	}
+	fi, err := os.Lstat(p12)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !fi.Mode().IsRegular() || fi.Mode().Perm() != 0o600 {
+		t.Errorf("%s: mode %v, want a regular file of mode 0600", p12, fi.Mode())
+	}
+	if b, _ := os.ReadFile(p12); len(b) == 0 {
+		t.Error("the PKCS#12 file is empty")
+	}
+	entries, _ := os.ReadDir(dir)
+	if len(entries) != 2 {
+		var names []string
+		for _, e := range entries {
+			names = append(names, e.Name())
+		}
+		t.Errorf("the export left %v in its directory, want out.pfx and the planted link only", names)
+	}
+}

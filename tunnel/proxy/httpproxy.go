@@ -3,6 +3,7 @@ package proxy
 import (
 	"bufio"
 	"context"
+	"encoding/base64"
 	"errors"
 	"fmt"
 	"io"
@@ -30,6 +31,14 @@ func (s *server) serveHTTP(ctx context.Context, c net.Conn, br *bufio.Reader) {
 			httpError(c, http.StatusBadRequest, "malformed HTTP request")
 		}
 		s.log.Debug("HTTP proxy: bad request", "client", c.RemoteAddr().String(), "err", err)
+		return
+	}
+	if !s.authorized(req) {
+		req.Body.Close()
+		body := "proxy authentication required: use the proxy address svpn shows to the session's user\n"
+		fmt.Fprintf(c, "HTTP/1.1 407 Proxy Authentication Required\r\nProxy-Authenticate: Basic realm=\"SVPN\"\r\nContent-Type: text/plain; charset=utf-8\r\nContent-Length: %d\r\nConnection: close\r\n\r\n%s",
+			len(body), body)
+		s.log.Debug("HTTP proxy: no or wrong credentials", "client", c.RemoteAddr().String())
 		return
 	}
 	if req.Method == http.MethodConnect {
@@ -158,4 +167,19 @@ func httpDialError(w io.Writer, target string, err error) {
 	default:
 		httpError(w, http.StatusBadGateway, "cannot connect to "+target)
 	}
+}
+
+// authorized checks the request's Proxy-Authorization (Basic).
+func (s *server) authorized(req *http.Request) bool {
+	v := req.Header.Get("Proxy-Authorization")
+	scheme, cred, ok := strings.Cut(v, " ")
+	if !ok || !strings.EqualFold(scheme, "Basic") {
+		return false
+	}
+	b, err := base64.StdEncoding.DecodeString(strings.TrimSpace(cred))
+	if err != nil {
+		return false
+	}
+	user, pass, ok := strings.Cut(string(b), ":")
+	return ok && s.creds.match(user, pass)
 }

@@ -1,19 +1,24 @@
 // Package proxy is how applications reach a userspace tunnel: a loopback
-// proxy that speaks SOCKS5 and HTTP on one port, and a plain TCP forward
-// from a loopback port to one address inside the tunnel (for the portal,
-// so the browser can open http://127.0.0.1:port/ without proxy settings).
+// proxy that speaks SOCKS5 and HTTP on one port, and a loopback HTTP
+// forward to the portal inside the tunnel (so the browser can open
+// http://127.0.0.1:port/ without proxy settings).
 //
 // Both take the dialer as a function, so they know nothing of WireGuard:
 // svpnd passes (*tunnel.Userspace).DialContext, tests pass net.Dialer's.
 //
-// Whoever can connect to the listener can use the tunnel; svpnd listens on
-// loopback only. There is no authentication, as with every local proxy a
-// browser is pointed at.
+// Loopback is shared by every local user and reachable from web pages
+// (DNS rebinding), so neither is open: the proxy wants per-session
+// credentials (SOCKS5 username/password, RFC 1929; HTTP Proxy-Authorization
+// Basic), and the portal forward a per-session token and its own loopback
+// Host (see ServePortal). svpnd gives both to the session's owner only.
 package proxy
 
 import (
 	"bufio"
 	"context"
+	"crypto/rand"
+	"crypto/subtle"
+	"encoding/hex"
 	"errors"
 	"log/slog"
 	"net"
@@ -41,35 +46,52 @@ const (
 	maxConns = 512
 )
 
+// Credentials are what a proxy client must present.
+type Credentials struct {
+	Username string
+	Password string
+}
+
+// NewCredentials returns fresh random credentials (username "svpn", a
+// 128-bit password), for one session.
+func NewCredentials() Credentials {
+	return Credentials{Username: "svpn", Password: NewToken()}
+}
+
+// NewToken returns a random 128-bit token, URL- and header-safe.
+func NewToken() string {
+	b := make([]byte, 16)
+	rand.Read(b) // never fails (crypto/rand)
+	return hex.EncodeToString(b)
+}
+
+// match reports whether user and password are c's, in constant time.
+func (c Credentials) match(user, password string) bool {
+	u := subtle.ConstantTimeCompare([]byte(user), []byte(c.Username))
+	p := subtle.ConstantTimeCompare([]byte(password), []byte(c.Password))
+	return u&p == 1
+}
+
 // Serve accepts connections on ln until ctx ends and serves each as SOCKS5
-// (RFC 1928, no authentication, CONNECT) or as an HTTP proxy (absolute-URI
-// requests and CONNECT), told apart by the first byte: 5 is SOCKS version 5,
-// anything else is the start of an HTTP method. Every upstream connection
-// is made with dial.
+// (RFC 1928 with username/password authentication, RFC 1929; CONNECT) or
+// as an HTTP proxy (absolute-URI requests and CONNECT, with
+// Proxy-Authorization Basic), told apart by the first byte: 5 is SOCKS
+// version 5, anything else is the start of an HTTP method. A client without
+// creds is refused. Every upstream connection is made with dial.
 //
 // Serve closes ln and returns when ctx ends (nil) or Accept fails for good
 // (the error), and not before every connection it served is closed and its
 // goroutines have returned.
-func Serve(ctx context.Context, ln net.Listener, dial DialFunc, logger *slog.Logger) error {
+func Serve(ctx context.Context, ln net.Listener, dial DialFunc, logger *slog.Logger, creds Credentials) error {
+	if creds.Username == "" || creds.Password == "" {
+		ln.Close()
+		return errors.New("proxy: no credentials: a loopback proxy must not be open to every local user")
+	}
 	if logger == nil {
 		logger = slog.New(slog.DiscardHandler)
 	}
-	s := &server{dial: dial, log: logger.With("component", "proxy", "listen", ln.Addr().String())}
+	s := &server{dial: dial, creds: creds, log: logger.With("component", "proxy", "listen", ln.Addr().String())}
 	return serve(ctx, ln, s.handle, s.log)
-}
-
-// Forward accepts connections on ln until ctx ends and connects each to
-// target ("host:port") with dial, passing bytes both ways unchanged. It
-// returns as Serve does.
-func Forward(ctx context.Context, ln net.Listener, dial DialFunc, target string) error {
-	log := slog.New(slog.DiscardHandler)
-	return serve(ctx, ln, func(ctx context.Context, c net.Conn) {
-		up, err := dialUp(ctx, dial, target)
-		if err != nil {
-			return
-		}
-		relay(ctx, c, nil, up)
-	}, log)
 }
 
 // serve runs handle for every accepted connection, in a goroutine of its
@@ -130,8 +152,9 @@ func serve(ctx context.Context, ln net.Listener, handle func(context.Context, ne
 
 // server is what Serve shares between connections.
 type server struct {
-	dial DialFunc
-	log  *slog.Logger
+	dial  DialFunc
+	creds Credentials
+	log   *slog.Logger
 }
 
 // handle tells SOCKS5 from HTTP by the first byte and serves the

@@ -5,6 +5,7 @@ import (
 	"bytes"
 	"context"
 	"crypto/tls"
+	"encoding/base64"
 	"errors"
 	"fmt"
 	"io"
@@ -23,6 +24,16 @@ import (
 )
 
 const pageText = "행정포탈 — 원격근무서비스"
+
+// testCreds are the proxy credentials of the tests' proxies.
+var testCreds = Credentials{Username: "svpn", Password: "s3cret-0f-this-session"}
+
+// userPass is the RFC 1929 request for testCreds.
+func userPass(user, pass string) []byte {
+	b := append([]byte{1, byte(len(user))}, user...)
+	b = append(b, byte(len(pass)))
+	return append(b, pass...)
+}
 
 // backend answers every request with the page, the method, the body and
 // the headers it received, so tests can see what the proxy forwarded.
@@ -56,7 +67,7 @@ func startServe(t *testing.T, dial DialFunc) (addr string, stop func()) {
 	}
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan error, 1)
-	go func() { done <- Serve(ctx, ln, dial, nil) }()
+	go func() { done <- Serve(ctx, ln, dial, nil, testCreds) }()
 	stopped := false
 	stop = func() {
 		if stopped {
@@ -78,7 +89,7 @@ func startServe(t *testing.T, dial DialFunc) (addr string, stop func()) {
 }
 
 func httpClientVia(proxyAddr string) *http.Client {
-	u := &url.URL{Scheme: "http", Host: proxyAddr}
+	u := &url.URL{Scheme: "http", Host: proxyAddr, User: url.UserPassword(testCreds.Username, testCreds.Password)}
 	return &http.Client{
 		Timeout:   10 * time.Second,
 		Transport: &http.Transport{Proxy: http.ProxyURL(u), DisableKeepAlives: true},
@@ -87,7 +98,7 @@ func httpClientVia(proxyAddr string) *http.Client {
 
 func socksClient(t *testing.T, proxyAddr string) *http.Client {
 	t.Helper()
-	d, err := xproxy.SOCKS5("tcp", proxyAddr, nil, &net.Dialer{Timeout: 5 * time.Second})
+	d, err := xproxy.SOCKS5("tcp", proxyAddr, &xproxy.Auth{User: testCreds.Username, Password: testCreds.Password}, &net.Dialer{Timeout: 5 * time.Second})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -182,8 +193,8 @@ func TestSOCKS5Refusals(t *testing.T) {
 		return direct(ctx, network, addr)
 	}
 	paddr, _ := startServe(t, notRouted)
-	greet := []byte{5, 1, 0}
-	ok := []byte{5, 0}
+	greet := append([]byte{5, 1, 2}, userPass(testCreds.Username, testCreds.Password)...)
+	ok := []byte{5, 2, 1, 0}
 	connect := func(atyp byte, addr []byte, port int) []byte {
 		return append(append([]byte{5, 1, 0, atyp}, addr...), byte(port>>8), byte(port))
 	}
@@ -192,8 +203,12 @@ func TestSOCKS5Refusals(t *testing.T) {
 		send []byte
 		want []byte // prefix of the answer
 	}{
-		{"only username/password offered", []byte{5, 1, 2}, []byte{5, 0xff}},
+		{"only no-authentication offered", []byte{5, 1, 0}, []byte{5, 0xff}},
 		{"no methods", []byte{5, 0}, []byte{5, 0xff}},
+		{"wrong password", append([]byte{5, 1, 2}, userPass(testCreds.Username, "guess")...), []byte{5, 2, 1, 1}},
+		{"wrong user", append([]byte{5, 1, 2}, userPass("root", testCreds.Password)...), []byte{5, 2, 1, 1}},
+		{"empty credentials", append([]byte{5, 2, 0, 2}, userPass("", "")...), []byte{5, 2, 1, 1}},
+		{"wrong sub-negotiation version", []byte{5, 1, 2, 5, 4, 's', 'v', 'p', 'n', 0}, []byte{5, 2, 1, 1}},
 		{"BIND", append(greet, 5, 2, 0, 1, 127, 0, 0, 1, 0, 80), append(ok, 5, socksCmdNotSupported)},
 		{"UDP ASSOCIATE", append(greet, 5, 3, 0, 1, 127, 0, 0, 1, 0, 80), append(ok, 5, socksCmdNotSupported)},
 		{"unknown address type", append(greet, 5, 1, 0, 9, 1, 2, 3, 4), append(ok, 5, socksAtypNotSupported)},
@@ -225,7 +240,8 @@ func TestHTTPProxyForward(t *testing.T) {
 	// POST with a body, hop-by-hop headers the proxy must drop and one it
 	// must keep.
 	req, _ := http.NewRequest(http.MethodPost, srv.URL+"/submit", strings.NewReader("결재=승인"))
-	req.Header.Set("Proxy-Authorization", "Basic c2VjcmV0")
+	// (The client sends Proxy-Authorization from the proxy URL: it must
+	// not reach the server either.)
 	req.Header.Set("Connection", "X-Hop")
 	req.Header.Set("X-Hop", "dropped")
 	req.Header.Set("X-Kept", "kept")
@@ -279,14 +295,19 @@ func TestHTTPProxyConnect(t *testing.T) {
 
 func TestHTTPProxyBadRequests(t *testing.T) {
 	paddr, _ := startServe(t, direct)
+	auth := "Proxy-Authorization: " + basic(testCreds.Username, testCreds.Password) + "\r\n"
 	for _, tc := range []struct {
 		name, send string
 		want       int
 	}{
-		{"origin-form", "GET /index.html HTTP/1.1\r\nHost: example\r\n\r\n", 400},
-		{"https absolute", "GET https://example/ HTTP/1.1\r\nHost: example\r\n\r\n", 400},
+		{"origin-form", "GET /index.html HTTP/1.1\r\nHost: example\r\n" + auth + "\r\n", 400},
+		{"https absolute", "GET https://example/ HTTP/1.1\r\nHost: example\r\n" + auth + "\r\n", 400},
 		{"garbage", "HELLO\r\n\r\n", 400},
-		{"CONNECT without port", "CONNECT example HTTP/1.1\r\nHost: example\r\n\r\n", 400},
+		{"CONNECT without port", "CONNECT example HTTP/1.1\r\nHost: example\r\n" + auth + "\r\n", 400},
+		{"no Proxy-Authorization", "GET http://example/ HTTP/1.1\r\nHost: example\r\n\r\n", 407},
+		{"CONNECT without Proxy-Authorization", "CONNECT example:443 HTTP/1.1\r\nHost: example:443\r\n\r\n", 407},
+		{"wrong password", "GET http://example/ HTTP/1.1\r\nHost: example\r\nProxy-Authorization: " + basic(testCreds.Username, "guess") + "\r\n\r\n", 407},
+		{"not Basic", "GET http://example/ HTTP/1.1\r\nHost: example\r\nProxy-Authorization: Bearer " + testCreds.Password + "\r\n\r\n", 407},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			c, err := net.DialTimeout("tcp", paddr, 5*time.Second)
@@ -336,42 +357,6 @@ func echoServer(t *testing.T) string {
 	return ln.Addr().String()
 }
 
-func TestForward(t *testing.T) {
-	echo := echoServer(t)
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	ctx, cancel := context.WithCancel(context.Background())
-	done := make(chan error, 1)
-	go func() { done <- Forward(ctx, ln, direct, echo) }()
-
-	c, err := net.DialTimeout("tcp", ln.Addr().String(), 5*time.Second)
-	if err != nil {
-		t.Fatal(err)
-	}
-	c.SetDeadline(time.Now().Add(10 * time.Second))
-	msg := strings.Repeat("원격근무 ", 10000) // larger than any one buffer
-	go func() {
-		io.WriteString(c, msg)
-		c.(*net.TCPConn).CloseWrite() // the half-close must reach the echo server
-	}()
-	got, err := io.ReadAll(c)
-	c.Close()
-	if err != nil || string(got) != msg {
-		t.Fatalf("echo through Forward: %d bytes, err %v; want %d bytes back", len(got), err, len(msg))
-	}
-	cancel()
-	select {
-	case err := <-done:
-		if err != nil {
-			t.Fatalf("Forward returned %v", err)
-		}
-	case <-time.After(5 * time.Second):
-		t.Fatal("Forward did not return after cancel")
-	}
-}
-
 // TestServeStopsEverything leaves connections open in every state (idle
 // before the request, relaying through CONNECT, relaying through SOCKS5)
 // and checks that cancelling ends them all, that Serve returns only then,
@@ -393,7 +378,7 @@ func TestServeStopsEverything(t *testing.T) {
 	}
 	dial() // says nothing
 	hc := dial()
-	fmt.Fprintf(hc, "CONNECT %s HTTP/1.1\r\nHost: %s\r\n\r\n", echo, echo)
+	fmt.Fprintf(hc, "CONNECT %s HTTP/1.1\r\nHost: %s\r\nProxy-Authorization: %s\r\n\r\n", echo, echo, basic(testCreds.Username, testCreds.Password))
 	br := bufio.NewReader(hc)
 	resp, err := http.ReadResponse(br, nil)
 	if err != nil || resp.StatusCode != 200 {
@@ -403,7 +388,7 @@ func TestServeStopsEverything(t *testing.T) {
 	if b := make([]byte, 4); func() error { _, err := io.ReadFull(br, b); return err }() != nil || string(b) != "ping" {
 		t.Fatalf("CONNECT relay did not echo")
 	}
-	d, _ := xproxy.SOCKS5("tcp", paddr, nil, &net.Dialer{Timeout: 5 * time.Second})
+	d, _ := xproxy.SOCKS5("tcp", paddr, &xproxy.Auth{User: testCreds.Username, Password: testCreds.Password}, &net.Dialer{Timeout: 5 * time.Second})
 	sc, err := d.Dial("tcp", echo)
 	if err != nil {
 		t.Fatal(err)
@@ -445,7 +430,7 @@ func TestServeReturnsListenerError(t *testing.T) {
 		t.Fatal(err)
 	}
 	done := make(chan error, 1)
-	go func() { done <- Serve(context.Background(), ln, direct, nil) }()
+	go func() { done <- Serve(context.Background(), ln, direct, nil, testCreds) }()
 	time.Sleep(10 * time.Millisecond)
 	ln.Close() // closed by someone else: Serve must not spin
 	select {
@@ -485,14 +470,23 @@ func FuzzSOCKSNegotiate(f *testing.F) {
 	f.Add([]byte{5, 1, 0})
 	f.Add([]byte{5, 2, 1, 2})
 	f.Add([]byte{4, 1, 0})
+	f.Add(append([]byte{5, 1, 2}, userPass(testCreds.Username, testCreds.Password)...))
+	f.Add(append([]byte{5, 1, 2}, userPass(testCreds.Username, "x")...))
 	f.Fuzz(func(t *testing.T, b []byte) {
 		var out bytes.Buffer
-		err := socksNegotiate(bytes.NewReader(b), &out)
-		if err == nil && !bytes.Equal(out.Bytes(), []byte{5, 0}) {
+		err := socksNegotiate(bytes.NewReader(b), &out, testCreds)
+		if err == nil && !bytes.Equal(out.Bytes(), []byte{5, 2, 1, 0}) {
 			t.Fatalf("accepted with answer % x", out.Bytes())
 		}
-		if out.Len() > 2 {
+		if err == nil && !bytes.Contains(b, []byte(testCreds.Password)) {
+			t.Fatalf("accepted % x without the password", b)
+		}
+		if out.Len() > 4 {
 			t.Fatalf("answer too long: % x", out.Bytes())
 		}
 	})
+}
+
+func basic(user, pass string) string {
+	return "Basic " + base64.StdEncoding.EncodeToString([]byte(user+":"+pass))
 }

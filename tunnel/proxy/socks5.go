@@ -16,14 +16,19 @@ import (
 	"github.com/opensvpn/svpn/api"
 )
 
-// SOCKS version 5 (RFC 1928), the parts a proxy into a tunnel needs: no
-// authentication (the listener is loopback), CONNECT only (BIND and UDP
-// ASSOCIATE are refused with "command not supported").
+// SOCKS version 5 (RFC 1928), the parts a proxy into a tunnel needs:
+// username/password authentication (RFC 1929) and nothing else, CONNECT
+// only (BIND and UDP ASSOCIATE are refused with "command not supported").
 const (
 	socksVersion = 5
 
 	socksAuthNone         = 0x00
+	socksAuthUserPass     = 0x02
 	socksAuthNoAcceptable = 0xff
+
+	socksUserPassVersion = 1
+	socksUserPassOK      = 0
+	socksUserPassFailed  = 1
 
 	socksCmdConnect = 1
 
@@ -43,7 +48,7 @@ const (
 )
 
 func (s *server) serveSOCKS(ctx context.Context, c net.Conn, br *bufio.Reader) {
-	if err := socksNegotiate(br, c); err != nil {
+	if err := socksNegotiate(br, c, s.creds); err != nil {
 		s.log.Debug("SOCKS5 negotiation failed", "client", c.RemoteAddr().String(), "err", err)
 		return
 	}
@@ -69,9 +74,11 @@ func (s *server) serveSOCKS(ctx context.Context, c net.Conn, br *bufio.Reader) {
 	relay(ctx, c, br, up)
 }
 
-// socksNegotiate reads the client's greeting (VER NMETHODS METHODS) and
-// accepts "no authentication" if it is offered.
-func socksNegotiate(r io.Reader, w io.Writer) error {
+// socksNegotiate reads the client's greeting (VER NMETHODS METHODS),
+// selects username/password if it is offered and checks the client's
+// (RFC 1929: VER ULEN UNAME PLEN PASSWD, answered VER STATUS) against
+// creds. Any other method, "no authentication" included, is refused.
+func socksNegotiate(r io.Reader, w io.Writer, creds Credentials) error {
 	var hdr [2]byte
 	if _, err := io.ReadFull(r, hdr[:]); err != nil {
 		return err
@@ -83,14 +90,43 @@ func socksNegotiate(r io.Reader, w io.Writer) error {
 	if _, err := io.ReadFull(r, methods); err != nil {
 		return err
 	}
+	offered := false
 	for _, m := range methods {
-		if m == socksAuthNone {
-			_, err := w.Write([]byte{socksVersion, socksAuthNone})
-			return err
-		}
+		offered = offered || m == socksAuthUserPass
 	}
-	w.Write([]byte{socksVersion, socksAuthNoAcceptable})
-	return errors.New("client offers no method without authentication")
+	if !offered {
+		w.Write([]byte{socksVersion, socksAuthNoAcceptable})
+		return errors.New("client offers no username/password authentication")
+	}
+	if _, err := w.Write([]byte{socksVersion, socksAuthUserPass}); err != nil {
+		return err
+	}
+	var ver [2]byte // VER ULEN
+	if _, err := io.ReadFull(r, ver[:]); err != nil {
+		return err
+	}
+	if ver[0] != socksUserPassVersion {
+		w.Write([]byte{socksUserPassVersion, socksUserPassFailed})
+		return fmt.Errorf("username/password version %d", ver[0])
+	}
+	user := make([]byte, ver[1])
+	if _, err := io.ReadFull(r, user); err != nil {
+		return err
+	}
+	var plen [1]byte
+	if _, err := io.ReadFull(r, plen[:]); err != nil {
+		return err
+	}
+	pass := make([]byte, plen[0])
+	if _, err := io.ReadFull(r, pass); err != nil {
+		return err
+	}
+	if !creds.match(string(user), string(pass)) {
+		w.Write([]byte{socksUserPassVersion, socksUserPassFailed})
+		return errors.New("wrong username or password")
+	}
+	_, err := w.Write([]byte{socksUserPassVersion, socksUserPassOK})
+	return err
 }
 
 // readSOCKSRequest reads a request (VER CMD RSV ATYP DST.ADDR DST.PORT) and

@@ -54,7 +54,11 @@ func Run(o ProcessOptions) error {
 	if o.Open == "" {
 		request = "show none"
 	}
-	inst, err := Claim(InstancePath(o.Socket), request)
+	path, err := InstancePath(o.Socket)
+	var inst *Instance
+	if err == nil {
+		inst, err = Claim(path, request)
+	}
 	if errors.Is(err, ErrRunning) {
 		return err
 	}

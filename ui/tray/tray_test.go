@@ -22,6 +22,10 @@ import (
 )
 
 func TestMain(m *testing.M) {
+	// A squatter's single-instance socket (see TestClaimRefusesOtherUsersSocket).
+	if path := os.Getenv(squatEnv); path != "" {
+		os.Exit(squat(path))
+	}
 	// The window process stand-in (see TestChildren).
 	if os.Getenv("SVPN_TRAY_TEST_CHILD") == "1" {
 		sc := bufio.NewScanner(os.Stdin)
@@ -80,7 +84,12 @@ func TestInstance(t *testing.T) {
 	case <-time.After(5 * time.Second):
 		t.Fatal("the request did not arrive")
 	}
-	if p1, p2 := InstancePath("/a.sock"), InstancePath("/b.sock"); p1 == p2 {
+	p1, err1 := InstancePath("/a.sock")
+	p2, err2 := InstancePath("/b.sock")
+	if err1 != nil || err2 != nil {
+		t.Fatal(err1, err2)
+	}
+	if p1 == p2 {
 		t.Error("instances of different svpnd sockets must not collide")
 	}
 }
