@@ -212,7 +212,11 @@ func TestLocalAPIOtherUser(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	sig, alg, err := id.Sign(rand.Reader, begin.Message, "")
+	msg, err := begin.Binding.Message()
+	if err != nil {
+		t.Fatal(err)
+	}
+	sig, alg, err := id.Sign(rand.Reader, msg, "")
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -123,7 +123,7 @@ func BenchmarkArgon2Bound(b *testing.B) {
 	})
 }
 
-func mustKey(b testing.TB) wgkey.Key {
+func mustKey(b testing.TB) wgkey.Private {
 	k, err := wgkey.NewPrivate()
 	if err != nil {
 		b.Fatal(err)

@@ -52,7 +52,7 @@ type wgClient struct {
 	tnet *netstack.Net
 }
 
-func newWGClient(t testing.TB, priv wgkey.Key, tun api.Tunnel) *wgClient {
+func newWGClient(t testing.TB, priv wgkey.Private, tun api.Tunnel) *wgClient {
 	t.Helper()
 	addr := netip.MustParsePrefix(tun.Address).Addr()
 	td, tnet, err := netstack.CreateNetTUN([]netip.Addr{addr}, nil, tun.MTU)
@@ -60,12 +60,12 @@ func newWGClient(t testing.TB, priv wgkey.Key, tun api.Tunnel) *wgClient {
 		t.Fatal(err)
 	}
 	dev := device.NewDevice(td, conn.NewDefaultBind(), device.NewLogger(device.LogLevelSilent, ""))
-	srv, err := wgkey.ParseKey(tun.ServerPublicKey)
+	srv, err := wgkey.ParsePublic(tun.ServerPublicKey)
 	if err != nil {
 		t.Fatal(err)
 	}
 	var b strings.Builder
-	fmt.Fprintf(&b, "private_key=%s\npublic_key=%s\nendpoint=%s\npersistent_keepalive_interval=%d\n", priv.Hex(), srv.Hex(), tun.Endpoint, tun.Keepalive)
+	fmt.Fprintf(&b, "private_key=%s\npublic_key=%s\nendpoint=%s\npersistent_keepalive_interval=%d\n", priv.UAPIHex(), srv.Hex(), tun.Endpoint, tun.Keepalive)
 	for _, r := range tun.Routes {
 		fmt.Fprintf(&b, "allowed_ip=%s\n", r)
 	}

@@ -38,24 +38,24 @@ func (c *clock) Advance(d time.Duration) { c.mu.Lock(); c.t = c.t.Add(d); c.mu.U
 // gateway asks for.
 type peerTable struct {
 	mu    sync.Mutex
-	peers map[wgkey.Key]netip.Addr
+	peers map[wgkey.Public]netip.Addr
 }
 
-func (p *peerTable) AddPeer(k wgkey.Key, a netip.Addr) error {
+func (p *peerTable) AddPeer(k wgkey.Public, a netip.Addr) error {
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	p.peers[k] = a
 	return nil
 }
 
-func (p *peerTable) RemovePeer(k wgkey.Key) error {
+func (p *peerTable) RemovePeer(k wgkey.Public) error {
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	delete(p.peers, k)
 	return nil
 }
 
-func (p *peerTable) has(k wgkey.Key) (netip.Addr, bool) {
+func (p *peerTable) has(k wgkey.Public) (netip.Addr, bool) {
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	a, ok := p.peers[k]
@@ -110,7 +110,7 @@ func writePEM(t testing.TB, path string, certs ...*x509.Certificate) {
 
 func newHarness(t testing.TB, mutate func(*Config)) *harness {
 	t.Helper()
-	h := &harness{t: t, pki: sharedPKI(t), dir: t.TempDir(), peers: &peerTable{peers: map[wgkey.Key]netip.Addr{}},
+	h := &harness{t: t, pki: sharedPKI(t), dir: t.TempDir(), peers: &peerTable{peers: map[wgkey.Public]netip.Addr{}},
 		clock: &clock{t: time.Now().UTC()}, channels: map[*api.LoginRequest]*gatewayapi.LoginChannel{}}
 	writePEM(t, filepath.Join(h.dir, "root.pem"), h.pki.Root.Cert)
 	writePEM(t, filepath.Join(h.dir, "ca.pem"), h.pki.Yessign.Cert, h.pki.GPKI.Cert)
@@ -162,7 +162,7 @@ type account struct {
 	id       string
 	password string
 	identity *certstore.Identity
-	wg       wgkey.Key // private
+	wg       wgkey.Private // private
 }
 
 // addUser creates an account whose registered certificate is issued by ca

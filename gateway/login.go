@@ -45,7 +45,7 @@ func (s *Server) login(ctx context.Context, req *api.LoginRequest, channelBindin
 	if err := checkUserID(req.UserID); err != nil {
 		return nil, err
 	}
-	key, err := wgkey.ParseKey(req.WGPublicKey)
+	key, err := wgkey.ParsePublic(req.WGPublicKey)
 	if err != nil || key.IsZero() {
 		return nil, refuse(api.CodeBadRequest, "wg_public_key: not a WireGuard public key")
 	}
@@ -72,7 +72,7 @@ func (s *Server) login(ctx context.Context, req *api.LoginRequest, channelBindin
 	return resp, nil
 }
 
-func (s *Server) loginChecked(ctx context.Context, req *api.LoginRequest, key wgkey.Key, wgPub string, channelBinding []byte, source string, now time.Time) (*api.LoginResponse, error) {
+func (s *Server) loginChecked(ctx context.Context, req *api.LoginRequest, key wgkey.Public, wgPub string, channelBinding []byte, source string, now time.Time) (*api.LoginResponse, error) {
 	chalExpires, err := s.chal.verify(req.Challenge, req.UserID, wgPub, now)
 	if err != nil {
 		return nil, s.refused(ctx, "login_refused", req.UserID, source,
@@ -402,7 +402,7 @@ func challengeID(ch string) string {
 }
 
 // createSession stores the session, leases the address and adds the peer.
-func (s *Server) createSession(ctx context.Context, user store.User, key wgkey.Key, cert *x509.Certificate, req *api.LoginRequest, newPasswordHash, source string, now time.Time) (*api.LoginResponse, error) {
+func (s *Server) createSession(ctx context.Context, user store.User, key wgkey.Public, cert *x509.Certificate, req *api.LoginRequest, newPasswordHash, source string, now time.Time) (*api.LoginResponse, error) {
 	tokBytes := make([]byte, 32)
 	if _, err := rand.Read(tokBytes); err != nil {
 		return nil, internalError(err)

@@ -376,7 +376,7 @@ func TestRestartRestoresPeers(t *testing.T) {
 	if _, err := h.login(a); err != nil {
 		t.Fatal(err)
 	}
-	fresh := &peerTable{peers: map[wgkey.Key]netip.Addr{}}
+	fresh := &peerTable{peers: map[wgkey.Public]netip.Addr{}}
 	if _, err := New(context.Background(), h.cfg, Options{Store: h.st, Peers: fresh, Node: h.srv.node, Now: h.clock.Now, Logger: h.srv.log}); err != nil {
 		t.Fatal(err)
 	}

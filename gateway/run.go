@@ -188,23 +188,23 @@ func (d peerStatsDevice) Totals() (handshaken int, rx, tx uint64) {
 
 // loadOrCreateKey reads the WireGuard private key file, creating it (mode
 // 0600) on first start. An empty path means an ephemeral key.
-func loadOrCreateKey(path string) (wgkey.Key, error) {
+func loadOrCreateKey(path string) (wgkey.Private, error) {
 	if path == "" {
 		return wgkey.NewPrivate()
 	}
 	b, err := os.ReadFile(path)
 	if err == nil {
-		return wgkey.ParseKey(strings.TrimSpace(string(b)))
+		return wgkey.ParsePrivate(strings.TrimSpace(string(b)))
 	}
 	if !errors.Is(err, os.ErrNotExist) {
-		return wgkey.Key{}, err
+		return wgkey.Private{}, err
 	}
 	k, err := wgkey.NewPrivate()
 	if err != nil {
-		return wgkey.Key{}, err
+		return wgkey.Private{}, err
 	}
-	if err := os.WriteFile(path, []byte(k.String()+"\n"), 0o600); err != nil {
-		return wgkey.Key{}, err
+	if err := os.WriteFile(path, []byte(k.Base64Secret()+"\n"), 0o600); err != nil {
+		return wgkey.Private{}, err
 	}
 	return k, nil
 }

@@ -21,17 +21,17 @@ import (
 // Peers is the WireGuard device sessions are added to: a peer per session
 // with the session's /32.
 type Peers interface {
-	AddPeer(pub wgkey.Key, addr netip.Addr) error
-	RemovePeer(pub wgkey.Key) error
+	AddPeer(pub wgkey.Public, addr netip.Addr) error
+	RemovePeer(pub wgkey.Public) error
 }
 
 // Options are what a Server needs besides its config.
 type Options struct {
 	Store     *store.Store
 	Peers     Peers
-	PublicKey wgkey.Key // the device's public key, sent to clients
-	Endpoint  string    // host:port clients dial for WireGuard
-	Node      string    // this node's name in a cluster (default: gateway_id)
+	PublicKey wgkey.Public // the device's public key, sent to clients
+	Endpoint  string       // host:port clients dial for WireGuard
+	Node      string       // this node's name in a cluster (default: gateway_id)
 	Logger    *slog.Logger
 	Now       func() time.Time // for tests; default time.Now
 }
@@ -41,7 +41,7 @@ type Server struct {
 	cfg      *Config
 	st       *store.Store
 	peers    Peers
-	pub      wgkey.Key
+	pub      wgkey.Public
 	endpoint string
 	node     string
 	log      *slog.Logger
@@ -59,7 +59,7 @@ type Server struct {
 	// sessions (kicked by an administrator from another process, expired,
 	// replaced on another node) have their peers removed.
 	mu   sync.Mutex
-	live map[string]wgkey.Key
+	live map[string]wgkey.Public
 }
 
 // Secret names in the store, shared by every node of a cluster.
@@ -81,7 +81,7 @@ func New(ctx context.Context, cfg *Config, o Options) (*Server, error) {
 		o.Node = cfg.GatewayID
 	}
 	s := &Server{cfg: cfg, st: o.Store, peers: o.Peers, pub: o.PublicKey, endpoint: o.Endpoint,
-		node: o.Node, log: o.Logger, now: o.Now, live: map[string]wgkey.Key{}, metrics: newMetrics(), hash: newHasher()}
+		node: o.Node, log: o.Logger, now: o.Now, live: map[string]wgkey.Public{}, metrics: newMetrics(), hash: newHasher()}
 	var err error
 	if s.certs, err = newCertChecker(cfg.TrustAnchors, cfg.Intermediates, cfg.AllowedPolicies); err != nil {
 		return nil, err
@@ -261,7 +261,7 @@ func (s *Server) handleChallenge(w http.ResponseWriter, r *http.Request) {
 		s.writeError(w, r, err)
 		return
 	}
-	key, err := wgkey.ParseKey(req.WGPublicKey)
+	key, err := wgkey.ParsePublic(req.WGPublicKey)
 	if err != nil || key.IsZero() {
 		s.writeError(w, r, refuse(api.CodeBadRequest, "wg_public_key: not a WireGuard public key"))
 		return

@@ -12,7 +12,7 @@ import (
 )
 
 // addPeer adds a session's peer and remembers it.
-func (s *Server) addPeer(sessionID string, key wgkey.Key, addr netip.Addr) error {
+func (s *Server) addPeer(sessionID string, key wgkey.Public, addr netip.Addr) error {
 	if err := s.peers.AddPeer(key, addr); err != nil {
 		return err
 	}
@@ -53,7 +53,7 @@ func (s *Server) restorePeers(ctx context.Context) error {
 		if sess.Node != s.node || !sess.TunnelAddr.IsValid() {
 			continue
 		}
-		key, err := wgkey.ParseKey(sess.PublicKey)
+		key, err := wgkey.ParsePublic(sess.PublicKey)
 		if err != nil {
 			continue
 		}

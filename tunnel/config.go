@@ -26,9 +26,9 @@ const (
 
 // Config is a tunnel as the gateway hands it out at login.
 type Config struct {
-	PrivateKey      wgkey.Key
+	PrivateKey      wgkey.Private
 	Address         netip.Prefix   // the client's tunnel address, e.g. 10.77.0.2/32
-	ServerPublicKey wgkey.Key      // the gateway's WireGuard key
+	ServerPublicKey wgkey.Public   // the gateway's WireGuard key
 	Endpoint        netip.AddrPort // the gateway's WireGuard UDP endpoint, already resolved
 	// Keepalive makes the client send a packet at least this often, which
 	// keeps NAT mappings on the way to the gateway open. Zero disables it.

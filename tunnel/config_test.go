@@ -67,8 +67,8 @@ func TestConfigErrors(t *testing.T) {
 		edit func(*Config)
 		want string
 	}{
-		{"no key", func(c *Config) { c.PrivateKey = wgkey.Key{} }, "private key"},
-		{"no server key", func(c *Config) { c.ServerPublicKey = wgkey.Key{} }, "server public key"},
+		{"no key", func(c *Config) { c.PrivateKey = wgkey.Private{} }, "private key"},
+		{"no server key", func(c *Config) { c.ServerPublicKey = wgkey.Public{} }, "server public key"},
 		{"own key as server", func(c *Config) { c.ServerPublicKey = priv.Public() }, "client's own"},
 		{"no address", func(c *Config) { c.Address = netip.Prefix{} }, "tunnel address"},
 		{"unspecified address", func(c *Config) { c.Address = netip.MustParsePrefix("0.0.0.0/32") }, "tunnel address"},
@@ -97,7 +97,7 @@ func TestConfigErrors(t *testing.T) {
 			if api.CodeOf(err) != api.CodeTunnelConfig || !strings.Contains(err.Error(), tc.want) {
 				t.Fatalf("error %v, want code %s mentioning %q", err, api.CodeTunnelConfig, tc.want)
 			}
-			if strings.Contains(err.Error(), priv.String()) || strings.Contains(err.Error(), priv.Hex()) {
+			if strings.Contains(err.Error(), priv.Base64Secret()) || strings.Contains(err.Error(), priv.UAPIHex()) {
 				t.Fatal("the error contains the private key")
 			}
 		})
@@ -118,7 +118,7 @@ func TestUAPIConfig(t *testing.T) {
 	}
 	got := uapiConfig(c)
 	for _, want := range []string{
-		"private_key=" + c.PrivateKey.Hex() + "\n",
+		"private_key=" + c.PrivateKey.UAPIHex() + "\n",
 		"replace_peers=true\n",
 		"public_key=" + c.ServerPublicKey.Hex() + "\n",
 		"endpoint=[2001:db8::1]:51820\n",
@@ -133,7 +133,7 @@ func TestUAPIConfig(t *testing.T) {
 
 func TestParsePeerStats(t *testing.T) {
 	peer, other := mustKey(t).Public(), mustKey(t).Public()
-	uapi := "private_key=" + mustKey(t).Hex() + "\nlisten_port=4242\n" +
+	uapi := "private_key=" + mustKey(t).UAPIHex() + "\nlisten_port=4242\n" +
 		"public_key=" + other.Hex() + "\nendpoint=192.0.2.9:1\nrx_bytes=1\ntx_bytes=2\nlast_handshake_time_sec=5\n" +
 		"public_key=" + peer.Hex() + "\nendpoint=203.0.113.1:51820\nlast_handshake_time_sec=1700000000\n" +
 		"last_handshake_time_nsec=5\nrx_bytes=1234\ntx_bytes=5678\nnew_key_from_the_future=x\n\n"
@@ -160,7 +160,7 @@ func TestParsePeerStats(t *testing.T) {
 }
 
 func FuzzParsePeerStats(f *testing.F) {
-	var peer wgkey.Key
+	var peer wgkey.Public
 	peer[0] = 1
 	f.Add("public_key=" + peer.Hex() + "\nrx_bytes=1\nlast_handshake_time_sec=2\n")
 	f.Add("listen_port=1\n\n")

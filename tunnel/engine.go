@@ -24,7 +24,7 @@ var errClosed = &api.Error{Code: api.CodeTunnelClosed, Message: "tunnel: closed"
 // can be reproduced and inspected with wg itself.
 type engine struct {
 	dev    *device.Device
-	server wgkey.Key
+	server wgkey.Public
 	cfg    Config // for rekey; its private key is never logged
 	log    *slog.Logger
 
@@ -59,7 +59,7 @@ func startEngine(tdev tun.Device, cfg Config, log *slog.Logger) (*engine, error)
 // listen port, and the gateway as the one peer, allowed exactly the pushed
 // routes. It holds the private key: it must never be logged.
 func uapiConfig(cfg Config) string {
-	return fmt.Sprintf("private_key=%s\nlisten_port=0\nreplace_peers=true\n", cfg.PrivateKey.Hex()) + peerConfig(cfg, cfg.Endpoint)
+	return fmt.Sprintf("private_key=%s\nlisten_port=0\nreplace_peers=true\n", cfg.PrivateKey.UAPIHex()) + peerConfig(cfg, cfg.Endpoint)
 }
 
 // peerConfig is the UAPI section of the gateway peer (no secret in it).

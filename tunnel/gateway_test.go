@@ -45,7 +45,7 @@ var portalPage = "<!doctype html><meta charset=utf-8><title>행정포탈</title>
 // one peer (the client's key, allowed its /32), the portal and a DNS
 // server inside the tunnel.
 type testGateway struct {
-	pub  wgkey.Key
+	pub  wgkey.Public
 	port int // UDP, on every address of the host
 	net  *netstack.Net
 	dev  *device.Device
@@ -54,7 +54,7 @@ type testGateway struct {
 	stops     []func()
 }
 
-func mustKey(t testing.TB) wgkey.Key {
+func mustKey(t testing.TB) wgkey.Private {
 	t.Helper()
 	k, err := wgkey.NewPrivate()
 	if err != nil {
@@ -63,7 +63,7 @@ func mustKey(t testing.TB) wgkey.Key {
 	return k
 }
 
-func startGateway(t testing.TB, clientPub wgkey.Key) *testGateway {
+func startGateway(t testing.TB, clientPub wgkey.Public) *testGateway {
 	t.Helper()
 	priv := mustKey(t)
 	tdev, tnet, err := netstack.CreateNetTUN([]netip.Addr{gwAddr, gwDNS}, nil, DefaultMTU)
@@ -73,7 +73,7 @@ func startGateway(t testing.TB, clientPub wgkey.Key) *testGateway {
 	dev := device.NewDevice(tdev, conn.NewDefaultBind(), device.NewLogger(device.LogLevelSilent, ""))
 	gw := &testGateway{pub: priv.Public(), net: tnet, dev: dev}
 	t.Cleanup(gw.close)
-	uapi := fmt.Sprintf("private_key=%s\nlisten_port=0\npublic_key=%s\nallowed_ip=%s\n", priv.Hex(), clientPub.Hex(), clientAddr)
+	uapi := fmt.Sprintf("private_key=%s\nlisten_port=0\npublic_key=%s\nallowed_ip=%s\n", priv.UAPIHex(), clientPub.Hex(), clientAddr)
 	if err := dev.IpcSet(uapi); err != nil {
 		t.Fatal(err)
 	}
@@ -184,7 +184,7 @@ func serveDNS(pc net.PacketConn, zone map[string]netip.Addr) {
 }
 
 // clientConfig is the tunnel the gateway would hand out at login.
-func clientConfig(priv wgkey.Key, gw *testGateway, ep netip.AddrPort) Config {
+func clientConfig(priv wgkey.Private, gw *testGateway, ep netip.AddrPort) Config {
 	return Config{
 		PrivateKey:      priv,
 		Address:         clientAddr,

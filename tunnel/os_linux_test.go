@@ -48,8 +48,8 @@ const (
 
 // childConfig is what the parent tells the child process.
 type childConfig struct {
-	PrivateKey      wgkey.Key      `json:"private_key"`
-	ServerPublicKey wgkey.Key      `json:"server_public_key"`
+	PrivateKey      string         `json:"private_key"` // Base64Secret: a wgkey.Private refuses to marshal
+	ServerPublicKey wgkey.Public   `json:"server_public_key"`
 	Endpoint        netip.AddrPort `json:"endpoint"`
 	EndpointRoute   netip.Prefix   `json:"endpoint_route"` // a pushed route that covers the endpoint
 	Veth            string         `json:"veth"`           // the namespace's side
@@ -58,8 +58,12 @@ type childConfig struct {
 }
 
 func (c childConfig) tunnel() Config {
+	priv, err := wgkey.ParsePrivate(c.PrivateKey)
+	if err != nil {
+		panic(err) // the parent wrote it
+	}
 	return Config{
-		PrivateKey:      c.PrivateKey,
+		PrivateKey:      priv,
 		Address:         clientAddr,
 		ServerPublicKey: c.ServerPublicKey,
 		Endpoint:        c.Endpoint,
@@ -125,7 +129,7 @@ func TestOSTunnelLinux(t *testing.T) {
 	priv := mustKey(t)
 	gw := startGateway(t, priv.Public())
 	cc := childConfig{
-		PrivateKey:      priv,
+		PrivateKey:      priv.Base64Secret(),
 		ServerPublicKey: gw.pub,
 		Endpoint:        netip.AddrPortFrom(rootIP, uint16(gw.port)),
 		// More specific than the veth's /30: without the endpoint's host

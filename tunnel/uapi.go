@@ -15,7 +15,7 @@ import (
 // lines, then for each peer a public_key line followed by its own lines.
 // Keys it does not know are skipped, so a newer wireguard-go does not break
 // it. ok is false if peer is not there.
-func parsePeerStats(uapi string, peer wgkey.Key) (st Stats, ok bool, err error) {
+func parsePeerStats(uapi string, peer wgkey.Public) (st Stats, ok bool, err error) {
 	var in bool // inside peer's section
 	var sec, nsec int64
 	for line := range strings.Lines(uapi) {
@@ -31,7 +31,7 @@ func parsePeerStats(uapi string, peer wgkey.Key) (st Stats, ok bool, err error) 
 			if in {
 				break
 			}
-			var k wgkey.Key
+			var k wgkey.Public
 			if len(value) != hex.EncodedLen(len(k)) {
 				return Stats{}, false, fmt.Errorf("UAPI: public key of %d hex digits", len(value))
 			}

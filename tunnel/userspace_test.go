@@ -198,7 +198,7 @@ func TestUserspace(t *testing.T) {
 	waitGoroutines(t, base)
 
 	out := logs.String()
-	for _, secret := range []string{priv.String(), priv.Hex()} {
+	for _, secret := range []string{priv.Base64Secret(), priv.UAPIHex()} {
 		if strings.Contains(out, secret) {
 			t.Fatal("the private key appears in the log")
 		}

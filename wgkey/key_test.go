@@ -18,16 +18,16 @@ var vectors = []struct{ priv, pub string }{
 
 func TestPublicVectors(t *testing.T) {
 	for _, v := range vectors {
-		priv, err := ParseKey(v.priv)
+		priv, err := ParsePrivate(v.priv)
 		if err != nil {
-			t.Fatalf("ParseKey(%q): %v", v.priv, err)
+			t.Fatalf("ParsePrivate(%q): %v", v.priv, err)
 		}
 		if got := priv.Public().String(); got != v.pub {
 			t.Errorf("Public() of %s = %s, want %s", v.priv, got, v.pub)
 		}
 	}
 	// RFC 7748 gives Alice's public key in hex.
-	priv, _ := ParseKey(vectors[0].priv)
+	priv, _ := ParsePrivate(vectors[0].priv)
 	if got, want := priv.Public().Hex(), "8520f0098930a754748b7ddcb43ef75a0dbf3a0d26381af4eba4a98eaa9b4e6a"; got != want {
 		t.Errorf("Hex() = %s, want %s", got, want)
 	}
@@ -46,7 +46,7 @@ func TestAgainstWG(t *testing.T) {
 			t.Fatal(err)
 		}
 		cmd := exec.Command(wg, "pubkey")
-		cmd.Stdin = strings.NewReader(priv.String() + "\n")
+		cmd.Stdin = strings.NewReader(priv.Base64Secret() + "\n")
 		out, err := cmd.Output()
 		if err != nil {
 			t.Fatalf("wg pubkey: %v", err)
@@ -60,9 +60,12 @@ func TestAgainstWG(t *testing.T) {
 	if err != nil {
 		t.Fatalf("wg genkey: %v", err)
 	}
-	priv, err := ParseKey(strings.TrimSpace(string(out)))
+	priv, err := ParsePrivate(strings.TrimSpace(string(out)))
 	if err != nil {
-		t.Fatalf("ParseKey(wg genkey): %v", err)
+		t.Fatalf("ParsePrivate(wg genkey): %v", err)
+	}
+	if priv.Base64Secret() != strings.TrimSpace(string(out)) {
+		t.Fatal("Base64Secret does not give back what wg genkey printed")
 	}
 	cmd := exec.Command(wg, "pubkey")
 	cmd.Stdin = bytes.NewReader(out)
@@ -81,18 +84,21 @@ func TestNewPrivate(t *testing.T) {
 		t.Fatal(err)
 	}
 	b, _ := NewPrivate()
-	if a == b || a.IsZero() {
+	if a.Equal(b) || a.IsZero() {
 		t.Fatal("NewPrivate returned a repeated or zero key")
 	}
-	if a[0]&7 != 0 || a[31]&128 != 0 || a[31]&64 == 0 {
-		t.Fatalf("key not clamped: % x", a)
+	if !a.Equal(a) {
+		t.Fatal("a key is not Equal to itself")
+	}
+	if k := a.bytes(); k[0]&7 != 0 || k[31]&128 != 0 || k[31]&64 == 0 {
+		t.Fatal("key not clamped")
 	}
 	if a.Public() == b.Public() {
 		t.Fatal("different private keys gave the same public key")
 	}
 }
 
-func TestParseKeyErrors(t *testing.T) {
+func TestParseErrors(t *testing.T) {
 	good := vectors[1].priv
 	for _, s := range []string{
 		"",
@@ -107,39 +113,55 @@ func TestParseKeyErrors(t *testing.T) {
 		if s == good {
 			continue
 		}
-		k, err := ParseKey(s)
+		k, err := ParsePublic(s)
 		if err == nil {
-			t.Errorf("ParseKey(%q) = %v, want error", s, k)
+			t.Errorf("ParsePublic(%q) = %v, want error", s, k)
 			continue
 		}
 		if s != "" && strings.Contains(err.Error(), s) {
 			t.Errorf("error repeats the input: %v", err)
 		}
+		if _, perr := ParsePrivate(s); perr == nil || perr.Error() != err.Error() {
+			t.Errorf("ParsePrivate(%q) error = %v, want %v", s, perr, err)
+		}
 	}
 }
 
 func TestZeroAndHex(t *testing.T) {
-	var z Key
+	var z Public
 	if !z.IsZero() {
 		t.Fatal("zero key not IsZero")
+	}
+	if !(Private{}).IsZero() {
+		t.Fatal("zero Private not IsZero")
+	}
+	if zp, _ := ParsePrivate(z.String()); !zp.IsZero() || !zp.Equal(Private{}) {
+		t.Fatal("all-zero Private not IsZero")
 	}
 	if z.String() != "AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA=" {
 		t.Fatalf("zero String() = %s", z)
 	}
-	k, _ := ParseKey(vectors[1].pub)
+	k, _ := ParsePublic(vectors[1].pub)
 	if k.IsZero() {
 		t.Fatal("non-zero key IsZero")
 	}
 	if len(k.Hex()) != 64 || strings.ToLower(k.Hex()) != k.Hex() {
 		t.Fatalf("Hex() = %q, want 64 lower-case hex digits", k.Hex())
 	}
+	p, _ := ParsePrivate(vectors[0].priv)
+	if got, want := p.UAPIHex(), "77076d0a7318a57d3c16c17251b26645df4c2f87ebc0992ab177fba51db92c2a"; got != want {
+		t.Fatalf("UAPIHex() = %s, want %s (RFC 7748 section 6.1)", got, want)
+	}
+	if p.Base64Secret() != vectors[0].priv {
+		t.Fatalf("Base64Secret() does not round-trip")
+	}
 }
 
 func TestJSON(t *testing.T) {
 	type wire struct {
-		Key Key `json:"wg_public_key"`
+		Key Public `json:"wg_public_key"`
 	}
-	k, _ := ParseKey(vectors[0].pub)
+	k, _ := ParsePublic(vectors[0].pub)
 	b, err := json.Marshal(wire{k})
 	if err != nil {
 		t.Fatal(err)
@@ -158,7 +180,7 @@ func TestJSON(t *testing.T) {
 	}
 }
 
-func FuzzParseKey(f *testing.F) {
+func FuzzParse(f *testing.F) {
 	for _, v := range vectors {
 		f.Add(v.priv)
 		f.Add(v.pub)
@@ -166,13 +188,17 @@ func FuzzParseKey(f *testing.F) {
 	f.Add("")
 	f.Add("====")
 	f.Fuzz(func(t *testing.T, s string) {
-		k, err := ParseKey(s)
+		k, err := ParsePublic(s)
+		p, perr := ParsePrivate(s)
+		if (err == nil) != (perr == nil) {
+			t.Fatalf("ParsePublic and ParsePrivate disagree on %q: %v, %v", s, err, perr)
+		}
 		if err != nil {
 			return
 		}
 		// Anything accepted must print back exactly: one spelling per key.
-		if k.String() != s {
-			t.Fatalf("ParseKey(%q).String() = %q", s, k.String())
+		if k.String() != s || p.Base64Secret() != s {
+			t.Fatalf("ParsePublic(%q).String() = %q, ParsePrivate(...).Base64Secret() = %q", s, k.String(), p.Base64Secret())
 		}
 	})
 }

@@ -90,7 +90,7 @@ type Engine struct {
 type pendingLogin struct {
 	userID    string
 	owner     string
-	key       wgkey.Key
+	key       wgkey.Private
 	challenge string
 	channel   *gatewayapi.LoginChannel // the TLS connection the signature is bound to
 	wantVID   bool                     // the gateway asked for R (first-login identity check)
@@ -110,7 +110,7 @@ const maxPending = 4
 // keep it.
 type session struct {
 	resp     *api.LoginResponse
-	key      wgkey.Key
+	key      wgkey.Private
 	tun      tunnel.Tunnel
 	endpoint netip.AddrPort
 	kick     chan struct{} // a network change: heartbeat now
@@ -378,7 +378,7 @@ func (e *Engine) FinishLogin(ctx context.Context, c Caller, req *api.LoginFinish
 }
 
 // connect brings the tunnel up and waits for the first handshake.
-func (e *Engine) connect(ctx context.Context, key wgkey.Key, resp *api.LoginResponse) (*session, error) {
+func (e *Engine) connect(ctx context.Context, key wgkey.Private, resp *api.LoginResponse) (*session, error) {
 	cfg, ep, err := tunnelConfig(ctx, key, resp)
 	if err != nil {
 		return nil, err
@@ -435,7 +435,7 @@ func (e *Engine) connect(ctx context.Context, key wgkey.Key, resp *api.LoginResp
 
 // tunnelConfig turns the gateway's answer into a tunnel configuration,
 // resolving the endpoint.
-func tunnelConfig(ctx context.Context, key wgkey.Key, resp *api.LoginResponse) (tunnel.Config, netip.AddrPort, error) {
+func tunnelConfig(ctx context.Context, key wgkey.Private, resp *api.LoginResponse) (tunnel.Config, netip.AddrPort, error) {
 	t := resp.Tunnel
 	bad := func(format string, args ...any) (tunnel.Config, netip.AddrPort, error) {
 		return tunnel.Config{}, netip.AddrPort{}, api.Errorf(gatewayapi.CodeBadResponse, "gateway tunnel settings: "+format, args...)
@@ -444,7 +444,7 @@ func tunnelConfig(ctx context.Context, key wgkey.Key, resp *api.LoginResponse) (
 	if err != nil {
 		return bad("address %q", t.Address)
 	}
-	srv, err := wgkey.ParseKey(t.ServerPublicKey)
+	srv, err := wgkey.ParsePublic(t.ServerPublicKey)
 	if err != nil {
 		return bad("server key")
 	}
@@ -678,13 +678,13 @@ func (e *Engine) Secrets() []string {
 	defer e.mu.Unlock()
 	var out []string
 	if e.sess != nil {
-		out = append(out, e.sess.resp.SessionToken, e.sess.key.String(), e.sess.key.Hex())
+		out = append(out, e.sess.resp.SessionToken, e.sess.key.Base64Secret(), e.sess.key.UAPIHex())
 		if e.sess.token != "" {
 			out = append(out, e.sess.creds.Password, e.sess.token)
 		}
 	}
 	for _, p := range e.pending {
-		out = append(out, p.key.String(), p.key.Hex(), p.challenge)
+		out = append(out, p.key.Base64Secret(), p.key.UAPIHex(), p.challenge)
 	}
 	return out
 }

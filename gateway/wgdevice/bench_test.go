@@ -12,10 +12,10 @@ const benchPeers = 1000
 
 // benchSetup returns a device with a /16 pool and n client keys with
 // addresses in it.
-func benchSetup(b *testing.B, n int) (*Device, []wgkey.Key, []netip.Addr) {
+func benchSetup(b *testing.B, n int) (*Device, []wgkey.Public, []netip.Addr) {
 	b.Helper()
 	d, _ := newNetstackDevice(b, mustKey(b), netip.MustParsePrefix("10.77.0.1/16"))
-	keys := make([]wgkey.Key, n)
+	keys := make([]wgkey.Public, n)
 	addrs := make([]netip.Addr, n)
 	for i := range keys {
 		keys[i] = mustKey(b).Public()

@@ -33,7 +33,7 @@ const (
 // Config is the configuration of a Device.
 type Config struct {
 	Mode       Mode
-	PrivateKey wgkey.Key
+	PrivateKey wgkey.Private
 	// ListenPort is the UDP port WireGuard listens on, on every address of
 	// the host (as wg does). 0 picks a free port; Device.ListenPort reports it.
 	ListenPort int

@@ -30,7 +30,7 @@ var ErrClosed = errors.New("wgdevice: device closed")
 type Device struct {
 	cfg  Config // PrivateKey cleared after New: the device holds its own copy
 	log  *slog.Logger
-	pub  wgkey.Key
+	pub  wgkey.Public
 	port int
 	link link
 	wg   *device.Device
@@ -57,7 +57,7 @@ func New(cfg Config) (*Device, error) {
 		wg.Close() // closes the TUN too
 		return nil, errors.Join(err, lk.Teardown())
 	}
-	if err := wg.IpcSet(fmt.Sprintf("private_key=%s\nlisten_port=%d\n", cfg.PrivateKey.Hex(), cfg.ListenPort)); err != nil {
+	if err := wg.IpcSet(fmt.Sprintf("private_key=%s\nlisten_port=%d\n", cfg.PrivateKey.UAPIHex(), cfg.ListenPort)); err != nil {
 		return fail(fmt.Errorf("wgdevice: configuring device: %w", err))
 	}
 	if err := wg.Up(); err != nil {
@@ -80,14 +80,14 @@ func New(cfg Config) (*Device, error) {
 		link: lk,
 		wg:   wg,
 	}
-	d.cfg.PrivateKey = wgkey.Key{}
+	d.cfg.PrivateKey = wgkey.Private{}
 	d.log.Info("wireguard device up", "mode", cfg.Mode, "public_key", d.pub, "listen_port", port, "address", cfg.Address, "mtu", cfg.MTU)
 	return d, nil
 }
 
 // PublicKey returns the gateway's public key, which clients put in their
 // peer section.
-func (d *Device) PublicKey() wgkey.Key { return d.pub }
+func (d *Device) PublicKey() wgkey.Public { return d.pub }
 
 // ListenPort returns the UDP port the device listens on.
 func (d *Device) ListenPort() int { return d.port }

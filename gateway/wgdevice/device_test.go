@@ -26,7 +26,7 @@ func TestConfigErrors(t *testing.T) {
 	}{
 		{"no mode", func(c *Config) { c.Mode = "" }, "unknown mode"},
 		{"bad mode", func(c *Config) { c.Mode = "kernel" }, "unknown mode"},
-		{"no key", func(c *Config) { c.PrivateKey = wgkey.Key{} }, "no private key"},
+		{"no key", func(c *Config) { c.PrivateKey = wgkey.Private{} }, "no private key"},
 		{"port", func(c *Config) { c.ListenPort = 70000 }, "out of range"},
 		{"no address", func(c *Config) { c.Address = netip.Prefix{} }, "invalid tunnel address"},
 		{"network address", func(c *Config) { c.Address = netip.MustParsePrefix("10.77.0.0/24") }, "host address"},
@@ -44,7 +44,7 @@ func TestConfigErrors(t *testing.T) {
 			if !strings.Contains(err.Error(), tc.want) {
 				t.Fatalf("error %q does not mention %q", err, tc.want)
 			}
-			if strings.Contains(err.Error(), priv.String()) || strings.Contains(err.Error(), priv.Hex()) {
+			if strings.Contains(err.Error(), priv.Base64Secret()) || strings.Contains(err.Error(), priv.UAPIHex()) {
 				t.Fatal("error contains the private key")
 			}
 		})
@@ -89,10 +89,10 @@ func TestAddPeerValidation(t *testing.T) {
 	pub := mustKey(t).Public()
 	for _, tc := range []struct {
 		name string
-		pub  wgkey.Key
+		pub  wgkey.Public
 		addr string
 	}{
-		{"zero key", wgkey.Key{}, "10.77.0.5"},
+		{"zero key", wgkey.Public{}, "10.77.0.5"},
 		{"own key", gwPriv.Public(), "10.77.0.5"},
 		{"outside pool", pub, "10.78.0.5"},
 		{"gateway address", pub, "10.77.0.1"},
@@ -127,7 +127,7 @@ func TestAddPeerReplaces(t *testing.T) {
 	must(d.AddPeer(a, netip.MustParseAddr("10.77.0.5")))
 	must(d.AddPeer(a, netip.MustParseAddr("10.77.0.6"))) // same key: new address replaces the old
 	must(d.AddPeer(b, netip.MustParseAddr("10.77.0.7")))
-	got := map[wgkey.Key]netip.Prefix{}
+	got := map[wgkey.Public]netip.Prefix{}
 	peers, err := d.Peers()
 	must(err)
 	for _, p := range peers {
@@ -136,7 +136,7 @@ func TestAddPeerReplaces(t *testing.T) {
 			t.Errorf("fresh peer has state: %+v", p)
 		}
 	}
-	want := map[wgkey.Key]netip.Prefix{
+	want := map[wgkey.Public]netip.Prefix{
 		a: netip.MustParsePrefix("10.77.0.6/32"),
 		b: netip.MustParsePrefix("10.77.0.7/32"),
 	}
@@ -145,7 +145,7 @@ func TestAddPeerReplaces(t *testing.T) {
 	}
 	must(d.RemovePeer(a))
 	must(d.RemovePeer(a))
-	must(d.RemovePeer(wgkey.Key{}))
+	must(d.RemovePeer(wgkey.Public{}))
 	if peers, _ := d.Peers(); len(peers) != 1 || peers[0].PublicKey != b {
 		t.Fatalf("after RemovePeer: %v", peers)
 	}
@@ -199,7 +199,7 @@ func TestConcurrentPeers(t *testing.T) {
 	const workers, perWorker = 4, 50
 	var wg sync.WaitGroup
 	errs := make(chan error, workers)
-	keep := make([]wgkey.Key, workers)
+	keep := make([]wgkey.Public, workers)
 	for w := range workers {
 		keep[w] = mustKey(t).Public()
 		wg.Go(func() {

@@ -35,7 +35,7 @@ func portalHandler() http.Handler {
 // syncBuffer collects log output written from several goroutines.
 type syncBuffer = proctest.Buffer
 
-func mustKey(t testing.TB) wgkey.Key {
+func mustKey(t testing.TB) wgkey.Private {
 	t.Helper()
 	k, err := wgkey.NewPrivate()
 	if err != nil {
@@ -46,7 +46,7 @@ func mustKey(t testing.TB) wgkey.Key {
 
 // newNetstackDevice starts a gateway device in netstack mode, closed at the
 // end of the test. Its debug log goes to the returned buffer.
-func newNetstackDevice(t testing.TB, priv wgkey.Key, addr netip.Prefix) (*Device, *syncBuffer) {
+func newNetstackDevice(t testing.TB, priv wgkey.Private, addr netip.Prefix) (*Device, *syncBuffer) {
 	t.Helper()
 	logs := new(syncBuffer)
 	d, err := New(Config{
@@ -90,14 +90,14 @@ func servePortal(t testing.TB, tnet *netstack.Net, addr netip.Addr) {
 // userspace mode is: a netstack with the client's tunnel address and the
 // gateway as its only peer.
 type wgClient struct {
-	priv wgkey.Key
+	priv wgkey.Private
 	addr netip.Addr
 	dev  *device.Device
 	net  *netstack.Net
 	peer string // the UAPI peer section for the gateway
 }
 
-func newWGClient(t testing.TB, addr netip.Addr, gwPub wgkey.Key, gwEndpoint netip.AddrPort, gwAddr netip.Addr) *wgClient {
+func newWGClient(t testing.TB, addr netip.Addr, gwPub wgkey.Public, gwEndpoint netip.AddrPort, gwAddr netip.Addr) *wgClient {
 	t.Helper()
 	c := &wgClient{priv: mustKey(t), addr: addr}
 	tdev, tnet, err := netstack.CreateNetTUN([]netip.Addr{addr}, nil, DefaultMTU)
@@ -108,7 +108,7 @@ func newWGClient(t testing.TB, addr netip.Addr, gwPub wgkey.Key, gwEndpoint neti
 	c.dev = device.NewDevice(tdev, conn.NewDefaultBind(), device.NewLogger(device.LogLevelSilent, ""))
 	t.Cleanup(c.dev.Close)
 	c.peer = fmt.Sprintf("public_key=%s\nendpoint=%s\nallowed_ip=%s/32\n", gwPub.Hex(), gwEndpoint, gwAddr)
-	if err := c.dev.IpcSet("private_key=" + c.priv.Hex() + "\n" + c.peer); err != nil {
+	if err := c.dev.IpcSet("private_key=" + c.priv.UAPIHex() + "\n" + c.peer); err != nil {
 		t.Fatal(err)
 	}
 	if err := c.dev.Up(); err != nil {
@@ -149,7 +149,7 @@ func (c *wgClient) get(url string, timeout time.Duration) (string, error) {
 }
 
 // findPeer returns the stats of pub, failing the test if it is absent.
-func findPeer(t testing.TB, d *Device, pub wgkey.Key) PeerStats {
+func findPeer(t testing.TB, d *Device, pub wgkey.Public) PeerStats {
 	t.Helper()
 	peers, err := d.Peers()
 	if err != nil {

@@ -94,7 +94,7 @@ type nsPeer struct {
 	ifname string     // the wireguard-go interface inside ns
 	rootIP netip.Addr // root side of the veth pair: where the gateway listens
 	nsIP   netip.Addr
-	priv   wgkey.Key
+	priv   wgkey.Private
 	logs   *bytes.Buffer // wireguard-go's output, shown on failure
 }
 
@@ -161,10 +161,10 @@ func newNSPeer(t *testing.T, wgBin string) *nsPeer {
 
 // connect configures the client with wg(8) and ip(8): the gateway as its
 // peer, and addr on its interface.
-func (p *nsPeer) connect(t *testing.T, gwPub wgkey.Key, gwPort int, gwAddr netip.Addr, addr netip.Prefix) {
+func (p *nsPeer) connect(t *testing.T, gwPub wgkey.Public, gwPort int, gwAddr netip.Addr, addr netip.Prefix) {
 	t.Helper()
 	keyFile := filepath.Join(t.TempDir(), "private.key")
-	if err := os.WriteFile(keyFile, []byte(p.priv.String()+"\n"), 0o600); err != nil {
+	if err := os.WriteFile(keyFile, []byte(p.priv.Base64Secret()+"\n"), 0o600); err != nil {
 		t.Fatal(err)
 	}
 	run(t, "ip", "netns", "exec", p.ns, "wg", "set", p.ifname, "private-key", keyFile,

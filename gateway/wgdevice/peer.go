@@ -13,7 +13,7 @@ import (
 // replaced; the peer's handshake state is kept. An address another peer held
 // moves to this one, as in WireGuard itself: the lease table decides who owns
 // an address, not the device.
-func (d *Device) AddPeer(pub wgkey.Key, addr netip.Addr) error {
+func (d *Device) AddPeer(pub wgkey.Public, addr netip.Addr) error {
 	if pub.IsZero() {
 		return errors.New("wgdevice: AddPeer: zero public key")
 	}
@@ -39,7 +39,7 @@ func (d *Device) AddPeer(pub wgkey.Key, addr netip.Addr) error {
 // RemovePeer removes the peer with public key pub, ending its tunnel at
 // once: its keys are dropped, so packets it still sends are discarded. It is
 // not an error if there is no such peer.
-func (d *Device) RemovePeer(pub wgkey.Key) error {
+func (d *Device) RemovePeer(pub wgkey.Public) error {
 	if pub.IsZero() {
 		return nil // AddPeer never admits it
 	}

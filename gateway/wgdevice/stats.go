@@ -14,7 +14,7 @@ import (
 // PeerStats is what the device knows about one peer, as `wg show` would
 // print it.
 type PeerStats struct {
-	PublicKey wgkey.Key
+	PublicKey wgkey.Public
 	// Endpoint is where the peer's last authenticated packet came from;
 	// zero until it has completed a handshake.
 	Endpoint netip.AddrPort
@@ -111,13 +111,13 @@ func parseUAPI(s string) (listenPort int, peers []PeerStats, err error) {
 	return listenPort, peers, nil
 }
 
-func parseHexKey(s string) (wgkey.Key, error) {
-	var k wgkey.Key
+func parseHexKey(s string) (wgkey.Public, error) {
+	var k wgkey.Public
 	if len(s) != 2*len(k) {
 		return k, fmt.Errorf("wgdevice: UAPI: key of %d hex digits, want %d", len(s), 2*len(k))
 	}
 	if _, err := hex.Decode(k[:], []byte(s)); err != nil {
-		return wgkey.Key{}, fmt.Errorf("wgdevice: UAPI: malformed key")
+		return wgkey.Public{}, fmt.Errorf("wgdevice: UAPI: malformed key")
 	}
 	return k, nil
 }

@@ -45,7 +45,7 @@ func TestParseUAPI(t *testing.T) {
 	if len(peers) != 2 {
 		t.Fatalf("%d peers: %+v", len(peers), peers)
 	}
-	var want1 wgkey.Key
+	var want1 wgkey.Public
 	for i := range want1 {
 		want1[i] = 0x11
 	}

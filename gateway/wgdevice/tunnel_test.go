@@ -82,7 +82,7 @@ func TestNetstackTunnel(t *testing.T) {
 
 	// Nothing secret in the log, which was at debug level throughout.
 	out := logs.String()
-	for _, secret := range []string{gwPriv.String(), gwPriv.Hex(), c.priv.String(), c.priv.Hex()} {
+	for _, secret := range []string{gwPriv.Base64Secret(), gwPriv.UAPIHex(), c.priv.Base64Secret(), c.priv.UAPIHex()} {
 		if strings.Contains(out, secret) {
 			t.Fatalf("a private key appears in the log")
 		}
