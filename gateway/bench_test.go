@@ -70,7 +70,7 @@ func benchLogin(b *testing.B, clients int) {
 	for i := range reqs {
 		id := fmt.Sprintf("bench%06d", i)
 		if err := h.st.AddUser(ctx, store.User{ID: id, PasswordHash: hash,
-			Cert: store.CertBinding{Serial: serialHex(u.Cert.SerialNumber)}}); err != nil {
+			Cert: CertBindingOf(u.Cert)}); err != nil {
 			b.Fatal(err)
 		}
 		a := &account{id: id, password: "Bench-pass9!", identity: ident, wg: mustKey(b)}
