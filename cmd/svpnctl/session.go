@@ -96,7 +96,9 @@ func (c *cli) login(args []string) int {
 	} else if st.PortalURL != "" {
 		fmt.Fprintf(c.stdout, "portal: %s\n", st.PortalURL)
 	}
-	if st.ProxyAddr != "" {
+	if st.ProxyURL != "" {
+		fmt.Fprintf(c.stdout, "proxy: %s  %s (this session's credentials)\n", st.ProxyURL, st.SOCKSURL)
+	} else if st.ProxyAddr != "" {
 		fmt.Fprintf(c.stdout, "proxy: %s (SOCKS5 and HTTP)\n", st.ProxyAddr)
 	}
 	return exitOK
@@ -198,6 +200,8 @@ func (c *cli) status(args []string) int {
 	add("Portal:", st.PortalURL)
 	add("Portal (local):", st.PortalLocalURL)
 	add("Proxy:", st.ProxyAddr)
+	add("Proxy URL:", st.ProxyURL)
+	add("SOCKS URL:", st.SOCKSURL)
 	if !st.SessionExpiresAt.IsZero() {
 		add("Session until:", st.SessionExpiresAt.Local().Format(time.RFC3339))
 	}
