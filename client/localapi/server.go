@@ -154,6 +154,12 @@ func (s *Server) Handler() http.Handler {
 		}
 		return struct{}{}, s.eng.ChangePassword(ctx, &req)
 	}))
+	mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
+		if refuseUnknown(w, caller(r)) {
+			return
+		}
+		writeError(w, api.Errorf(api.CodeBadRequest, "no such local API call: %s %s", r.Method, r.URL.Path))
+	})
 	return mux
 }
 
