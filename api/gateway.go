@@ -17,6 +17,13 @@ const (
 	PathLogout    = "/api/v1/session/logout"
 )
 
+// APIVersionHeader carries the API version a client speaks on every
+// request. Bodies of either side may gain fields (each side ignores those it
+// does not know); a change the other side must understand raises
+// APIVersion, and a gateway refuses a client newer than itself with
+// CodeAPIVersion.
+const APIVersionHeader = "SVPN-API-Version"
+
 // MaxRequestBody bounds every request body the gateway reads: a login with
 // a 4096-bit certificate chain is under 16 KiB.
 const MaxRequestBody = 64 << 10
@@ -197,4 +204,5 @@ const (
 	CodeRateLimited                 Code = "rate_limited"
 	CodePoolExhausted               Code = "pool_exhausted"
 	CodeUnavailable                 Code = "unavailable"
+	CodeAPIVersion                  Code = "api_version_unsupported" // the client needs a newer gateway
 )

@@ -9,6 +9,7 @@ import (
 	"log/slog"
 	"net/http"
 	"net/netip"
+	"strconv"
 	"strings"
 	"sync"
 	"time"
@@ -179,6 +180,7 @@ var httpStatus = map[api.Code]int{
 	api.CodeCertificateIdentityMismatch:  http.StatusForbidden,
 	api.CodeCertificateRevocationUnknown: http.StatusServiceUnavailable,
 	api.CodeForbidden:                    http.StatusForbidden,
+	api.CodeAPIVersion:                   http.StatusBadRequest,
 	api.CodePostureFailed:                http.StatusForbidden,
 	api.CodePasswordPolicy:               http.StatusUnprocessableEntity,
 	api.CodeSessionLimit:                 http.StatusConflict,
@@ -210,14 +212,17 @@ func writeJSON(w http.ResponseWriter, status int, v any) {
 	json.NewEncoder(w).Encode(v)
 }
 
-// decode reads a size-limited JSON body, refusing unknown fields and
-// trailing data.
+// decode reads a size-limited JSON body, refusing trailing data. Unknown
+// fields are ignored, so a newer client can talk to an older gateway;
+// a client that needs a newer API says so in its version header.
 func decode(w http.ResponseWriter, r *http.Request, v any) error {
+	if err := checkAPIVersion(r); err != nil {
+		return err
+	}
 	if ct := r.Header.Get("Content-Type"); ct != "" && !strings.HasPrefix(ct, "application/json") {
 		return refuse(api.CodeBadRequest, "Content-Type must be application/json")
 	}
 	dec := json.NewDecoder(http.MaxBytesReader(w, r.Body, api.MaxRequestBody))
-	dec.DisallowUnknownFields()
 	if err := dec.Decode(v); err != nil {
 		var mbe *http.MaxBytesError
 		if errors.As(err, &mbe) {
@@ -275,6 +280,24 @@ func (s *Server) handleChallenge(w http.ResponseWriter, r *http.Request) {
 	writeJSON(w, http.StatusOK, api.ChallengeResponse{
 		Challenge: ch, GatewayID: s.cfg.GatewayID, ExpiresAt: exp, IdentityCheck: s.cfg.BindOnFirstLogin,
 	})
+}
+
+// checkAPIVersion refuses a client that speaks only a newer API version than
+// this gateway: it says so in the api.APIVersionHeader, and gets a code it
+// can explain ("update the gateway") instead of a confusing refusal.
+func checkAPIVersion(r *http.Request) error {
+	v := r.Header.Get(api.APIVersionHeader)
+	if v == "" {
+		return nil
+	}
+	n, err := strconv.Atoi(v)
+	if err != nil || n < 1 {
+		return refuse(api.CodeBadRequest, "%s: %q is not an API version", api.APIVersionHeader, v)
+	}
+	if n > api.APIVersion {
+		return refuse(api.CodeAPIVersion, "this gateway speaks API version %d; the client needs %d", api.APIVersion, n)
+	}
+	return nil
 }
 
 // checkUserID refuses IDs that could not have been created by the admin

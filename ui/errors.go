@@ -71,6 +71,7 @@ var errorNumbers = map[api.Code]int{
 	api.CodeUnavailable:        405,
 	api.CodePoolExhausted:      406,
 	api.CodeProfileInvalid:     407,
+	api.CodeAPIVersion:         408,
 
 	api.CodeTunnelConfig:          501,
 	api.CodeTunnelNoPrivileges:    502,

@@ -15,6 +15,7 @@ import (
 	"io"
 	"net"
 	"net/http"
+	"strconv"
 	"strings"
 	"time"
 
@@ -175,6 +176,7 @@ func (c *Client) doOn(ctx context.Context, hc *http.Client, method, path, token 
 	if in != nil {
 		req.Header.Set("Content-Type", "application/json")
 	}
+	req.Header.Set(api.APIVersionHeader, strconv.Itoa(api.APIVersion))
 	if token != "" {
 		req.Header.Set("Authorization", "Bearer "+token)
 	}

@@ -288,9 +288,11 @@ func (s *Server) loginStarting(c engine.Caller) func(error) {
 	}
 }
 
+//
+// Unknown fields are ignored, so a newer front end can talk to an older
+// svpnd (configuration files, by contrast, are read strictly).
 func decode(body []byte, v any) error {
 	dec := json.NewDecoder(bytes.NewReader(body))
-	dec.DisallowUnknownFields()
 	if err := dec.Decode(v); err != nil {
 		return api.Errorf(api.CodeBadRequest, "malformed JSON: %w", err)
 	}
