@@ -288,9 +288,8 @@ func (s *Server) loginStarting(c engine.Caller) func(error) {
 	}
 }
 
-//
-// Unknown fields are ignored, so a newer front end can talk to an older
-// svpnd (configuration files, by contrast, are read strictly).
+// decode reads a request body. Unknown fields are ignored, so a newer front
+// end can talk to an older svpnd (configuration files, by contrast, are read strictly).
 func decode(body []byte, v any) error {
 	dec := json.NewDecoder(bytes.NewReader(body))
 	if err := dec.Decode(v); err != nil {
