@@ -103,12 +103,20 @@ func TestOwnerControlsSession(t *testing.T) {
 	defer cancel()
 	var mu sync.Mutex
 	var states []api.State
+	loggedOut := make(chan struct{}) // the watcher saw the final disconnected state
 	ch := eng.Watch(ctx)
 	go func() {
 		for st := range ch {
 			mu.Lock()
 			if len(states) == 0 || states[len(states)-1] != st.State {
 				states = append(states, st.State)
+			}
+			if st.State == api.StateDisconnected && slices.Contains(states, api.StateConnected) && st.EndReason != "" {
+				select {
+				case <-loggedOut:
+				default:
+					close(loggedOut)
+				}
 			}
 			mu.Unlock()
 		}
@@ -136,7 +144,11 @@ func TestOwnerControlsSession(t *testing.T) {
 	if _, err := eng.Logout(context.Background(), admin); err != nil {
 		t.Fatalf("administrator's logout: %v", err)
 	}
-	time.Sleep(50 * time.Millisecond) // let the watcher drain
+	select { // the watcher is given the newest status: wait for it to arrive
+	case <-loggedOut:
+	case <-time.After(10 * time.Second):
+		t.Fatal("the watcher never saw the logout")
+	}
 	mu.Lock()
 	defer mu.Unlock()
 	// A watcher is given the newest status, so quick intermediate states
