@@ -90,10 +90,11 @@ func TestPickerFollowsDrives(t *testing.T) {
 		t.Fatalf("empty picker: %d rows at %s, %q", len(p.shown), p.loc, p.empty.Text)
 	}
 	copyRealFixture(t, root) // plugged in
-	eventually(t, 5*time.Second, "the drive's certificate", func() bool { return len(p.shown) == 1 })
-	if p.loc != certstore.LocationRemovable || p.empty.Visible() {
-		t.Errorf("after plugging in: location %s, empty label %v", p.loc, p.empty.Visible())
-	}
+	// The rows, the location and the empty label change in one update on
+	// Fyne's goroutine; wait for all of them rather than the first.
+	eventually(t, 5*time.Second, "the drive's certificate on 이동식디스크", func() bool {
+		return len(p.shown) == 1 && p.loc == certstore.LocationRemovable && !p.empty.Visible()
+	})
 	os.RemoveAll(root) // pulled out
 	eventually(t, 5*time.Second, "the certificate to go", func() bool { return len(p.shown) == 0 })
 	test.Tap(p.cancelBtn)

@@ -13,9 +13,7 @@ import (
 	"fyne.io/fyne/v2/widget"
 
 	"github.com/opensvpn/svpn/api"
-	"github.com/opensvpn/svpn/certstore"
 	"github.com/opensvpn/svpn/client/localapi"
-	"github.com/opensvpn/svpn/client/login"
 )
 
 // loginWindow is what the employee sees after double-clicking
@@ -451,87 +449,7 @@ func (lw *loginWindow) submit() {
 	lw.busy = true
 	lw.setFormEnabled(false)
 	f := &loginFlow{lw: lw, user: user, password: lw.password.Text}
-	lw.picker = newPickerWindow(lw.x, f)
-}
-
-// loginFlow is one login attempt: the account, the unlocked certificate,
-// and the windows it goes through.
-type loginFlow struct {
-	lw       *loginWindow
-	user     string
-	password string
-	id       *certstore.Identity
-	row      certRow
-}
-
-// pickerClosed: the user cancelled the picker.
-func (f *loginFlow) pickerClosed() {
-	lw := f.lw
-	lw.picker = nil
-	if lw.pwChange != nil {
-		return
-	}
-	lw.busy = false
-	lw.setFormEnabled(true)
-	lw.onStatus(lw.status)
-	lw.w.RequestFocus()
-	lw.w.Canvas().Focus(lw.password)
-}
-
-// certificateChosen runs after the certificate was unlocked in the picker:
-// log in, and say how it went. It runs the network part off Fyne's
-// goroutine and reports through done on it.
-func (f *loginFlow) login(newPW string, done func(api.Status, error)) {
-	lw := f.lw
-	d := lw.x.o.Daemon
-	id, user, pw := f.id, f.user, f.password
-	go func() {
-		ctx, cancel := withTimeout(lw.ctx, loginTimeout)
-		defer cancel()
-		st, err := login.Once(ctx, d, id, user, pw, newPW)
-		onMain(lw.ctx, func() { done(st, err) })
-	}()
-}
-
-// connected ends the flow: the tunnel is up.
-func (f *loginFlow) connected(st api.Status) {
-	lw := f.lw
-	lw.x.rememberCertificate(f.row.Info, lw.x.o.Now())
-	f.id = nil
-	lw.busy = false
-	lw.password.SetText("")
-	lw.problem.Set(nil, "")
-	lw.setFormEnabled(true)
-	lw.status = st
-	lw.showStatus(st)
-	if lw.x.o.OnConnected != nil {
-		lw.x.o.OnConnected(st)
-	}
-}
-
-// failed ends the flow with a problem shown in the login window.
-func (f *loginFlow) failed(err error) {
-	lw := f.lw
-	f.id = nil
-	lw.busy = false
-	lw.setFormEnabled(true)
-	lw.showForm()
-	p := Explain(err)
-	lw.problem.Set(&p, lw.helpdeskText())
-	lw.fit()
-	switch p.Code {
-	case api.CodeBadCredentials:
-		lw.password.SetText("")
-		lw.w.Canvas().Focus(lw.password)
-	case api.CodeAccountLocked:
-		lw.password.SetText("")
-	}
-	lw.w.RequestFocus()
-}
-
-// passwordChange opens the first-login password change.
-func (f *loginFlow) passwordChange() {
-	f.lw.pwChange = newPasswordWindow(f.lw.x, f)
+	f.openPicker()
 }
 
 func (lw *loginWindow) logout() {

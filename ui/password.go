@@ -52,11 +52,7 @@ func newPasswordWindow(x *Windows, f *loginFlow) *passwordWindow {
 	pw.w.CenterOnScreen()
 	pw.w.SetOnClosed(func() {
 		pw.cancel()
-		f.lw.pwChange = nil
-		if !pw.done {
-			f.id = nil
-			f.pickerClosed()
-		}
+		f.passwordWindowClosed(pw.done)
 	})
 	pw.w.Show()
 	pw.w.Canvas().Focus(pw.newPW)

@@ -454,7 +454,7 @@ func (p *pickerWindow) close(done bool) {
 	}
 	p.done = done
 	if done {
-		p.flow.lw.picker = nil
+		p.flow.pickerDone()
 	}
 	p.w.Close()
 }
