@@ -160,8 +160,7 @@ func TestPrivateEncoders(t *testing.T) {
 		"slice":      []Private{priv},
 		"tagged": struct {
 			K Private `json:"k,omitempty"`
-			S Private `json:"s,string"`
-		}{priv, priv},
+		}{priv},
 	} {
 		b, err := json.Marshal(v)
 		checkNoLeak(t, priv, "json.Marshal("+name+")", string(b))
