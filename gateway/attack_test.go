@@ -2,11 +2,13 @@ package gateway
 
 import (
 	"context"
+	"crypto/x509"
 	"fmt"
 	"path/filepath"
 	"reflect"
 	"sync"
 	"testing"
+	"time"
 
 	"github.com/opensvpn/svpn/api"
 	"github.com/opensvpn/svpn/certstore"
@@ -61,6 +63,7 @@ func TestBurstEvaluatesAtMostFivePasswords(t *testing.T) {
 	}{{20, false}, {50, false}, {200, false}, {20, true}, {50, true}, {200, true}} {
 		t.Run(fmt.Sprintf("%d right=%v", tc.n, tc.right), func(t *testing.T) {
 			h := newHarness(t, func(c *Config) { c.SourceLimit = 10_000 })
+			h.patientClient() // 200 logins queue behind one SQLite writer, slower still under -race
 			a := h.addUser("burst01", "Right-pass9!", false, nil, certgen.UserOptions{Name: "폭주", Key: h.pki.Root.Key})
 			reqs := make([]*api.LoginRequest, tc.n)
 			for i := range reqs {
@@ -314,6 +317,19 @@ func TestPasswordEndpointThrottled(t *testing.T) {
 		}
 		wantCode(t, err, want)
 	}
+}
+
+// patientClient gives the harness a client that waits minutes, not seconds,
+// for an answer: a burst measures counting, not latency.
+func (h *harness) patientClient() {
+	h.t.Helper()
+	pool := x509.NewCertPool()
+	pool.AddCert(h.ts.Certificate())
+	c, err := gatewayapi.New(h.ts.URL, gatewayapi.Options{RootCAs: pool, Timeout: 3 * time.Minute})
+	if err != nil {
+		h.t.Fatal(err)
+	}
+	h.client = c
 }
 
 func refusalOf(err error) (*api.ErrorResponse, bool) { return gatewayapi.Refusal(err) }
