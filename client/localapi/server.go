@@ -343,7 +343,7 @@ func (s *Server) profileInfo(w http.ResponseWriter, r *http.Request) {
 	defer cancel()
 	info, err := s.gateway.Info(ctx)
 	if err != nil {
-		pi.Error = gatewayapi.Code(err)
+		pi.Error = api.CodeOf(err)
 	} else {
 		pi.Gateway = info
 	}
