@@ -8,6 +8,7 @@ import (
 	"go/parser"
 	"go/token"
 	"io/fs"
+	"net/http"
 	"os"
 	"path/filepath"
 	"strconv"
@@ -351,5 +352,56 @@ func TestExplain(t *testing.T) {
 				t.Errorf("Describe(%s, %s) = %+v", e.Code, l, d)
 			}
 		}
+	}
+}
+
+// gatewayStatuses is gateway/server.go's httpStatus map as it was before the
+// catalogue took its place: clients and monitoring see the same statuses.
+var gatewayStatuses = map[Code]int{
+	CodeBadRequest:                   http.StatusBadRequest,
+	CodeBadCredentials:               http.StatusUnauthorized,
+	CodeUnauthorized:                 http.StatusUnauthorized,
+	CodeChallengeInvalid:             http.StatusUnauthorized,
+	CodeChallengeReplayed:            http.StatusUnauthorized,
+	CodeSignatureInvalid:             http.StatusUnauthorized,
+	CodeSessionEnded:                 http.StatusUnauthorized,
+	CodeAccountLocked:                http.StatusForbidden,
+	CodePasswordChangeRequired:       http.StatusForbidden,
+	CodeCertificateExpired:           http.StatusForbidden,
+	CodeCertificateNotYetValid:       http.StatusForbidden,
+	CodeCertificateUntrusted:         http.StatusForbidden,
+	CodeCertificateRevoked:           http.StatusForbidden,
+	CodeCertificateNotRegistered:     http.StatusForbidden,
+	CodeCertificateWrongPurpose:      http.StatusForbidden,
+	CodeCertificateKeyUsage:          http.StatusForbidden,
+	CodeCertificateIsCA:              http.StatusForbidden,
+	CodeCertificateIdentityMismatch:  http.StatusForbidden,
+	CodeCertificateRevocationUnknown: http.StatusServiceUnavailable,
+	CodeForbidden:                    http.StatusForbidden,
+	CodePostureFailed:                http.StatusForbidden,
+	CodePasswordPolicy:               http.StatusUnprocessableEntity,
+	CodeSessionLimit:                 http.StatusConflict,
+	CodeRateLimited:                  http.StatusTooManyRequests,
+	CodePoolExhausted:                http.StatusServiceUnavailable,
+	CodeUnavailable:                  http.StatusServiceUnavailable,
+	CodeInternal:                     http.StatusInternalServerError,
+}
+
+func TestGatewayStatusesUnchanged(t *testing.T) {
+	for c, want := range gatewayStatuses {
+		if got := HTTPStatus(c); got != want {
+			t.Errorf("%s: HTTP %d, was %d", c, got, want)
+		}
+	}
+	for _, e := range catalog {
+		if _, ok := gatewayStatuses[e.Code]; !ok && e.HTTPStatus != 0 {
+			t.Errorf("%s: HTTP %d, new: add it to gatewayStatuses if intended", e.Code, e.HTTPStatus)
+		}
+	}
+	if HTTPStatus("from_the_future") != 0 || HTTPStatus(CodeGatewayTLS) != 0 {
+		t.Error("codes without a status must answer 0 (the gateway sends 403)")
+	}
+	if http.StatusText(HTTPStatus(CodeAccountLocked)) != "Forbidden" {
+		t.Error("account_locked is 403")
 	}
 }

@@ -9,11 +9,13 @@ import (
 )
 
 // Code is a stable, machine-readable error code. Codes never change meaning
-// once shipped: scripts, the helpdesk and the translation tables key on them.
+// once shipped: scripts, the helpdesk and the error catalogue (catalog.go)
+// key on them.
 type Code string
 
-// Error is an error that carries a Code. Message is English text for logs and
-// developers; user-facing text comes from the translation tables keyed by Code.
+// Error is an error that carries a Code. Message is English text for logs
+// and developers; user-facing text comes from the error catalogue (Explain,
+// Describe).
 type Error struct {
 	Code    Code
 	Message string
