@@ -9,11 +9,13 @@ import (
 )
 
 // Code is a stable, machine-readable error code. Codes never change meaning
-// once shipped: scripts, the helpdesk and the translation tables key on them.
+// once shipped: scripts, the helpdesk and the error catalogue (catalog.go)
+// key on them.
 type Code string
 
-// Error is an error that carries a Code. Message is English text for logs and
-// developers; user-facing text comes from the translation tables keyed by Code.
+// Error is an error that carries a Code. Message is English text for logs
+// and developers; user-facing text comes from the error catalogue (Explain,
+// Describe).
 type Error struct {
 	Code    Code
 	Message string
@@ -65,17 +67,41 @@ func trimCause(msg, cause string) string {
 	return msg
 }
 
-// CodeOf returns the code of the first *Error in err's chain, or CodeInternal
-// when there is none (and "" for a nil error).
+// CodedError is an error that carries a Code: *Error, a gateway refusal as
+// the client receives it (gatewayapi.Error) and as the gateway builds it.
+// CodeOf finds it anywhere in an error chain.
+type CodedError interface {
+	error
+	ErrorCode() Code
+}
+
+// ErrorCode returns e.Code.
+func (e *Error) ErrorCode() Code { return e.Code }
+
+// CodeOf returns the code of the first CodedError in err's chain, or
+// CodeInternal when there is none (and "" for a nil error). It is the one
+// extractor of codes: front ends, the daemon and the gateway all use it.
 func CodeOf(err error) Code {
 	if err == nil {
 		return ""
 	}
-	var e *Error
+	var e CodedError
 	if errors.As(err, &e) {
-		return e.Code
+		return e.ErrorCode()
 	}
 	return CodeInternal
+}
+
+// RefusalOf returns the full refusal (violations, attempts left, install
+// URL …) carried by the first error in err's chain that has one, that is
+// by a method RefusalResponse() *ErrorResponse (gatewayapi.Error).
+func RefusalOf(err error) (*ErrorResponse, bool) {
+	var r interface{ RefusalResponse() *ErrorResponse }
+	if err == nil || !errors.As(err, &r) {
+		return nil, false
+	}
+	resp := r.RefusalResponse()
+	return resp, resp != nil
 }
 
 // Generic codes.

@@ -84,10 +84,10 @@ func TestInProcess(t *testing.T) {
 		return c.LoginFinish(ctx, &api.LoginFinishRequest{LoginID: begin.LoginID, Password: pw, NewPassword: newPW,
 			Certificate: cert.X509.Raw, Signature: sig, SignatureAlgorithm: alg})
 	}
-	if _, err := login(d.InitialPassword, ""); gatewayapi.Code(err) != api.CodePasswordChangeRequired {
+	if _, err := login(d.InitialPassword, ""); api.CodeOf(err) != api.CodePasswordChangeRequired {
 		t.Fatalf("first login: %v", err)
 	}
-	if _, err := login(d.InitialPassword, "short"); gatewayapi.Code(err) != api.CodePasswordPolicy {
+	if _, err := login(d.InitialPassword, "short"); api.CodeOf(err) != api.CodePasswordPolicy {
 		t.Fatalf("weak new password: %v", err)
 	} else if r, _ := gatewayapi.Refusal(err); len(r.Violations) == 0 {
 		t.Fatal("no violations listed")

@@ -25,7 +25,6 @@ import (
 	"github.com/opensvpn/svpn/api"
 	"github.com/opensvpn/svpn/certstore"
 	"github.com/opensvpn/svpn/client/daemon"
-	"github.com/opensvpn/svpn/client/gatewayapi"
 	"github.com/opensvpn/svpn/client/localapi"
 	"github.com/opensvpn/svpn/gateway"
 	"github.com/opensvpn/svpn/gateway/password"
@@ -308,7 +307,7 @@ func TestLocalAPIOtherUser(t *testing.T) {
 			}
 		}
 	}
-	if err := c.Bundle(ctx, io.Discard); gatewayapi.Code(err) != api.CodeRateLimited {
+	if err := c.Bundle(ctx, io.Discard); api.CodeOf(err) != api.CodeRateLimited {
 		t.Fatalf("a second bundle at once: %v, want rate_limited", err)
 	}
 

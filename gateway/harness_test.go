@@ -265,7 +265,7 @@ func (h *harness) login(a *account) (*api.LoginResponse, error) {
 // wantCode fails unless err is a gateway refusal with code.
 func wantCode(t testing.TB, err error, code api.Code) *api.ErrorResponse {
 	t.Helper()
-	if got := gatewayapi.Code(err); got != code {
+	if got := api.CodeOf(err); got != code {
 		t.Fatalf("got %v (code %q), want code %q", err, got, code)
 	}
 	r, _ := gatewayapi.Refusal(err)

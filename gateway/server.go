@@ -158,42 +158,10 @@ func asRefusal(err error) *refusal {
 	return internalError(err)
 }
 
-// httpStatus maps codes to HTTP statuses.
-var httpStatus = map[api.Code]int{
-	api.CodeBadRequest:                   http.StatusBadRequest,
-	api.CodeBadCredentials:               http.StatusUnauthorized,
-	api.CodeUnauthorized:                 http.StatusUnauthorized,
-	api.CodeChallengeInvalid:             http.StatusUnauthorized,
-	api.CodeChallengeReplayed:            http.StatusUnauthorized,
-	api.CodeSignatureInvalid:             http.StatusUnauthorized,
-	api.CodeSessionEnded:                 http.StatusUnauthorized,
-	api.CodeAccountLocked:                http.StatusForbidden,
-	api.CodePasswordChangeRequired:       http.StatusForbidden,
-	api.CodeCertificateExpired:           http.StatusForbidden,
-	api.CodeCertificateNotYetValid:       http.StatusForbidden,
-	api.CodeCertificateUntrusted:         http.StatusForbidden,
-	api.CodeCertificateRevoked:           http.StatusForbidden,
-	api.CodeCertificateNotRegistered:     http.StatusForbidden,
-	api.CodeCertificateWrongPurpose:      http.StatusForbidden,
-	api.CodeCertificateKeyUsage:          http.StatusForbidden,
-	api.CodeCertificateIsCA:              http.StatusForbidden,
-	api.CodeCertificateIdentityMismatch:  http.StatusForbidden,
-	api.CodeCertificateRevocationUnknown: http.StatusServiceUnavailable,
-	api.CodeForbidden:                    http.StatusForbidden,
-	api.CodeAPIVersion:                   http.StatusBadRequest,
-	api.CodePostureFailed:                http.StatusForbidden,
-	api.CodePasswordPolicy:               http.StatusUnprocessableEntity,
-	api.CodeSessionLimit:                 http.StatusConflict,
-	api.CodeRateLimited:                  http.StatusTooManyRequests,
-	api.CodePoolExhausted:                http.StatusServiceUnavailable,
-	api.CodeUnavailable:                  http.StatusServiceUnavailable,
-	api.CodeInternal:                     http.StatusInternalServerError,
-}
-
 func (s *Server) writeError(w http.ResponseWriter, r *http.Request, err error) {
 	ref := asRefusal(err)
-	status, ok := httpStatus[ref.resp.Code]
-	if !ok {
+	status := api.HTTPStatus(ref.resp.Code) // from the error catalogue
+	if status == 0 {
 		status = http.StatusForbidden
 	}
 	if ref.err != nil {

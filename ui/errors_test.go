@@ -4,130 +4,57 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"go/ast"
-	"go/parser"
-	"go/token"
-	"path/filepath"
-	"regexp"
-	"strconv"
 	"strings"
 	"testing"
 
 	"github.com/opensvpn/svpn/api"
 	"github.com/opensvpn/svpn/certstore"
 	"github.com/opensvpn/svpn/client/gatewayapi"
-	"github.com/opensvpn/svpn/client/localapi"
 )
 
-// codeConstants parses the Go files matching pattern and returns the
-// values of every constant declared with type Code (in package api) or
-// api.Code (elsewhere).
-func codeConstants(t *testing.T, pattern string) map[string]string {
-	t.Helper()
-	files, err := filepath.Glob(pattern)
-	if err != nil || len(files) == 0 {
-		t.Fatalf("%s: %v (no files)", pattern, err)
+// TestKnownCodes: the app knows every code of the catalogue, in its order,
+// and certificate problems are the 2xx codes.
+func TestKnownCodes(t *testing.T) {
+	codes := KnownCodes()
+	if len(codes) != len(api.Catalog()) || len(codes) < 60 {
+		t.Fatalf("KnownCodes: %d codes, catalogue %d", len(codes), len(api.Catalog()))
 	}
-	out := map[string]string{}
-	fset := token.NewFileSet()
-	for _, f := range files {
-		if strings.HasSuffix(f, "_test.go") {
-			continue
+	for i, e := range api.Catalog() {
+		if codes[i] != e.Code || ErrorNumber(e.Code) != api.Number(e.Code) {
+			t.Errorf("%d: %s %s, catalogue %s", i, codes[i], ErrorNumber(codes[i]), e.Code)
 		}
-		file, err := parser.ParseFile(fset, f, nil, 0)
-		if err != nil {
-			t.Fatal(err)
+		if isCertificateProblem(e.Code) != (e.Number/100 == 2) {
+			t.Errorf("%s (E-%03d): isCertificateProblem %v", e.Code, e.Number, isCertificateProblem(e.Code))
 		}
-		for _, decl := range file.Decls {
-			gd, ok := decl.(*ast.GenDecl)
-			if !ok || gd.Tok != token.CONST {
-				continue
-			}
-			for _, spec := range gd.Specs {
-				vs := spec.(*ast.ValueSpec)
-				if !isCodeType(vs.Type) {
-					continue
-				}
-				for i, name := range vs.Names {
-					lit, ok := vs.Values[i].(*ast.BasicLit)
-					if !ok {
-						t.Fatalf("%s: %s is not a string literal", f, name.Name)
-					}
-					v, _ := strconv.Unquote(lit.Value)
-					out[name.Name] = v
-				}
-			}
-		}
-	}
-	return out
-}
-
-func isCodeType(e ast.Expr) bool {
-	switch x := e.(type) {
-	case *ast.Ident:
-		return x.Name == "Code"
-	case *ast.SelectorExpr:
-		id, ok := x.X.(*ast.Ident)
-		return ok && id.Name == "api" && x.Sel.Name == "Code"
-	}
-	return false
-}
-
-// TestEveryCodeHasEntry: every code constant of package api, and the
-// codes svpnd's local API client and the gateway API client add, has a
-// number in the table and a sentence in both languages. A code added to
-// package api without an entry fails here.
-func TestEveryCodeHasEntry(t *testing.T) {
-	ko, en := loadTable(t, "ko"), loadTable(t, "en")
-	all := map[string]string{}
-	for _, pat := range []string{"../api/*.go", "../client/localapi/*.go", "../client/gatewayapi/*.go"} {
-		consts := codeConstants(t, pat)
-		if len(consts) == 0 {
-			t.Fatalf("no code constants in %s", pat)
-		}
-		for k, v := range consts {
-			all[pat+" "+k] = v
-		}
-	}
-	if len(all) < 50 {
-		t.Fatalf("found only %d codes", len(all))
-	}
-	for name, code := range all {
-		if _, ok := errorNumbers[api.Code(code)]; !ok {
-			t.Errorf("%s (%q) has no error number", name, code)
-		}
-	}
-	for code := range errorNumbers {
-		for l, tab := range map[string]map[string]string{"ko": ko, "en": en} {
-			if tab["error."+string(code)] == "" {
-				t.Errorf("%s: no %s sentence for %q", ErrorNumber(code), l, code)
-			}
-		}
-	}
-}
-
-func TestErrorNumbers(t *testing.T) {
-	seen := map[int]api.Code{}
-	for code, n := range errorNumbers {
-		if other, dup := seen[n]; dup {
-			t.Errorf("E-%d is both %s and %s", n, code, other)
-		}
-		seen[n] = code
-		if n < 100 || n >= unknownNumber {
-			t.Errorf("%s: number %d out of range", code, n)
-		}
-	}
-	if !regexp.MustCompile(`^E-\d{3}$`).MatchString(ErrorNumber(api.CodeAccountLocked)) {
-		t.Errorf("format: %s", ErrorNumber(api.CodeAccountLocked))
 	}
 	if got := ErrorNumber("from_the_future"); got != "E-999" {
 		t.Errorf("unknown code: %s", got)
 	}
-	codes := KnownCodes()
-	for i := 1; i < len(codes); i++ {
-		if errorNumbers[codes[i-1]] >= errorNumbers[codes[i]] {
-			t.Fatalf("KnownCodes not sorted at %d", i)
-		}
+}
+
+// TestExplainIsTheCatalogue: for every code, in both languages, what the
+// app shows is api.Explain's number and sentence, the same svpnctl prints
+// (cmd/svpnctl TestFailPrintsTheCatalogue): for a bare *api.Error, for a
+// gateway refusal relayed by svpnd, and for a bare code.
+func TestExplainIsTheCatalogue(t *testing.T) {
+	for _, l := range []Language{Korean, English} {
+		withLanguage(t, l, func() {
+			for _, e := range api.Catalog() {
+				for _, err := range []error{
+					&api.Error{Code: e.Code, Message: "english"},
+					fmt.Errorf("login: %w", &gatewayapi.Error{Status: 403, Response: api.ErrorResponse{Code: e.Code, RemainingAttempts: 2, RetryAfter: 9}}),
+				} {
+					want := api.Explain(err, api.Lang(l))
+					p := Explain(err)
+					if p.Code != e.Code || p.Number != want.Number || p.Text != want.Text || p.String() != want.String() {
+						t.Errorf("%s %v: app %q, catalogue %q", l, err, p.String(), want.String())
+					}
+				}
+				if p, want := ExplainCode(e.Code), api.Describe(e.Code, api.Lang(l)); p.String() != want.String() || p.Text != e.Text(api.Lang(l)) {
+					t.Errorf("%s ExplainCode(%s): %q, want %q", l, e.Code, p.String(), want.String())
+				}
+			}
+		})
 	}
 }
 
@@ -152,8 +79,8 @@ func TestExplain(t *testing.T) {
 		{refusal(api.CodeCertificateExpired, nil), api.CodeCertificateExpired, "E-201", "갱신", ""},
 		{fmt.Errorf("unlock: %w", certstore.ErrWrongPassword), api.CodeCertPasswordWrong, "E-211", "인증서 암호", ""},
 		{api.Errorf(api.CodeCertNotFound, "gone"), api.CodeCertNotFound, "E-212", "USB", ""},
-		{&api.Error{Code: localapi.CodeDaemonUnavailable}, localapi.CodeDaemonUnavailable, "E-601", "svpnd", ""},
-		{&api.Error{Code: gatewayapi.CodeUnreachable}, gatewayapi.CodeUnreachable, "E-401", "인터넷", ""},
+		{&api.Error{Code: api.CodeDaemonUnavailable}, api.CodeDaemonUnavailable, "E-601", "svpnd", ""},
+		{&api.Error{Code: api.CodeGatewayUnreachable}, api.CodeGatewayUnreachable, "E-401", "인터넷", ""},
 		{fmt.Errorf("x: %w", context.DeadlineExceeded), codeTimeout, "E-604", "시간", ""},
 		{errors.New("plain"), api.CodeInternal, "E-603", "진단 정보", ""},
 		{refusal("gateway_from_the_future", nil), "gateway_from_the_future", "E-999", "gateway_from_the_future", ""},

@@ -13,7 +13,6 @@ import (
 	"fyne.io/fyne/v2/widget"
 
 	"github.com/opensvpn/svpn/api"
-	"github.com/opensvpn/svpn/client/localapi"
 )
 
 // loginWindow is what the employee sees after double-clicking
@@ -284,7 +283,7 @@ func (lw *loginWindow) passwordRules() api.PasswordRules {
 func (lw *loginWindow) onDaemonDown(err error) {
 	wasUp := lw.daemonUp || !lw.haveStatus
 	lw.daemonUp = false
-	p := ExplainCode(localapi.CodeDaemonUnavailable)
+	p := ExplainCode(api.CodeDaemonUnavailable)
 	lw.daemonLabel.SetText(p.String())
 	lw.daemonBanner.Show()
 	if wasUp && !lw.busy {
@@ -436,7 +435,7 @@ func (lw *loginWindow) submit() {
 		lw.localProblem("login.need_password", lw.password)
 		return
 	case !lw.daemonUp && lw.daemonBanner.Visible():
-		p := ExplainCode(localapi.CodeDaemonUnavailable)
+		p := ExplainCode(api.CodeDaemonUnavailable)
 		lw.problem.Set(&p, "")
 		lw.fit()
 		return

@@ -434,8 +434,8 @@ func (p *pickerWindow) loginDone(st api.Status, err error) {
 // isCertificateProblem: codes about the chosen certificate, which the user
 // can fix in the picker by choosing another one.
 func isCertificateProblem(c api.Code) bool {
-	n := errorNumbers[c]
-	return n >= 200 && n < 300
+	e, ok := api.Lookup(c)
+	return ok && e.Kind == api.KindCertificate
 }
 
 // escape closes the certificate details if open, else the picker.

@@ -206,7 +206,7 @@ func (e *Engine) update(f func(st *api.Status)) {
 
 // fail records an error event and returns err.
 func (e *Engine) recordError(err error) {
-	code := gatewayapi.Code(err)
+	code := api.CodeOf(err)
 	ev := api.ErrorEvent{Time: e.o.Now(), Code: code, Message: err.Error()}
 	e.errors = append(e.errors, ev)
 	if len(e.errors) > 50 {
@@ -307,7 +307,7 @@ func (e *Engine) loginFailed(err error) error {
 	e.mu.Lock()
 	defer e.mu.Unlock()
 	e.recordError(err)
-	code := gatewayapi.Code(err)
+	code := api.CodeOf(err)
 	state := api.StateDisconnected
 	if code == api.CodePasswordChangeRequired {
 		state = api.StatePasswordChangeRequired

@@ -46,7 +46,7 @@ func (e *Engine) keepSession(ctx context.Context, s *session) *sessionEnd {
 		if ctx.Err() != nil {
 			return nil
 		}
-		switch code := gatewayapi.Code(err); {
+		switch code := api.CodeOf(err); {
 		case err == nil:
 			wait = interval
 			e.mu.Lock()

@@ -112,7 +112,7 @@ func TestFakeGatewayGetsNoChosenSignature(t *testing.T) {
 		challenge = bad
 		mu.Unlock()
 		_, err := clientlogin.Once(context.Background(), asDaemon{eng, who}, signer, d.UserID, "pw", "")
-		if gatewayapi.Code(err) != gatewayapi.CodeBadResponse {
+		if api.CodeOf(err) != gatewayapi.CodeBadResponse {
 			t.Errorf("challenge %q: %v, want %s", bad, err, gatewayapi.CodeBadResponse)
 		}
 	}
@@ -124,7 +124,7 @@ func TestFakeGatewayGetsNoChosenSignature(t *testing.T) {
 	challenge = "AQAAAABpK3xAq80-_w"
 	mu.Unlock()
 	_, err := clientlogin.Once(context.Background(), asDaemon{eng, who}, signer, d.UserID, "pw", "")
-	if gatewayapi.Code(err) != api.CodeBadCredentials {
+	if api.CodeOf(err) != api.CodeBadCredentials {
 		t.Fatalf("login at the fake gateway: %v", err)
 	}
 	if len(signer.signed) != 1 {
@@ -196,10 +196,10 @@ func TestRelayedLoginRefused(t *testing.T) {
 
 	eng := engineFor(t, relay, d.GatewayID)
 	_, err = clientlogin.Once(context.Background(), asDaemon{eng, engine.Caller{UID: "1000"}}, id, d.UserID, d.InitialPassword, "")
-	if gatewayapi.Code(err) != api.CodeSignatureInvalid {
+	if api.CodeOf(err) != api.CodeSignatureInvalid {
 		t.Fatalf("relayed login: %v, want %s", err, api.CodeSignatureInvalid)
 	}
-	if len(relayed) != 1 || gatewayapi.Code(relayed[0]) != api.CodeSignatureInvalid {
+	if len(relayed) != 1 || api.CodeOf(relayed[0]) != api.CodeSignatureInvalid {
 		t.Fatalf("the real gateway answered the relay %v", relayed)
 	}
 	if n, _ := g.Store.ListActiveSessions(context.Background()); len(n) != 0 {

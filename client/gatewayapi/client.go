@@ -33,19 +33,27 @@ func (e *Error) Error() string {
 	return fmt.Sprintf("gateway refused (%d): %s: %s", e.Status, e.Response.Code, e.Response.Message)
 }
 
+// ErrorCode returns the refusal's code: *Error is an api.CodedError, so
+// api.CodeOf finds it.
+func (e *Error) ErrorCode() api.Code { return e.Response.Code }
+
+// RefusalResponse returns the refusal whole, for api.RefusalOf.
+func (e *Error) RefusalResponse() *api.ErrorResponse { return &e.Response }
+
 // Is matches *api.Error sentinels by code.
 func (e *Error) Is(target error) bool {
 	t, ok := target.(*api.Error)
 	return ok && t.Code == e.Response.Code
 }
 
-// Client codes for failures that never reached a gateway answer.
+// Client codes for failures that never reached a gateway answer. They are
+// declared in package api, with the rest of the catalogue; these are aliases.
 const (
-	CodeUnreachable    api.Code = "gateway_unreachable"  // DNS, refused, timeout
-	CodeTLS            api.Code = "gateway_tls"          // certificate name, CA or pin mismatch
-	CodeBadResponse    api.Code = "gateway_bad_response" // not the API: garbage, wrong type
-	CodeVersion        api.Code = "gateway_version"      // an API version this client does not speak
-	CodeSessionMissing api.Code = "session_missing"
+	CodeUnreachable    = api.CodeGatewayUnreachable // DNS, refused, timeout
+	CodeTLS            = api.CodeGatewayTLS         // certificate name, CA or pin mismatch
+	CodeBadResponse    = api.CodeGatewayBadResponse // not the API: garbage, wrong type
+	CodeVersion        = api.CodeGatewayVersion     // an API version this client does not speak
+	CodeSessionMissing = api.CodeSessionMissing
 )
 
 // Client talks to one gateway.
@@ -229,13 +237,9 @@ func transportError(err error) error {
 }
 
 // Code returns the code of a gateway refusal or client error.
-func Code(err error) api.Code {
-	var e *Error
-	if errors.As(err, &e) {
-		return e.Response.Code
-	}
-	return api.CodeOf(err)
-}
+//
+// Deprecated: use api.CodeOf, which finds *Error too.
+func Code(err error) api.Code { return api.CodeOf(err) }
 
 // Refusal returns the gateway's full refusal, if err is one.
 func Refusal(err error) (*api.ErrorResponse, bool) {

@@ -13,8 +13,9 @@ import (
 )
 
 // CodeLoginChannel: the connection a login was bound to closed before the
-// login was sent; the login must start again.
-const CodeLoginChannel api.Code = "login_channel_closed"
+// login was sent; the login must start again. An alias of
+// api.CodeLoginChannelClosed.
+const CodeLoginChannel = api.CodeLoginChannelClosed
 
 // LoginChannel is one TLS connection to the gateway that carries a login's
 // challenge and the login itself. Its ChannelBinding (RFC 9266

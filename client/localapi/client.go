@@ -16,7 +16,7 @@ import (
 )
 
 // CodeDaemonUnavailable: svpnd is not running or its socket is unreachable.
-const CodeDaemonUnavailable api.Code = "daemon_unavailable"
+const CodeDaemonUnavailable = api.CodeDaemonUnavailable
 
 // Client talks to svpnd over its socket.
 type Client struct {

@@ -350,7 +350,7 @@ func (s *Server) profileInfo(w http.ResponseWriter, r *http.Request) {
 	defer cancel()
 	info, err := s.gateway.Info(ctx)
 	if err != nil {
-		pi.Error = gatewayapi.Code(err)
+		pi.Error = api.CodeOf(err)
 	} else {
 		pi.Gateway = info
 	}
@@ -410,16 +410,11 @@ func writeError(w http.ResponseWriter, err error) {
 	} else {
 		resp = api.ErrorResponse{Code: api.CodeOf(err), Message: err.Error()}
 	}
-	status := http.StatusConflict
-	switch resp.Code {
-	case api.CodeBadRequest:
-		status = http.StatusBadRequest
-	case api.CodeForbidden:
-		status = http.StatusForbidden
-	case api.CodeRateLimited:
-		status = http.StatusTooManyRequests
-	case api.CodeInternal:
-		status = http.StatusInternalServerError
+	// The status of the code in the error catalogue (a relayed gateway
+	// refusal keeps the gateway's); 409 for the local API's own refusals.
+	status := api.HTTPStatus(resp.Code)
+	if status == 0 {
+		status = http.StatusConflict
 	}
 	var ae *api.Error
 	if resp.Code == api.CodeInternal && !errors.As(err, &ae) {

@@ -13,7 +13,6 @@ import (
 	"io"
 
 	"github.com/opensvpn/svpn/api"
-	"github.com/opensvpn/svpn/client/gatewayapi"
 )
 
 // Daemon is the part of svpnd's local API a login uses.
@@ -80,7 +79,7 @@ func Run(ctx context.Context, d Daemon, s Signer, user, password string, ask New
 	newPW := ""
 	for range MaxRounds {
 		st, err := Once(ctx, d, s, user, password, newPW)
-		code := gatewayapi.Code(err)
+		code := api.CodeOf(err)
 		switch code {
 		case "":
 			return st, nil

@@ -42,6 +42,8 @@ type cli struct {
 	stdout io.Writer
 	stderr io.Writer
 	socket string // svpnd's local API address
+	// getenv reads the environment (the locale); nil means os.Getenv.
+	getenv func(string) string
 }
 
 func main() {
@@ -107,40 +109,72 @@ func (c *cli) run(args []string) int {
 	return exitUsage
 }
 
-// fail prints err with its code and returns the exit code for it.
+// fail prints err as the desktop app shows it, from api's error catalogue:
+// its E-number, the sentence in the user's language and its code, then the
+// technical detail; and returns the exit code for it.
+//
+//	svpnctl: E-211 인증서 암호가 올바르지 않습니다. … (cert_password_wrong)
+//	  cert_password_wrong: wrong password
 func (c *cli) fail(err error) int {
 	code := api.CodeOf(err)
-	fmt.Fprintf(c.stderr, "svpnctl: %v\n", err)
-	if hint := hints[code]; hint != "" {
-		fmt.Fprintf(c.stderr, "  %s\n", hint)
+	lang := c.lang()
+	d := api.Explain(err, lang)
+	fmt.Fprintf(c.stderr, "svpnctl: %s (%s)\n", d, d.Code)
+	fmt.Fprintf(c.stderr, "  %v\n", err)
+	if hint := cliHints[code]; hint != [2]string{} {
+		if lang == api.Korean {
+			fmt.Fprintf(c.stderr, "  %s\n", hint[0])
+		} else {
+			fmt.Fprintf(c.stderr, "  %s\n", hint[1])
+		}
 	}
 	switch code {
 	case api.CodeCertPasswordWrong, api.CodeBadCredentials:
 		return exitPassword
 	case api.CodeCertNotFound:
 		return exitNotFound
-	case localapi.CodeDaemonUnavailable:
+	case api.CodeDaemonUnavailable:
 		return exitDaemon
 	}
 	return exitFailure
 }
 
-// hints say what to do next, for the codes a CLI user meets.
-var hints = map[api.Code]string{
-	api.CodeCertPasswordWrong:        "The certificate password is case-sensitive (인증서 암호는 대소문자를 구분합니다).",
-	api.CodeCertNotFound:             "Check the path: give signCert.der, its folder, a GPKI *_sig.cer or a .pfx/.p12 file.",
-	api.CodeCertUnreadable:           "The file could not be read: check permissions, or whether the USB drive was removed.",
-	api.CodeCertCorrupt:              "The file is damaged. Copy the certificate again from its backup or reissue it.",
-	api.CodeCertUnsupported:          "This certificate or key format is not supported; export it as PKCS#12 and try the .pfx.",
-	api.CodeCertKeyMismatch:          "signPri.key does not belong to this signCert.der; copy the whole certificate folder again.",
-	api.CodeCertPasswordNeeded:       "Give the PKCS#12 password with --password-stdin.",
-	api.CodeBadCredentials:           "Check the ID and password. After 5 wrong passwords the account is locked.",
-	api.CodeAccountLocked:            "The account is locked. Call the helpdesk to unlock it (계정 잠김: 콜센터에 문의하십시오).",
-	api.CodePostureFailed:            "Install or turn on an antivirus program, then log in again (백신 프로그램 설치 필수).",
-	api.CodeCertificateExpired:       "The certificate has expired. Renew it with your CA, then log in again.",
-	api.CodeCertificateRevoked:       "The certificate has been revoked. Have it reissued.",
-	api.CodeCertificateNotRegistered: "This certificate is not registered for your account. Ask the helpdesk to register it.",
-	localapi.CodeDaemonUnavailable:   "The SVPN service (svpnd) is not running. Start it, or run svpnd run --userspace.",
+// cliHints add, after the catalogue's sentence, what only a command-line
+// user can do (a flag, a path form), in Korean and English.
+var cliHints = map[api.Code][2]string{
+	api.CodeCertNotFound: {
+		"경로를 확인하세요: signCert.der, 그 폴더, GPKI *_sig.cer 또는 .pfx/.p12 파일을 지정합니다.",
+		"Check the path: give signCert.der, its folder, a GPKI *_sig.cer or a .pfx/.p12 file.",
+	},
+	api.CodeCertPasswordNeeded: {
+		"PKCS#12 암호를 --password-stdin으로 입력하세요.",
+		"Give the PKCS#12 password with --password-stdin.",
+	},
+}
+
+// lang is the language of the messages: SVPN_LANG (ko, en) if set, else
+// Korean when the locale (LC_ALL, LC_MESSAGES, LANG: the first one set, as
+// libc picks it) is Korean, else English.
+func (c *cli) lang() api.Lang {
+	getenv := c.getenv
+	if getenv == nil {
+		getenv = os.Getenv
+	}
+	switch strings.ToLower(getenv("SVPN_LANG")) {
+	case "ko", "kr", "korean":
+		return api.Korean
+	case "en", "english":
+		return api.English
+	}
+	for _, k := range []string{"LC_ALL", "LC_MESSAGES", "LANG"} {
+		if v := getenv(k); v != "" {
+			if strings.HasPrefix(strings.ToLower(v), "ko") {
+				return api.Korean
+			}
+			return api.English
+		}
+	}
+	return api.English
 }
 
 // newFlags returns a flag set that reports errors on c.stderr.
