@@ -8,7 +8,7 @@ import (
 
 	"github.com/opensvpn/svpn/api"
 	"github.com/opensvpn/svpn/client/gatewayapi"
-	"github.com/opensvpn/svpn/client/localapi"
+	"github.com/opensvpn/svpn/client/local"
 )
 
 // errorNumbers gives every code the app can meet a stable number the user
@@ -87,10 +87,10 @@ var errorNumbers = map[api.Code]int{
 	api.CodeTunnelHandshake:       513,
 	api.CodeTunnelProxy:           514,
 
-	localapi.CodeDaemonUnavailable: 601,
-	api.CodeBadRequest:             602,
-	api.CodeInternal:               603,
-	codeTimeout:                    604,
+	local.CodeDaemonUnavailable: 601,
+	api.CodeBadRequest:          602,
+	api.CodeInternal:            603,
+	codeTimeout:                 604,
 }
 
 // codeTimeout: a call to the SVPN service did not finish in time. The app

@@ -16,7 +16,7 @@ import (
 	"github.com/opensvpn/svpn/api"
 	"github.com/opensvpn/svpn/certstore"
 	"github.com/opensvpn/svpn/client/gatewayapi"
-	"github.com/opensvpn/svpn/client/localapi"
+	"github.com/opensvpn/svpn/client/local"
 )
 
 // codeConstants parses the Go files matching pattern and returns the
@@ -80,7 +80,7 @@ func isCodeType(e ast.Expr) bool {
 func TestEveryCodeHasEntry(t *testing.T) {
 	ko, en := loadTable(t, "ko"), loadTable(t, "en")
 	all := map[string]string{}
-	for _, pat := range []string{"../api/*.go", "../client/localapi/*.go", "../client/gatewayapi/*.go"} {
+	for _, pat := range []string{"../api/*.go", "../client/local/*.go", "../client/gatewayapi/*.go"} {
 		consts := codeConstants(t, pat)
 		if len(consts) == 0 {
 			t.Fatalf("no code constants in %s", pat)
@@ -152,7 +152,7 @@ func TestExplain(t *testing.T) {
 		{refusal(api.CodeCertificateExpired, nil), api.CodeCertificateExpired, "E-201", "갱신", ""},
 		{fmt.Errorf("unlock: %w", certstore.ErrWrongPassword), api.CodeCertPasswordWrong, "E-211", "인증서 암호", ""},
 		{api.Errorf(api.CodeCertNotFound, "gone"), api.CodeCertNotFound, "E-212", "USB", ""},
-		{&api.Error{Code: localapi.CodeDaemonUnavailable}, localapi.CodeDaemonUnavailable, "E-601", "svpnd", ""},
+		{&api.Error{Code: local.CodeDaemonUnavailable}, local.CodeDaemonUnavailable, "E-601", "svpnd", ""},
 		{&api.Error{Code: gatewayapi.CodeUnreachable}, gatewayapi.CodeUnreachable, "E-401", "인터넷", ""},
 		{fmt.Errorf("x: %w", context.DeadlineExceeded), codeTimeout, "E-604", "시간", ""},
 		{errors.New("plain"), api.CodeInternal, "E-603", "진단 정보", ""},

@@ -14,7 +14,7 @@ import (
 
 	"github.com/opensvpn/svpn/api"
 	"github.com/opensvpn/svpn/certstore"
-	"github.com/opensvpn/svpn/client/localapi"
+	"github.com/opensvpn/svpn/client/local"
 	"github.com/opensvpn/svpn/client/login"
 )
 
@@ -286,7 +286,7 @@ func (lw *loginWindow) passwordRules() api.PasswordRules {
 func (lw *loginWindow) onDaemonDown(err error) {
 	wasUp := lw.daemonUp || !lw.haveStatus
 	lw.daemonUp = false
-	p := ExplainCode(localapi.CodeDaemonUnavailable)
+	p := ExplainCode(local.CodeDaemonUnavailable)
 	lw.daemonLabel.SetText(p.String())
 	lw.daemonBanner.Show()
 	if wasUp && !lw.busy {
@@ -438,7 +438,7 @@ func (lw *loginWindow) submit() {
 		lw.localProblem("login.need_password", lw.password)
 		return
 	case !lw.daemonUp && lw.daemonBanner.Visible():
-		p := ExplainCode(localapi.CodeDaemonUnavailable)
+		p := ExplainCode(local.CodeDaemonUnavailable)
 		lw.problem.Set(&p, "")
 		lw.fit()
 		return

@@ -4,7 +4,7 @@ import (
 	"time"
 
 	"github.com/opensvpn/svpn/api"
-	"github.com/opensvpn/svpn/client/localapi"
+	"github.com/opensvpn/svpn/client/local"
 )
 
 // TrayIcon is one of the tray's four icons.
@@ -108,7 +108,7 @@ func (m *TrayModel) connectedBody(st api.Status) string {
 func (m *TrayModel) OnDaemonDown(error) (TrayView, TrayEffects) {
 	var fx TrayEffects
 	if m.up && !m.downNotice {
-		p := ExplainCode(localapi.CodeDaemonUnavailable)
+		p := ExplainCode(local.CodeDaemonUnavailable)
 		fx.Notices = append(fx.Notices, Notice{T("notify.daemon_down_title"), p.String()})
 		m.downNotice = true
 	}

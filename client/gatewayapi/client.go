@@ -32,6 +32,9 @@ func (e *Error) Error() string {
 	return fmt.Sprintf("gateway refused (%d): %s: %s", e.Status, e.Response.Code, e.Response.Message)
 }
 
+// ErrorResponse returns the refusal as the gateway sent it.
+func (e *Error) ErrorResponse() *api.ErrorResponse { return &e.Response }
+
 // Is matches *api.Error sentinels by code.
 func (e *Error) Is(target error) bool {
 	t, ok := target.(*api.Error)
@@ -235,11 +238,14 @@ func Code(err error) api.Code {
 	return api.CodeOf(err)
 }
 
-// Refusal returns the gateway's full refusal, if err is one.
+// Refusal returns the full refusal err carries, if it carries one: the
+// gateway's (*Error) or, in a front end, svpnd's (*local.Refusal, which
+// holds what the gateway refused with when svpnd relays it): the first
+// error in the chain with an ErrorResponse method.
 func Refusal(err error) (*api.ErrorResponse, bool) {
-	var e *Error
-	if errors.As(err, &e) {
-		return &e.Response, true
+	var r interface{ ErrorResponse() *api.ErrorResponse }
+	if errors.As(err, &r) {
+		return r.ErrorResponse(), true
 	}
 	return nil, false
 }

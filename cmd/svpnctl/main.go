@@ -20,7 +20,8 @@ import (
 	"strings"
 
 	"github.com/opensvpn/svpn/api"
-	"github.com/opensvpn/svpn/client/localapi"
+	"github.com/opensvpn/svpn/client/local"
+	"github.com/opensvpn/svpn/client/localsock"
 )
 
 // version is set at build time with -ldflags "-X main.version=…".
@@ -45,7 +46,7 @@ type cli struct {
 }
 
 func main() {
-	c := &cli{stdin: os.Stdin, stdout: os.Stdout, stderr: os.Stderr, socket: localapi.DefaultAddress()}
+	c := &cli{stdin: os.Stdin, stdout: os.Stdout, stderr: os.Stderr, socket: localsock.DefaultAddress()}
 	os.Exit(c.run(os.Args[1:]))
 }
 
@@ -119,7 +120,7 @@ func (c *cli) fail(err error) int {
 		return exitPassword
 	case api.CodeCertNotFound:
 		return exitNotFound
-	case localapi.CodeDaemonUnavailable:
+	case local.CodeDaemonUnavailable:
 		return exitDaemon
 	}
 	return exitFailure
@@ -140,7 +141,7 @@ var hints = map[api.Code]string{
 	api.CodeCertificateExpired:       "The certificate has expired. Renew it with your CA, then log in again.",
 	api.CodeCertificateRevoked:       "The certificate has been revoked. Have it reissued.",
 	api.CodeCertificateNotRegistered: "This certificate is not registered for your account. Ask the helpdesk to register it.",
-	localapi.CodeDaemonUnavailable:   "The SVPN service (svpnd) is not running. Start it, or run svpnd run --userspace.",
+	local.CodeDaemonUnavailable:      "The SVPN service (svpnd) is not running. Start it, or run svpnd run --userspace.",
 }
 
 // newFlags returns a flag set that reports errors on c.stderr.
