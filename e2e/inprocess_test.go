@@ -14,7 +14,7 @@ import (
 	"github.com/opensvpn/svpn/certstore"
 	"github.com/opensvpn/svpn/client/daemon"
 	"github.com/opensvpn/svpn/client/gatewayapi"
-	"github.com/opensvpn/svpn/client/localapi"
+	"github.com/opensvpn/svpn/client/local"
 	"github.com/opensvpn/svpn/gateway"
 	"github.com/opensvpn/svpn/gateway/password"
 )
@@ -60,7 +60,7 @@ func TestInProcess(t *testing.T) {
 	case <-time.After(20 * time.Second):
 		t.Fatal("svpnd did not start")
 	}
-	c := localapi.NewClient(sock)
+	c := local.NewClient(sock)
 	defer c.Close()
 
 	cert, err := certstore.Load(d.CertPath)

@@ -25,7 +25,7 @@ import (
 	"github.com/opensvpn/svpn/api"
 	"github.com/opensvpn/svpn/certstore"
 	"github.com/opensvpn/svpn/client/daemon"
-	"github.com/opensvpn/svpn/client/localapi"
+	"github.com/opensvpn/svpn/client/local"
 	"github.com/opensvpn/svpn/gateway"
 	"github.com/opensvpn/svpn/gateway/password"
 )
@@ -186,7 +186,7 @@ func TestLocalAPIOtherUser(t *testing.T) {
 			t.Errorf("svpnd: %v", err)
 		}
 	}()
-	c := localapi.NewClient(sock)
+	c := local.NewClient(sock)
 	defer c.Close()
 
 	// Root starts a login; uid 65534 tries to finish it with the login ID

@@ -6,12 +6,13 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"github.com/opensvpn/svpn/api"
 	"net/netip"
 	"os"
 	"strings"
 	"time"
 
+	"github.com/opensvpn/svpn/api"
+	"github.com/opensvpn/svpn/api/passwordrules"
 	"github.com/opensvpn/svpn/gateway/password"
 )
 
@@ -64,7 +65,7 @@ type Config struct {
 
 	// Passwords and lockout.
 	Argon2         password.Params `json:"argon2"`
-	PasswordPolicy password.Policy `json:"password_policy"`
+	PasswordPolicy PasswordPolicy  `json:"password_policy"`
 	MaxFailures    int             `json:"max_failures"`         // consecutive failures that lock an account
 	SourceLimit    int             `json:"source_failure_limit"` // failures per source address per window
 	SourceWindow   Duration        `json:"source_window"`
@@ -135,6 +136,72 @@ var DefaultPolicies = []string{
 	"1.2.410.100001.2.2.1", // GPKI 개인
 }
 
+// PasswordPolicy is the password_policy section of the config file: the
+// api.PasswordRules the gateway enforces (passwordrules.Check) and publishes
+// in /api/v1/info. Config files name two rules differently from the wire,
+// max_repeat and forbid_old; those keys are what it writes, and it reads
+// them or the wire's max_repeated and forbid_reuse_last, one of each pair.
+type PasswordPolicy api.PasswordRules
+
+// Rules returns the policy as the API carries it.
+func (p PasswordPolicy) Rules() api.PasswordRules { return api.PasswordRules(p) }
+
+// passwordPolicyJSON reads PasswordPolicy: the wire's keys from the
+// embedded rules plus the config's names of the two renamed rules.
+type passwordPolicyJSON struct {
+	*rulesFields
+	MaxRepeat *int  `json:"max_repeat"`
+	ForbidOld *bool `json:"forbid_old"`
+}
+
+// rulesFields is api.PasswordRules without PasswordPolicy's methods.
+type rulesFields api.PasswordRules
+
+func (p PasswordPolicy) MarshalJSON() ([]byte, error) {
+	// The two renamed rules are written under the config's names only.
+	var m map[string]any
+	b, err := json.Marshal(api.PasswordRules(p))
+	if err != nil {
+		return nil, err
+	}
+	if err := json.Unmarshal(b, &m); err != nil {
+		return nil, err
+	}
+	m["max_repeat"], m["forbid_old"] = m["max_repeated"], m["forbid_reuse_last"]
+	delete(m, "max_repeated")
+	delete(m, "forbid_reuse_last")
+	return json.Marshal(m)
+}
+
+func (p *PasswordPolicy) UnmarshalJSON(b []byte) error {
+	var keys map[string]json.RawMessage
+	if err := json.Unmarshal(b, &keys); err != nil {
+		return err
+	}
+	for _, pair := range [][2]string{{"max_repeat", "max_repeated"}, {"forbid_old", "forbid_reuse_last"}} {
+		if _, a := keys[pair[0]]; a {
+			if _, b := keys[pair[1]]; b {
+				return fmt.Errorf("password_policy: give %s or %s, not both", pair[0], pair[1])
+			}
+		}
+	}
+	var r rulesFields
+	aux := passwordPolicyJSON{rulesFields: &r}
+	dec := json.NewDecoder(strings.NewReader(string(b)))
+	dec.DisallowUnknownFields() // the outer decoder's setting does not reach here
+	if err := dec.Decode(&aux); err != nil {
+		return fmt.Errorf("password_policy: %w", err)
+	}
+	if aux.MaxRepeat != nil {
+		r.MaxRepeated = *aux.MaxRepeat
+	}
+	if aux.ForbidOld != nil {
+		r.ForbidReuseLast = *aux.ForbidOld
+	}
+	*p = PasswordPolicy(r)
+	return nil
+}
+
 // LoadConfig reads a config file and fills in defaults.
 func LoadConfig(path string) (*Config, error) {
 	b, err := os.ReadFile(path)
@@ -174,8 +241,8 @@ func (c *Config) SetDefaults() {
 	if c.Argon2 == (password.Params{}) {
 		c.Argon2 = password.DefaultParams
 	}
-	if c.PasswordPolicy == (password.Policy{}) {
-		c.PasswordPolicy = password.DefaultPolicy
+	if c.PasswordPolicy == (PasswordPolicy{}) {
+		c.PasswordPolicy = PasswordPolicy(passwordrules.Default())
 	}
 	if c.MaxFailures == 0 {
 		c.MaxFailures = 5

@@ -15,8 +15,8 @@ import (
 	"time"
 
 	"github.com/opensvpn/svpn/api"
+	"github.com/opensvpn/svpn/api/passwordrules"
 	"github.com/opensvpn/svpn/certstore"
-	"github.com/opensvpn/svpn/gateway/password"
 	"github.com/opensvpn/svpn/gateway/store"
 	"github.com/opensvpn/svpn/wgkey"
 	"golang.org/x/text/unicode/norm"
@@ -335,11 +335,9 @@ func (s *Server) checkPosture(p api.Posture) error {
 // newPasswordHash applies the policy to a new password and hashes it; the
 // caller stores it.
 func (s *Server) newPasswordHash(ctx context.Context, user store.User, newPW, oldPW, source string) (string, error) {
-	if vs := password.Check(s.cfg.PasswordPolicy, user.ID, newPW, oldPW); len(vs) > 0 {
+	if vs := passwordrules.Check(s.cfg.PasswordPolicy.Rules(), user.ID, newPW, oldPW); len(vs) > 0 {
 		r := refuse(api.CodePasswordPolicy, "the new password breaks %d rule(s)", len(vs))
-		for _, v := range vs {
-			r.resp.Violations = append(r.resp.Violations, api.Violation{Rule: string(v.Rule), Message: v.Message})
-		}
+		r.resp.Violations = vs
 		return "", s.refused(ctx, "password_refused", user.ID, source, r, r.resp.Violations)
 	}
 	hash, err := s.hash.hash(ctx, newPW, s.cfg.Argon2)

@@ -206,19 +206,14 @@ func decode(w http.ResponseWriter, r *http.Request, v any) error {
 
 func (s *Server) handleInfo(w http.ResponseWriter, r *http.Request) {
 	g := s.cfg.group("default")
-	p := s.cfg.PasswordPolicy
 	writeJSON(w, http.StatusOK, api.Info{
-		APIVersion: api.APIVersion,
-		GatewayID:  s.cfg.GatewayID,
-		Name:       s.cfg.Name,
-		Banner:     s.cfg.Banner,
-		PortalURL:  g.PortalURL,
-		Helpdesk:   s.cfg.Helpdesk,
-		PasswordRules: api.PasswordRules{
-			MinLength: p.MinLength, MaxLength: p.MaxLength,
-			RequireLetter: p.RequireLetter, RequireDigit: p.RequireDigit, RequireSpecial: p.RequireSpecial,
-			Specials: p.Specials, MaxRepeated: p.MaxRepeat, ForbidUserID: p.ForbidUserID, ForbidReuseLast: p.ForbidOld,
-		},
+		APIVersion:          api.APIVersion,
+		GatewayID:           s.cfg.GatewayID,
+		Name:                s.cfg.Name,
+		Banner:              s.cfg.Banner,
+		PortalURL:           g.PortalURL,
+		Helpdesk:            s.cfg.Helpdesk,
+		PasswordRules:       s.cfg.PasswordPolicy.Rules(),
 		Posture:             api.PosturePolicy{RequireAntivirus: s.cfg.Posture.RequireAntivirus, InstallURL: s.cfg.Posture.InstallURL},
 		SignatureAlgorithms: []api.SignatureAlgorithm{api.SigRSAPKCS1SHA256, api.SigRSAPSSSHA256, api.SigECDSASHA256},
 	})

@@ -2,7 +2,7 @@ package ui
 
 import (
 	"github.com/opensvpn/svpn/api"
-	"github.com/opensvpn/svpn/gateway/password"
+	"github.com/opensvpn/svpn/api/passwordrules"
 )
 
 // RuleState is one line of the new-password checklist.
@@ -19,7 +19,7 @@ const ruleConfirm = "confirm"
 
 // ChecklistItem is one rule as the checklist shows it.
 type ChecklistItem struct {
-	Rule  string // password.Rule names, or "confirm"
+	Rule  string // a passwordrules rule name (passwordrules.RuleLength …), or "confirm"
 	Text  string // translated, with the policy's numbers
 	State RuleState
 	// Gateway is set when the gateway refused the password for this rule:
@@ -27,37 +27,21 @@ type ChecklistItem struct {
 	Gateway bool
 }
 
-// policyOf turns the rules the gateway publishes into the policy its own
-// check uses, so the checklist ticks exactly as the gateway will decide.
-func policyOf(r api.PasswordRules) password.Policy {
-	return password.Policy{
-		MinLength: r.MinLength, MaxLength: r.MaxLength,
-		RequireLetter: r.RequireLetter, RequireDigit: r.RequireDigit, RequireSpecial: r.RequireSpecial,
-		Specials: r.Specials, MaxRepeat: r.MaxRepeated,
-		ForbidUserID: r.ForbidUserID, ForbidOld: r.ForbidReuseLast,
-	}
-}
-
 // DefaultRules are shown when the gateway's rules are not known (it was
 // unreachable when the window opened): the public-sector policy the
 // gateway ships with.
-func DefaultRules() api.PasswordRules {
-	p := password.DefaultPolicy
-	return api.PasswordRules{MinLength: p.MinLength, MaxLength: p.MaxLength, RequireLetter: p.RequireLetter,
-		RequireDigit: p.RequireDigit, RequireSpecial: p.RequireSpecial, Specials: p.Specials,
-		MaxRepeated: p.MaxRepeat, ForbidUserID: p.ForbidUserID, ForbidReuseLast: p.ForbidOld}
-}
+func DefaultRules() api.PasswordRules { return passwordrules.Default() }
 
 // Checklist evaluates a new password against rules as the user types:
 // one item per rule the policy enforces, in the order the gateway reports
-// them, then the confirmation. Items are pending while the field is empty.
+// them, then the confirmation. The rules are judged by passwordrules.Check,
+// the gateway's own check, so the checklist ticks exactly as it will decide. Items are pending while the field is empty.
 // gatewayVerdict, if not nil, holds the rules the gateway said were broken
 // for this very password.
-func Checklist(r api.PasswordRules, userID, oldPW, newPW, confirm string, gatewayVerdict map[string]bool) []ChecklistItem {
-	p := policyOf(r)
+func Checklist(p api.PasswordRules, userID, oldPW, newPW, confirm string, gatewayVerdict map[string]bool) []ChecklistItem {
 	broken := map[string]bool{}
-	for _, v := range password.Check(p, userID, newPW, oldPW) {
-		broken[string(v.Rule)] = true
+	for _, v := range passwordrules.Check(p, userID, newPW, oldPW) {
+		broken[v.Rule] = true
 	}
 	var items []ChecklistItem
 	add := func(rule string, enforced bool, text string) {
@@ -81,14 +65,14 @@ func Checklist(r api.PasswordRules, userID, oldPW, newPW, confirm string, gatewa
 	if p.MaxLength == 0 {
 		lengthText = Tf("rule.length_min", map[string]any{"Min": p.MinLength})
 	}
-	add(string(password.RuleLength), p.MinLength > 0 || p.MaxLength > 0, lengthText)
-	add(string(password.RuleLetter), p.RequireLetter, T("rule.letter"))
-	add(string(password.RuleDigit), p.RequireDigit, T("rule.digit"))
-	add(string(password.RuleSpecial), p.RequireSpecial, Tf("rule.special", map[string]any{"Specials": p.Specials}))
-	add(string(password.RuleInvalidChars), true, T("rule.invalid_chars"))
-	add(string(password.RuleSameAsOld), p.ForbidOld, T("rule.same_as_old"))
-	add(string(password.RuleContainsUserID), p.ForbidUserID, T("rule.contains_user_id"))
-	add(string(password.RuleRepeatedChars), p.MaxRepeat > 0, Tf("rule.repeated_chars", map[string]any{"N": p.MaxRepeat + 1}))
+	add(passwordrules.RuleLength, p.MinLength > 0 || p.MaxLength > 0, lengthText)
+	add(passwordrules.RuleLetter, p.RequireLetter, T("rule.letter"))
+	add(passwordrules.RuleDigit, p.RequireDigit, T("rule.digit"))
+	add(passwordrules.RuleSpecial, p.RequireSpecial, Tf("rule.special", map[string]any{"Specials": p.Specials}))
+	add(passwordrules.RuleInvalidChars, true, T("rule.invalid_chars"))
+	add(passwordrules.RuleSameAsOld, p.ForbidReuseLast, T("rule.same_as_old"))
+	add(passwordrules.RuleContainsUserID, p.ForbidUserID, T("rule.contains_user_id"))
+	add(passwordrules.RuleRepeatedChars, p.MaxRepeated > 0, Tf("rule.repeated_chars", map[string]any{"N": p.MaxRepeated + 1}))
 
 	c := ChecklistItem{Rule: ruleConfirm, Text: T("rule.confirm")}
 	switch {

@@ -5,7 +5,7 @@ import (
 	"testing"
 
 	"github.com/opensvpn/svpn/api"
-	"github.com/opensvpn/svpn/gateway/password"
+	"github.com/opensvpn/svpn/api/passwordrules"
 )
 
 func states(items []ChecklistItem) map[string]RuleState {
@@ -51,7 +51,7 @@ func TestChecklistAgreesWithGateway(t *testing.T) {
 	rules := DefaultRules()
 	for _, pw := range []string{"Remote9-work!", "short1!", "NoDigits!!x", "nospecial99", "test05Abc1!", "aaa1!Bbbbbb", "Good-pass1", "Good pass1!", "svpn1234!", "Zz9~Zz9~Zz9~"} {
 		items := Checklist(rules, "test05", "svpn1234!", pw, pw, nil)
-		gw := password.Check(policyOf(rules), "test05", pw, "svpn1234!")
+		gw := passwordrules.Check(rules, "test05", pw, "svpn1234!")
 		if ChecklistOK(items) != (len(gw) == 0) {
 			t.Errorf("%q: checklist OK=%v, gateway violations %v", pw, ChecklistOK(items), gw)
 		}

@@ -6,11 +6,11 @@ import (
 	"time"
 
 	"github.com/opensvpn/svpn/api"
-	"github.com/opensvpn/svpn/client/localapi"
+	"github.com/opensvpn/svpn/client/local"
 )
 
 // Daemon is what the app asks svpnd, the single source of truth for the
-// connection: *localapi.Client in the app, a fake in some unit tests.
+// connection: *local.Client in the app, a fake in some unit tests.
 type Daemon interface {
 	Status(ctx context.Context) (api.Status, error)
 	Watch(ctx context.Context, f func(api.Status)) error
@@ -23,7 +23,7 @@ type Daemon interface {
 	Bundle(ctx context.Context, w io.Writer) error
 }
 
-var _ Daemon = (*localapi.Client)(nil)
+var _ Daemon = (*local.Client)(nil)
 
 // Backoff bounds of WatchDaemon's reconnection to svpnd.
 const (

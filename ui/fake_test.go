@@ -18,7 +18,7 @@ import (
 	"github.com/opensvpn/svpn/api"
 	"github.com/opensvpn/svpn/certstore"
 	"github.com/opensvpn/svpn/certstore/certgen"
-	"github.com/opensvpn/svpn/client/gatewayapi"
+	"github.com/opensvpn/svpn/client/local"
 )
 
 // scriptedDaemon is svpnd as the windows see it, with scripted answers to
@@ -64,8 +64,9 @@ func (d *scriptedDaemon) Diagnostics(context.Context) (*api.Diagnostics, error) 
 }
 func (d *scriptedDaemon) Bundle(context.Context, io.Writer) error { return nil }
 
+// refusal is a gateway refusal as svpnd relays it and client/local returns it.
 func refusal(code api.Code, v ...api.Violation) error {
-	return &gatewayapi.Error{Status: 403, Response: api.ErrorResponse{Code: code, Violations: v}}
+	return &api.Error{Code: code, Err: &local.Refusal{Status: 403, Response: api.ErrorResponse{Code: code, Violations: v}}}
 }
 
 // TestPickerFollowsDrives: a drive plugged in while the picker is open

@@ -20,7 +20,7 @@ import (
 	"github.com/opensvpn/svpn/api"
 	"github.com/opensvpn/svpn/certstore"
 	"github.com/opensvpn/svpn/client/daemon"
-	"github.com/opensvpn/svpn/client/localapi"
+	"github.com/opensvpn/svpn/client/local"
 	"github.com/opensvpn/svpn/gateway"
 	"github.com/opensvpn/svpn/gateway/password"
 )
@@ -34,7 +34,7 @@ type demoEnv struct {
 	usb2   string // a second drive holding the real yessign certificate
 	stopD  context.CancelFunc
 	doneD  chan error
-	client *localapi.Client
+	client *local.Client
 }
 
 func startDemo(t *testing.T) *demoEnv {
@@ -70,7 +70,7 @@ func startDemo(t *testing.T) *demoEnv {
 	e := &demoEnv{dir: dir, demo: d, sock: filepath.Join(dir, "d.sock"), usb2: filepath.Join(dir, "usb2")}
 	copyRealFixture(t, e.usb2)
 	e.startDaemon(t)
-	e.client = localapi.NewClient(e.sock)
+	e.client = local.NewClient(e.sock)
 	t.Cleanup(e.client.Close)
 	return e
 }

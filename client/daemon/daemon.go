@@ -15,6 +15,7 @@ import (
 	"github.com/opensvpn/svpn/client/engine"
 	"github.com/opensvpn/svpn/client/gatewayapi"
 	"github.com/opensvpn/svpn/client/localapi"
+	"github.com/opensvpn/svpn/client/localsock"
 	"github.com/opensvpn/svpn/client/netmon"
 	"github.com/opensvpn/svpn/client/posture"
 	"github.com/opensvpn/svpn/tunnel"
@@ -81,7 +82,7 @@ func Run(ctx context.Context, o Options) error {
 		Posture: posture.Collect, Device: posture.DeviceInfo(o.Version), Version: o.Version, Logger: log,
 	})
 	defer eng.Close()
-	ln, err := localapi.Listen(o.Socket)
+	ln, err := localsock.Listen(o.Socket)
 	if err != nil {
 		return err
 	}

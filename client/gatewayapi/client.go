@@ -241,11 +241,8 @@ func transportError(err error) error {
 // Deprecated: use api.CodeOf, which finds *Error too.
 func Code(err error) api.Code { return api.CodeOf(err) }
 
-// Refusal returns the gateway's full refusal, if err is one.
-func Refusal(err error) (*api.ErrorResponse, bool) {
-	var e *Error
-	if errors.As(err, &e) {
-		return &e.Response, true
-	}
-	return nil, false
-}
+// Refusal returns the full refusal err carries, if it carries one: the
+// gateway's (*Error) or, in a front end, svpnd's (*local.Refusal).
+//
+// Deprecated: use api.RefusalOf.
+func Refusal(err error) (*api.ErrorResponse, bool) { return api.RefusalOf(err) }

@@ -1,7 +1,9 @@
 // Package localapi is svpnd's one front door: HTTP + JSON over a unix
-// socket (a named pipe on Windows), the server and the client svpnctl and
-// the desktop app use. Who may do what is decided per request from the
-// connecting process's identity, which the OS vouches for.
+// socket (a named pipe on Windows, see client/localsock). This is the
+// server, inside svpnd; svpnctl and the desktop app use the client in
+// client/local, which links none of the daemon. Who may do what is decided
+// per request from the connecting process's identity, which the OS vouches
+// for.
 package localapi
 
 import (
@@ -20,12 +22,13 @@ import (
 	"github.com/opensvpn/svpn/client/diag"
 	"github.com/opensvpn/svpn/client/engine"
 	"github.com/opensvpn/svpn/client/gatewayapi"
+	"github.com/opensvpn/svpn/client/localsock"
 )
 
 // Server serves the local API for one engine.
 //
 // Who sees what (the caller's identity comes from the OS, see
-// PeerIdentity; a caller whose identity cannot be read is refused
+// localsock.PeerIdentity; a caller whose identity cannot be read is refused
 // everything):
 //
 //   - The data owner is the user whose session is up (engine.Owner); while
@@ -92,7 +95,7 @@ func (s *Server) Serve(ctx context.Context, ln net.Listener) error {
 		Handler:           s.Handler(),
 		ReadHeaderTimeout: 10 * time.Second,
 		ConnContext: func(ctx context.Context, c net.Conn) context.Context {
-			id, err := PeerIdentity(c)
+			id, err := localsock.PeerIdentity(c)
 			if err != nil {
 				s.log.Warn("local API: unknown caller", "err", err)
 				return context.WithValue(ctx, callerKey{}, (*engine.Caller)(nil))

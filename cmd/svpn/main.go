@@ -25,7 +25,8 @@ import (
 	"fyne.io/fyne/v2/app"
 
 	"github.com/opensvpn/svpn/api"
-	"github.com/opensvpn/svpn/client/localapi"
+	"github.com/opensvpn/svpn/client/local"
+	"github.com/opensvpn/svpn/client/localsock"
 	"github.com/opensvpn/svpn/ui"
 	"github.com/opensvpn/svpn/ui/tray"
 )
@@ -55,7 +56,7 @@ func main() {
 	log.SetPrefix("svpn: ")
 	var o options
 	fs := flag.NewFlagSet("svpn", flag.ContinueOnError)
-	fs.StringVar(&o.socket, "socket", localapi.DefaultAddress(), "svpnd's local API `address`")
+	fs.StringVar(&o.socket, "socket", localsock.DefaultAddress(), "svpnd's local API `address`")
 	fs.Var(&o.drives, "drive", "also look for certificates on this drive `root` (as a removable drive); repeatable")
 	fs.StringVar(&o.lang, "lang", "", "UI language: ko or en (default: the system's; Korean when unknown)")
 	fs.StringVar(&o.open, "open", tray.WindowLogin, "window to show: login, diagnostics or about")
@@ -127,7 +128,7 @@ func runTray(o options, choice ui.LanguageChoice) {
 	}
 	a := app.NewWithID(appID)
 	a.SetIcon(ui.AppIcon)
-	d := localapi.NewClient(o.socket)
+	d := local.NewClient(o.socket)
 	childEnv := []string{"SVPN_UI_NOTES=" + strings.Join(env.Notes, ",")}
 	if isCLocale(choice.System) {
 		// Fyne logs a parse error for every font lookup under C.UTF-8;
@@ -162,7 +163,7 @@ func newApp(choice ui.LanguageChoice) fyne.App {
 
 func windowOptions(o options, choice ui.LanguageChoice, notes []string) ui.Options {
 	return ui.Options{
-		Daemon: localapi.NewClient(o.socket), Socket: o.socket, Sources: ui.Sources(o.drives),
+		Daemon: local.NewClient(o.socket), Socket: o.socket, Sources: ui.Sources(o.drives),
 		Version: version, Lang: choice, Environment: notes,
 	}
 }

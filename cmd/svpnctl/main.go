@@ -20,7 +20,7 @@ import (
 	"strings"
 
 	"github.com/opensvpn/svpn/api"
-	"github.com/opensvpn/svpn/client/localapi"
+	"github.com/opensvpn/svpn/client/localsock"
 )
 
 // version is set at build time with -ldflags "-X main.version=…".
@@ -47,7 +47,7 @@ type cli struct {
 }
 
 func main() {
-	c := &cli{stdin: os.Stdin, stdout: os.Stdout, stderr: os.Stderr, socket: localapi.DefaultAddress()}
+	c := &cli{stdin: os.Stdin, stdout: os.Stdout, stderr: os.Stderr, socket: localsock.DefaultAddress()}
 	os.Exit(c.run(os.Args[1:]))
 }
 

@@ -12,7 +12,7 @@ import (
 	"github.com/opensvpn/svpn/api"
 	"github.com/opensvpn/svpn/certstore"
 	"github.com/opensvpn/svpn/client/gatewayapi"
-	"github.com/opensvpn/svpn/client/localapi"
+	"github.com/opensvpn/svpn/client/local"
 	"github.com/opensvpn/svpn/client/login"
 	"github.com/opensvpn/svpn/internal/textable"
 )
@@ -21,7 +21,7 @@ import (
 // handshake.
 const loginTimeout = 60 * time.Second
 
-func (c *cli) daemon() *localapi.Client { return localapi.NewClient(c.socket) }
+func (c *cli) daemon() *local.Client { return local.NewClient(c.socket) }
 
 // unlockCertificate loads and decrypts the certificate at path; a PKCS#12
 // whose certificate is encrypted too is opened with the same password.

@@ -6,7 +6,7 @@ import (
 	"io"
 
 	"github.com/opensvpn/svpn/client/daemon"
-	"github.com/opensvpn/svpn/client/localapi"
+	"github.com/opensvpn/svpn/client/localsock"
 )
 
 type runOptions struct {
@@ -24,7 +24,7 @@ func (o *runOptions) flags(stderr io.Writer) *flag.FlagSet {
 	fs := flag.NewFlagSet("svpnd run", flag.ContinueOnError)
 	fs.SetOutput(stderr)
 	fs.BoolVar(&o.userspace, "userspace", false, "no privileges: netstack tunnel and a loopback proxy instead of a TUN device")
-	fs.StringVar(&o.socket, "socket", localapi.DefaultAddress(), "local API `address` (unix socket path or named pipe)")
+	fs.StringVar(&o.socket, "socket", localsock.DefaultAddress(), "local API `address` (unix socket path or named pipe)")
 	fs.StringVar(&o.profile, "profile", defaultProfile(), "installed gateway profile `file`")
 	fs.StringVar(&o.proxy, "proxy", "127.0.0.1:1080", "userspace mode: SOCKS5/HTTP proxy `address` into the tunnel (empty: none)")
 	fs.StringVar(&o.portalForward, "portal-forward", "127.0.0.1:0", "userspace mode: loopback `address` forwarding to the portal")

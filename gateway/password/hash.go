@@ -1,5 +1,6 @@
-// Package password hashes account passwords with argon2id and checks new
-// passwords against the gateway's password policy.
+// Package password hashes account passwords with argon2id. The rules a new
+// password must satisfy are checked by api/passwordrules, which front ends
+// share without linking argon2.
 //
 // Hashes are stored as PHC strings
 // ($argon2id$v=19$m=19456,t=2,p=1$<salt>$<hash>) so that the parameters travel

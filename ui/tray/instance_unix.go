@@ -9,13 +9,13 @@ import (
 	"strconv"
 	"syscall"
 
-	"github.com/opensvpn/svpn/client/localapi"
+	"github.com/opensvpn/svpn/client/localsock"
 )
 
 // samePeer checks that the process on the other end of c runs as this
 // user (SO_PEERCRED / LOCAL_PEERCRED, which the peer cannot forge).
 func samePeer(c net.Conn) error {
-	id, err := localapi.PeerIdentity(c)
+	id, err := localsock.PeerIdentity(c)
 	if err != nil {
 		return fmt.Errorf("single instance: %w", err)
 	}

@@ -17,7 +17,7 @@ import (
 	"fyne.io/fyne/v2/test"
 
 	"github.com/opensvpn/svpn/api"
-	"github.com/opensvpn/svpn/client/localapi"
+	"github.com/opensvpn/svpn/client/local"
 	"github.com/opensvpn/svpn/ui"
 )
 
@@ -165,7 +165,7 @@ func (f *fakeDaemon) Watch(ctx context.Context, fn func(api.Status)) error {
 		return ctx.Err()
 	}
 	if s == nil {
-		return &api.Error{Code: localapi.CodeDaemonUnavailable}
+		return &api.Error{Code: local.CodeDaemonUnavailable}
 	}
 	for _, st := range s {
 		fn(st)
@@ -174,7 +174,7 @@ func (f *fakeDaemon) Watch(ctx context.Context, fn func(api.Status)) error {
 		<-ctx.Done()
 		return ctx.Err()
 	}
-	return &api.Error{Code: localapi.CodeDaemonUnavailable, Message: "restarted"}
+	return &api.Error{Code: local.CodeDaemonUnavailable, Message: "restarted"}
 }
 
 func (f *fakeDaemon) Logout(context.Context) (api.Status, error) {

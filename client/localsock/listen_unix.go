@@ -1,6 +1,6 @@
 //go:build !windows
 
-package localapi
+package localsock
 
 import (
 	"context"
@@ -44,12 +44,12 @@ func Listen(addr string) (net.Listener, error) {
 	dir := filepath.Dir(addr)
 	if _, err := os.Stat(dir); errors.Is(err, fs.ErrNotExist) {
 		if err := os.MkdirAll(dir, 0o755); err != nil {
-			return nil, fmt.Errorf("localapi: %w", err)
+			return nil, fmt.Errorf("localsock: %w", err)
 		}
 		// MkdirAll is subject to the umask; users must be able to reach
 		// the socket whatever umask the service manager set.
 		if err := os.Chmod(dir, 0o755); err != nil {
-			return nil, fmt.Errorf("localapi: %w", err)
+			return nil, fmt.Errorf("localsock: %w", err)
 		}
 	}
 
@@ -64,13 +64,13 @@ func Listen(addr string) (net.Listener, error) {
 	}
 	ln, err := net.Listen("unix", addr)
 	if err != nil {
-		return nil, fmt.Errorf("localapi: listen on %s: %w", addr, err)
+		return nil, fmt.Errorf("localsock: listen on %s: %w", addr, err)
 	}
 	// Between bind and chmod the socket has the umask's mode, which is
 	// stricter, never looser, than 0666.
 	if err := os.Chmod(addr, 0o666); err != nil {
 		ln.Close()
-		return nil, fmt.Errorf("localapi: %w", err)
+		return nil, fmt.Errorf("localsock: %w", err)
 	}
 	return ln, nil
 }
@@ -80,7 +80,7 @@ func Listen(addr string) (net.Listener, error) {
 func lockFile(path string) (unlock func(), err error) {
 	f, err := os.OpenFile(path, os.O_RDWR|os.O_CREATE, 0o600)
 	if err != nil {
-		return nil, fmt.Errorf("localapi: %w", err)
+		return nil, fmt.Errorf("localsock: %w", err)
 	}
 	for {
 		err = unix.Flock(int(f.Fd()), unix.LOCK_EX)
@@ -90,7 +90,7 @@ func lockFile(path string) (unlock func(), err error) {
 	}
 	if err != nil {
 		f.Close()
-		return nil, fmt.Errorf("localapi: lock %s: %w", path, err)
+		return nil, fmt.Errorf("localsock: lock %s: %w", path, err)
 	}
 	return func() { f.Close() }, nil // closing the file releases the lock
 }
@@ -102,25 +102,25 @@ func removeStale(addr string) error {
 		return nil
 	}
 	if err != nil {
-		return fmt.Errorf("localapi: %w", err)
+		return fmt.Errorf("localsock: %w", err)
 	}
 	if fi.Mode().Type() != fs.ModeSocket {
-		return fmt.Errorf("localapi: %s exists and is not a socket; not removing it", addr)
+		return fmt.Errorf("localsock: %s exists and is not a socket; not removing it", addr)
 	}
 	d := net.Dialer{Timeout: probeTimeout}
 	c, err := d.Dial("unix", addr)
 	switch {
 	case err == nil:
 		c.Close()
-		return fmt.Errorf("localapi: %s: %w", addr, ErrAlreadyRunning)
+		return fmt.Errorf("localsock: %s: %w", addr, ErrAlreadyRunning)
 	case errors.Is(err, syscall.ECONNREFUSED), errors.Is(err, fs.ErrNotExist):
 		// Nobody listens: the file is what a dead daemon left behind.
 	default:
 		// A timeout or a full backlog means someone is there but busy.
-		return fmt.Errorf("localapi: probe %s: %w", addr, err)
+		return fmt.Errorf("localsock: probe %s: %w", addr, err)
 	}
 	if err := os.Remove(addr); err != nil && !errors.Is(err, fs.ErrNotExist) {
-		return fmt.Errorf("localapi: remove stale socket: %w", err)
+		return fmt.Errorf("localsock: remove stale socket: %w", err)
 	}
 	return nil
 }
@@ -132,7 +132,7 @@ func Dial(ctx context.Context, addr string) (net.Conn, error) {
 	var d net.Dialer
 	c, err := d.DialContext(ctx, "unix", addr)
 	if err != nil {
-		return nil, fmt.Errorf("localapi: dial %s: %w", addr, err)
+		return nil, fmt.Errorf("localsock: dial %s: %w", addr, err)
 	}
 	return c, nil
 }

@@ -1,4 +1,4 @@
-package localapi
+package localsock
 
 import (
 	"fmt"

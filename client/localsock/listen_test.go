@@ -1,6 +1,6 @@
 //go:build !windows
 
-package localapi
+package localsock
 
 import (
 	"bufio"

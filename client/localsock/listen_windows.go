@@ -1,4 +1,4 @@
-package localapi
+package localsock
 
 import (
 	"context"
@@ -59,9 +59,9 @@ func Listen(addr string) (net.Listener, error) {
 	defer cancel()
 	if c, derr := winio.DialPipeContext(ctx, addr); derr == nil {
 		c.Close()
-		return nil, fmt.Errorf("localapi: %s: %w", addr, ErrAlreadyRunning)
+		return nil, fmt.Errorf("localsock: %s: %w", addr, ErrAlreadyRunning)
 	}
-	return nil, fmt.Errorf("localapi: listen on %s: %w", addr, err)
+	return nil, fmt.Errorf("localsock: listen on %s: %w", addr, err)
 }
 
 // Dial connects a front end to the daemon's pipe at addr, waiting while
@@ -70,7 +70,7 @@ func Listen(addr string) (net.Listener, error) {
 func Dial(ctx context.Context, addr string) (net.Conn, error) {
 	c, err := winio.DialPipeContext(ctx, addr)
 	if err != nil {
-		return nil, fmt.Errorf("localapi: dial %s: %w", addr, err)
+		return nil, fmt.Errorf("localsock: dial %s: %w", addr, err)
 	}
 	return c, nil
 }

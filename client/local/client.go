@@ -1,4 +1,11 @@
-package localapi
+// Package local is the client of svpnd's local API (api.LocalPath…), what
+// svpnctl and the desktop app talk to the daemon with. The server is
+// client/localapi, inside svpnd; the socket both use is client/localsock.
+//
+// This package is linked into the front ends, so it imports only api and
+// localsock: never the engine, the tunnel or the gateway (the
+// dependency tests in cmd/… hold it to that).
+package local
 
 import (
 	"bufio"
@@ -12,11 +19,37 @@ import (
 	"time"
 
 	"github.com/opensvpn/svpn/api"
-	"github.com/opensvpn/svpn/client/gatewayapi"
+	"github.com/opensvpn/svpn/client/localsock"
 )
 
 // CodeDaemonUnavailable: svpnd is not running or its socket is unreachable.
 const CodeDaemonUnavailable = api.CodeDaemonUnavailable
+
+// Refusal is svpnd's whole answer when it refuses a request: the
+// api.ErrorResponse with what comes with the code (password violations,
+// remaining attempts, install URL …), relayed from the gateway when the
+// gateway refused. A Client's error for a refusal is an *api.Error with the
+// response's code and message whose Err is the *Refusal: errors.As, or
+// api.RefusalOf, reaches it.
+type Refusal struct {
+	Status   int // HTTP status svpnd answered with
+	Response api.ErrorResponse
+}
+
+func (r *Refusal) Error() string {
+	return fmt.Sprintf("svpnd answered %d %s", r.Status, http.StatusText(r.Status))
+}
+
+// RefusalResponse returns the refusal as svpnd sent it, for api.RefusalOf.
+func (r *Refusal) RefusalResponse() *api.ErrorResponse { return &r.Response }
+
+// ErrorCode makes a Refusal an api.CodedError.
+func (r *Refusal) ErrorCode() api.Code { return r.Response.Code }
+
+// refused is the error for svpnd's refusal r.
+func refused(r *Refusal) error {
+	return &api.Error{Code: r.Response.Code, Message: r.Response.Message, Err: r}
+}
 
 // Client talks to svpnd over its socket.
 type Client struct {
@@ -24,10 +57,11 @@ type Client struct {
 	http *http.Client
 }
 
-// NewClient returns a client for the daemon at addr (socket path or pipe).
+// NewClient returns a client for the daemon at addr (socket path or pipe;
+// localsock.DefaultAddress() is where svpnd listens by default).
 func NewClient(addr string) *Client {
 	tr := &http.Transport{
-		DialContext: func(ctx context.Context, _, _ string) (net.Conn, error) { return Dial(ctx, addr) },
+		DialContext: func(ctx context.Context, _, _ string) (net.Conn, error) { return localsock.Dial(ctx, addr) },
 	}
 	return &Client{addr: addr, http: &http.Client{Transport: tr}}
 }
@@ -59,7 +93,7 @@ func (c *Client) do(ctx context.Context, method, path string, in, out any) error
 		if json.Unmarshal(b, &e) != nil || e.Code == "" {
 			return &api.Error{Code: api.CodeInternal, Message: fmt.Sprintf("svpnd answered %s", resp.Status)}
 		}
-		return &gatewayapi.Error{Status: resp.StatusCode, Response: e}
+		return refused(&Refusal{Status: resp.StatusCode, Response: e})
 	}
 	if out == nil {
 		return nil

@@ -1,6 +1,6 @@
 //go:build !linux && !darwin && !windows
 
-package localapi
+package localsock
 
 import (
 	"errors"

@@ -1,4 +1,4 @@
-package localapi
+package localsock
 
 import (
 	"fmt"
@@ -31,7 +31,7 @@ type Identity struct {
 func PeerIdentity(c net.Conn) (Identity, error) {
 	uid, admin, err := peerCred(c)
 	if err != nil {
-		return Identity{}, fmt.Errorf("localapi: identify peer: %w", err)
+		return Identity{}, fmt.Errorf("localsock: identify peer: %w", err)
 	}
 	id := Identity{UID: uid, Admin: admin}
 	if u, err := user.LookupId(uid); err == nil {

@@ -1,6 +1,6 @@
 //go:build linux || darwin
 
-package localapi
+package localsock
 
 import (
 	"bufio"
@@ -127,7 +127,7 @@ func TestPeerIdentityOtherUser(t *testing.T) {
 
 	// The child runs as uid 65534: it needs a copy of the test binary and
 	// a socket in a directory it can reach (t.TempDir is 0700).
-	dir, err := os.MkdirTemp("", "svpn-localapi-")
+	dir, err := os.MkdirTemp("", "svpn-localsock-")
 	if err != nil {
 		t.Fatal(err)
 	}

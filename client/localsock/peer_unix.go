@@ -1,6 +1,6 @@
 //go:build linux || darwin
 
-package localapi
+package localsock
 
 import (
 	"fmt"

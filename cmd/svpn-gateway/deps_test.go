@@ -1,0 +1,18 @@
+package main
+
+import (
+	"slices"
+	"testing"
+
+	"github.com/opensvpn/svpn/internal/deptest"
+)
+
+// TestDeps: the server links no GUI and none of the client's packages
+// (its WireGuard is gateway/wgdevice, not the client's tunnel).
+func TestDeps(t *testing.T) {
+	deptest.Check(t, deptest.Rule{
+		Pkg:       ".",
+		Forbidden: slices.Concat(deptest.GUI, []string{deptest.Module + "/client/...", deptest.Module + "/tunnel/..."}),
+		Required:  []string{deptest.Module + "/gateway"},
+	})
+}
