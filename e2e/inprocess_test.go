@@ -13,7 +13,6 @@ import (
 	"github.com/opensvpn/svpn/api"
 	"github.com/opensvpn/svpn/certstore"
 	"github.com/opensvpn/svpn/client/daemon"
-	"github.com/opensvpn/svpn/client/gatewayapi"
 	"github.com/opensvpn/svpn/client/local"
 	"github.com/opensvpn/svpn/gateway"
 	"github.com/opensvpn/svpn/gateway/password"
@@ -89,7 +88,7 @@ func TestInProcess(t *testing.T) {
 	}
 	if _, err := login(d.InitialPassword, "short"); api.CodeOf(err) != api.CodePasswordPolicy {
 		t.Fatalf("weak new password: %v", err)
-	} else if r, _ := gatewayapi.Refusal(err); len(r.Violations) == 0 {
+	} else if r, _ := api.RefusalOf(err); len(r.Violations) == 0 {
 		t.Fatal("no violations listed")
 	}
 	st, err := login(d.InitialPassword, "In-process9!")

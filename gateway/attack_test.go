@@ -332,7 +332,7 @@ func (h *harness) patientClient() {
 	h.client = c
 }
 
-func refusalOf(err error) (*api.ErrorResponse, bool) { return gatewayapi.Refusal(err) }
+func refusalOf(err error) (*api.ErrorResponse, bool) { return api.RefusalOf(err) }
 
 func hashFor(h *harness, pw string) (string, error) { return password.Hash(pw, h.cfg.Argon2) }
 

@@ -268,6 +268,6 @@ func wantCode(t testing.TB, err error, code api.Code) *api.ErrorResponse {
 	if got := api.CodeOf(err); got != code {
 		t.Fatalf("got %v (code %q), want code %q", err, got, code)
 	}
-	r, _ := gatewayapi.Refusal(err)
+	r, _ := api.RefusalOf(err)
 	return r
 }

@@ -2,7 +2,6 @@ package ui
 
 import (
 	"github.com/opensvpn/svpn/api"
-	"github.com/opensvpn/svpn/client/gatewayapi"
 )
 
 // The numbers ("E-104") and sentences of every code are api's error
@@ -51,7 +50,7 @@ func CodeOfError(err error) api.Code { return api.UserCode(err) }
 func Explain(err error) Problem {
 	d := api.Explain(err, api.Lang(CurrentLanguage()))
 	p := Problem{Code: d.Code, Number: d.Number, Text: d.Text}
-	if r, ok := gatewayapi.Refusal(err); ok {
+	if r, ok := api.RefusalOf(err); ok {
 		p.Refusal = r
 	}
 	return p

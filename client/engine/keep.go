@@ -7,7 +7,6 @@ import (
 	"time"
 
 	"github.com/opensvpn/svpn/api"
-	"github.com/opensvpn/svpn/client/gatewayapi"
 	"github.com/opensvpn/svpn/tunnel/proxy"
 )
 
@@ -75,7 +74,7 @@ func (e *Engine) keepSession(ctx context.Context, s *session) *sessionEnd {
 			}
 		case code == api.CodeSessionEnded || code == api.CodeUnauthorized:
 			reason := ""
-			if r, ok := gatewayapi.Refusal(err); ok {
+			if r, ok := api.RefusalOf(err); ok {
 				reason = r.EndReason
 			}
 			e.mu.Lock()

@@ -183,7 +183,7 @@ func TestRelayedLoginRefused(t *testing.T) {
 			relayed = append(relayed, err)
 		}
 		w.Header().Set("Content-Type", "application/json")
-		if ref, ok := gatewayapi.Refusal(err); ok {
+		if ref, ok := api.RefusalOf(err); ok {
 			w.WriteHeader(http.StatusForbidden)
 			out = ref
 		} else if err != nil {

@@ -235,14 +235,3 @@ func transportError(err error) error {
 	}
 	return &api.Error{Code: CodeUnreachable, Message: "the gateway cannot be reached", Err: err}
 }
-
-// Code returns the code of a gateway refusal or client error.
-//
-// Deprecated: use api.CodeOf, which finds *Error too.
-func Code(err error) api.Code { return api.CodeOf(err) }
-
-// Refusal returns the full refusal err carries, if it carries one: the
-// gateway's (*Error) or, in a front end, svpnd's (*local.Refusal).
-//
-// Deprecated: use api.RefusalOf.
-func Refusal(err error) (*api.ErrorResponse, bool) { return api.RefusalOf(err) }

@@ -72,7 +72,7 @@ func TestFailures(t *testing.T) {
 			}
 			start := time.Now()
 			_, err = c.Info(ctx)
-			if got := Code(err); got != tc.code {
+			if got := api.CodeOf(err); got != tc.code {
 				t.Fatalf("code %q (%v), want %q", got, err, tc.code)
 			}
 			if time.Since(start) > 5*time.Second {

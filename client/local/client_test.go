@@ -12,7 +12,6 @@ import (
 	"time"
 
 	"github.com/opensvpn/svpn/api"
-	"github.com/opensvpn/svpn/client/gatewayapi"
 	"github.com/opensvpn/svpn/client/localsock"
 )
 
@@ -57,7 +56,7 @@ func TestRefusal(t *testing.T) {
 	if _, ok := err.(*api.Error); !ok {
 		t.Errorf("error is a %T, want *api.Error itself", err)
 	}
-	if api.CodeOf(err) != api.CodePasswordPolicy || gatewayapi.Code(err) != api.CodePasswordPolicy ||
+	if api.CodeOf(err) != api.CodePasswordPolicy ||
 		!errors.Is(err, &api.Error{Code: api.CodePasswordPolicy}) {
 		t.Errorf("code of %v is lost", err)
 	}
@@ -65,7 +64,7 @@ func TestRefusal(t *testing.T) {
 	if !errors.As(err, &lr) || lr.Status != http.StatusUnprocessableEntity {
 		t.Errorf("no *Refusal with the status in %v", err)
 	}
-	r, ok := gatewayapi.Refusal(err)
+	r, ok := api.RefusalOf(err)
 	if !ok || len(r.Violations) != 1 || r.Violations[0].Rule != "same_as_old" {
 		t.Errorf("gatewayapi.Refusal = %+v, %v; want the violations", r, ok)
 	}
@@ -84,7 +83,7 @@ func TestNotAnAnswer(t *testing.T) {
 	if api.CodeOf(err) != api.CodeInternal {
 		t.Errorf("code %s (%v), want internal", api.CodeOf(err), err)
 	}
-	if r, ok := gatewayapi.Refusal(err); ok {
+	if r, ok := api.RefusalOf(err); ok {
 		t.Errorf("a refusal %+v out of a non-API answer", r)
 	}
 }

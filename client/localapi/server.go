@@ -408,7 +408,7 @@ func writeJSON(w http.ResponseWriter, status int, v any) {
 // passed through whole (violations, change token, install URL).
 func writeError(w http.ResponseWriter, err error) {
 	var resp api.ErrorResponse
-	if r, ok := gatewayapi.Refusal(err); ok {
+	if r, ok := api.RefusalOf(err); ok {
 		resp = *r
 	} else {
 		resp = api.ErrorResponse{Code: api.CodeOf(err), Message: err.Error()}

@@ -11,7 +11,6 @@ import (
 
 	"github.com/opensvpn/svpn/api"
 	"github.com/opensvpn/svpn/certstore"
-	"github.com/opensvpn/svpn/client/gatewayapi"
 	"github.com/opensvpn/svpn/client/local"
 	"github.com/opensvpn/svpn/client/login"
 	"github.com/opensvpn/svpn/internal/textable"
@@ -134,7 +133,7 @@ func (c *cli) interactive() bool {
 }
 
 func (c *cli) printViolations(err error) {
-	r, ok := gatewayapi.Refusal(err)
+	r, ok := api.RefusalOf(err)
 	if !ok {
 		return
 	}
