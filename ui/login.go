@@ -455,7 +455,8 @@ func (lw *loginWindow) submit() {
 }
 
 // loginFlow is one login attempt: the account, the unlocked certificate,
-// and the windows it goes through.
+// and the windows it goes through (the picker, then the first-login
+// password change if the gateway asks for one).
 type loginFlow struct {
 	lw       *loginWindow
 	user     string
@@ -464,7 +465,9 @@ type loginFlow struct {
 	row      certRow
 }
 
-// pickerClosed: the user cancelled the picker.
+// pickerClosed ends the flow when the user gave up: the picker, or the
+// first-login password window after it, closed before a login finished.
+// The form comes back, showing what svpnd last reported.
 func (f *loginFlow) pickerClosed() {
 	lw := f.lw
 	lw.picker = nil
@@ -478,9 +481,11 @@ func (f *loginFlow) pickerClosed() {
 	lw.w.Canvas().Focus(lw.password)
 }
 
-// certificateChosen runs after the certificate was unlocked in the picker:
-// log in, and say how it went. It runs the network part off Fyne's
-// goroutine and reports through done on it.
+// login runs one login.Once round with the certificate the picker
+// unlocked: svpnd begins the login, the key signs the binding here (only
+// the signature goes to svpnd), svpnd finishes it. newPW is the first-login
+// password change, "" otherwise. The round runs off Fyne's goroutine and
+// calls done on it with the result.
 func (f *loginFlow) login(newPW string, done func(api.Status, error)) {
 	lw := f.lw
 	d := lw.x.o.Daemon
