@@ -152,7 +152,10 @@ func (s *Server) reserveSource(ctx context.Context, source string, now time.Time
 	return nil
 }
 
-// refused audits a refusal under the code actually returned and returns it.
+// refused audits a refusal under the code actually returned and returns
+// it. Every refusal that is audited goes through it, so the audit log can
+// never name a code other than the one the client received; a plain error
+// is audited and returned as internal_error, as asRefusal turns it.
 func (s *Server) refused(ctx context.Context, event, user, source string, err error, detail any) error {
 	r := asRefusal(err)
 	s.audit(ctx, event, user, source, r.resp.Code, detail)
@@ -193,8 +196,9 @@ func (s *Server) verifyPassword(ctx context.Context, user store.User, pw, source
 		return internalError(err)
 	}
 	if locked {
-		s.audit(ctx, "user_locked", user.ID, source, api.CodeAccountLocked, map[string]int{"failures": failures})
-		return refuse(api.CodeAccountLocked, "too many wrong passwords: the account is locked; ask the helpdesk to unlock it")
+		return s.refused(ctx, "user_locked", user.ID, source,
+			refuse(api.CodeAccountLocked, "too many wrong passwords: the account is locked; ask the helpdesk to unlock it"),
+			map[string]int{"failures": failures})
 	}
 	r := refuse(api.CodeBadCredentials, "wrong password")
 	r.resp.RemainingAttempts = max(0, s.cfg.MaxFailures-failures)
