@@ -56,7 +56,7 @@ type Status struct {
 	Banner           string    `json:"banner,omitempty"`
 	LastErrorCode    Code      `json:"last_error_code,omitempty"`
 	LastError        string    `json:"last_error,omitempty"`
-	EndReason        string    `json:"end_reason,omitempty"` // session_ended: logout, kicked, expired, replaced, revoked
+	EndReason        EndReason `json:"end_reason,omitempty"` // why the gateway ended the last session
 	LastHandshake    time.Time `json:"last_handshake,omitzero"`
 	RxBytes          uint64    `json:"rx_bytes,omitempty"`
 	TxBytes          uint64    `json:"tx_bytes,omitempty"`

@@ -438,10 +438,10 @@ func (s *Server) createSession(ctx context.Context, user store.User, key wgkey.P
 	}
 	for _, old := range replaced {
 		s.dropPeer(old.ID)
-		s.audit(ctx, "session_ended", old.UserID, source, "", map[string]string{"session": old.ID, "reason": string(store.EndReplaced)})
+		s.audit(ctx, "session_ended", old.UserID, source, "", map[string]string{"session": old.ID, "reason": string(api.EndReplaced)})
 	}
 	if err := s.addPeer(sess.ID, key, sess.TunnelAddr); err != nil {
-		s.st.EndSession(ctx, sess.ID, store.EndLogout, now)
+		s.st.EndSession(ctx, sess.ID, api.EndLogout, now)
 		return nil, internalError(fmt.Errorf("adding peer: %w", err))
 	}
 	g := s.cfg.group(user.Group)

@@ -75,14 +75,14 @@ func (m *TrayModel) OnStatus(st api.Status) (TrayView, TrayEffects) {
 			}
 			fx.Notices = append(fx.Notices, Notice{T("notify.reconnecting_title"), body})
 		case live(prev.State) && !live(st.State):
-			body := EndReasonText(st.EndReason)
+			body := EndReasonText(string(st.EndReason))
 			if st.LastErrorCode != "" && st.EndReason == "" {
 				body = ExplainCode(st.LastErrorCode).String()
 			} else if st.LastErrorCode != "" {
 				body += " (" + ErrorNumber(st.LastErrorCode) + ")"
 			}
 			fx.Notices = append(fx.Notices, Notice{T("notify.disconnected_title"), body})
-			fx.ShowLogin = st.EndReason != "logout"
+			fx.ShowLogin = st.EndReason != api.EndLogout
 		case st.State == api.StateError && prev.State != api.StateError:
 			fx.Notices = append(fx.Notices, Notice{T("notify.error_title"), ExplainCode(st.LastErrorCode).String()})
 		}

@@ -584,13 +584,13 @@ func (e *Engine) Logout(ctx context.Context, c Caller) (api.Status, error) {
 	if err != nil {
 		e.log.Warn("gateway logout failed; tearing down anyway", "err", err)
 	}
-	e.teardown(s, api.StateDisconnected, "", "", "logout")
+	e.teardown(s, api.StateDisconnected, "", "", api.EndLogout)
 	return e.Status(), nil
 }
 
 // teardown stops a session's services (proxy, portal forward) and closes
 // its tunnel, once; the heartbeat goroutine stops with the session's context.
-func (e *Engine) teardown(s *session, state api.State, code api.Code, msg, reason string) {
+func (e *Engine) teardown(s *session, state api.State, code api.Code, msg string, reason api.EndReason) {
 	e.mu.Lock()
 	if e.sess != s {
 		e.mu.Unlock()
@@ -628,7 +628,7 @@ func (e *Engine) Close() error {
 		ctx, cancel := context.WithTimeout(context.Background(), 3*time.Second)
 		e.o.Gateway.Logout(ctx, s.resp.SessionToken)
 		cancel()
-		e.teardown(s, api.StateDisconnected, "", "", "logout")
+		e.teardown(s, api.StateDisconnected, "", "", api.EndLogout)
 	}
 	e.keepers.Wait()
 	return nil

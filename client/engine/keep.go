@@ -12,7 +12,10 @@ import (
 )
 
 // sessionEnd is why the gateway ended a session.
-type sessionEnd struct{ msg, reason string }
+type sessionEnd struct {
+	msg    string
+	reason api.EndReason
+}
 
 // keepSession sends heartbeats until the session ends. A gateway that does
 // not answer moves the state to reconnecting and keeps the tunnel (the
@@ -76,7 +79,7 @@ func (e *Engine) keepSession(ctx context.Context, s *session) *sessionEnd {
 				}
 			}
 		case code == api.CodeSessionEnded || code == api.CodeUnauthorized:
-			reason := ""
+			var reason api.EndReason
 			if r, ok := gatewayapi.Refusal(err); ok {
 				reason = r.EndReason
 			}
