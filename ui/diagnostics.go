@@ -201,7 +201,7 @@ func buildReport(d *api.Diagnostics, daemonErr error, f reportFacts) []reportSec
 func StateText(s api.State) string {
 	switch s {
 	case api.StateDisconnected, api.StateAuthenticating, api.StatePasswordChangeRequired, api.StateConnecting,
-		api.StateConnected, api.StateReconnecting, api.StateError:
+		api.StateConnected, api.StateReconnecting:
 		return T("state." + string(s))
 	}
 	return string(s)

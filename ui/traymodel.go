@@ -83,8 +83,6 @@ func (m *TrayModel) OnStatus(st api.Status) (TrayView, TrayEffects) {
 			}
 			fx.Notices = append(fx.Notices, Notice{T("notify.disconnected_title"), body})
 			fx.ShowLogin = st.EndReason != api.EndLogout
-		case st.State == api.StateError && prev.State != api.StateError:
-			fx.Notices = append(fx.Notices, Notice{T("notify.error_title"), ExplainCode(st.LastErrorCode).String()})
 		}
 	}
 	if st.State == api.StateConnected && st.ExpiringSoon && !st.SessionExpiresAt.Equal(m.warnedUntil) {
@@ -140,9 +138,6 @@ func (m *TrayModel) view(st api.Status) TrayView {
 	case api.StateAuthenticating, api.StateConnecting:
 		v.Icon, v.Connected, v.Busy = IconConnecting, false, true
 		v.Status = T("tray.status_connecting")
-	case api.StateError:
-		v.Icon = IconError
-		v.Status = Tf("tray.status_error", map[string]any{"Code": ErrorNumber(st.LastErrorCode)})
 	default:
 		v.Icon = IconDisconnected
 		v.Status = T("tray.status_disconnected")
