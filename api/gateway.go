@@ -168,7 +168,7 @@ type ErrorResponse struct {
 	Violations        []Violation `json:"violations,omitempty"`         // password_policy
 	InstallURL        string      `json:"install_url,omitempty"`        // posture_failed
 	RemainingAttempts int         `json:"remaining_attempts,omitempty"` // bad_credentials
-	EndReason         string      `json:"end_reason,omitempty"`         // session_ended: logout, kicked, expired, replaced, revoked
+	EndReason         EndReason   `json:"end_reason,omitempty"`         // session_ended
 	RetryAfter        int         `json:"retry_after,omitempty"`        // rate_limited, seconds
 }
 

@@ -18,6 +18,9 @@ const (
 )
 
 // State is the connection state. The daemon is its single source of truth.
+// A failure is not a state of its own: the state falls back to
+// disconnected (or password_change_required) and Status.LastErrorCode and
+// LastError say what failed.
 type State string
 
 const (
@@ -27,7 +30,6 @@ const (
 	StateConnecting             State = "connecting"
 	StateConnected              State = "connected"
 	StateReconnecting           State = "reconnecting" // gateway or network lost; the tunnel is kept while the session is valid
-	StateError                  State = "error"
 )
 
 // Status is the daemon's state as front ends show it. Its JSON form is the
@@ -56,7 +58,7 @@ type Status struct {
 	Banner           string    `json:"banner,omitempty"`
 	LastErrorCode    Code      `json:"last_error_code,omitempty"`
 	LastError        string    `json:"last_error,omitempty"`
-	EndReason        string    `json:"end_reason,omitempty"` // session_ended: logout, kicked, expired, replaced, revoked
+	EndReason        EndReason `json:"end_reason,omitempty"` // why the gateway ended the last session
 	LastHandshake    time.Time `json:"last_handshake,omitzero"`
 	RxBytes          uint64    `json:"rx_bytes,omitempty"`
 	TxBytes          uint64    `json:"tx_bytes,omitempty"`

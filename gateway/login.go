@@ -152,7 +152,10 @@ func (s *Server) reserveSource(ctx context.Context, source string, now time.Time
 	return nil
 }
 
-// refused audits a refusal under the code actually returned and returns it.
+// refused audits a refusal under the code actually returned and returns
+// it. Every refusal that is audited goes through it, so the audit log can
+// never name a code other than the one the client received; a plain error
+// is audited and returned as internal_error, as asRefusal turns it.
 func (s *Server) refused(ctx context.Context, event, user, source string, err error, detail any) error {
 	r := asRefusal(err)
 	s.audit(ctx, event, user, source, r.resp.Code, detail)
@@ -193,8 +196,9 @@ func (s *Server) verifyPassword(ctx context.Context, user store.User, pw, source
 		return internalError(err)
 	}
 	if locked {
-		s.audit(ctx, "user_locked", user.ID, source, api.CodeAccountLocked, map[string]int{"failures": failures})
-		return refuse(api.CodeAccountLocked, "too many wrong passwords: the account is locked; ask the helpdesk to unlock it")
+		return s.refused(ctx, "user_locked", user.ID, source,
+			refuse(api.CodeAccountLocked, "too many wrong passwords: the account is locked; ask the helpdesk to unlock it"),
+			map[string]int{"failures": failures})
 	}
 	r := refuse(api.CodeBadCredentials, "wrong password")
 	r.resp.RemainingAttempts = max(0, s.cfg.MaxFailures-failures)
@@ -432,10 +436,10 @@ func (s *Server) createSession(ctx context.Context, user store.User, key wgkey.P
 	}
 	for _, old := range replaced {
 		s.dropPeer(old.ID)
-		s.audit(ctx, "session_ended", old.UserID, source, "", map[string]string{"session": old.ID, "reason": string(store.EndReplaced)})
+		s.audit(ctx, "session_ended", old.UserID, source, "", map[string]string{"session": old.ID, "reason": string(api.EndReplaced)})
 	}
 	if err := s.addPeer(sess.ID, key, sess.TunnelAddr); err != nil {
-		s.st.EndSession(ctx, sess.ID, store.EndLogout, now)
+		s.st.EndSession(ctx, sess.ID, api.EndLogout, now)
 		return nil, internalError(fmt.Errorf("adding peer: %w", err))
 	}
 	g := s.cfg.group(user.Group)

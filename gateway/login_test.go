@@ -357,7 +357,7 @@ func TestExpiryAndKickRemovePeers(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if _, err := h.st.EndSession(ctx, resp.SessionID, store.EndKicked, h.clock.Now()); err != nil {
+	if _, err := h.st.EndSession(ctx, resp.SessionID, api.EndKicked, h.clock.Now()); err != nil {
 		t.Fatal(err)
 	}
 	h.srv.Reconcile(ctx)

@@ -80,8 +80,8 @@ func (s *Server) heartbeat(ctx context.Context, token string) (*api.SessionStatu
 	}
 	now := s.now()
 	if now.After(sess.ExpiresAt) || now.After(sess.IdleExpiresAt) {
-		s.endSession(ctx, sess, store.EndExpired, "")
-		return nil, sessionEnded(store.EndExpired)
+		s.endSession(ctx, sess, api.EndExpired, "")
+		return nil, sessionEnded(api.EndExpired)
 	}
 	sess, err = s.st.TouchSession(ctx, sess.ID, now, time.Duration(s.cfg.SessionIdle))
 	if err != nil {
@@ -94,9 +94,9 @@ func (s *Server) heartbeat(ctx context.Context, token string) (*api.SessionStatu
 	return &api.SessionStatus{SessionID: sess.ID, ExpiresAt: sess.ExpiresAt, IdleExpiresAt: sess.IdleExpiresAt}, nil
 }
 
-func sessionEnded(reason store.EndReason) error {
+func sessionEnded(reason api.EndReason) error {
 	r := refuse(api.CodeSessionEnded, "the session has ended (%s); log in again", reason)
-	r.resp.EndReason = string(reason)
+	r.resp.EndReason = reason
 	return r
 }
 
@@ -111,11 +111,11 @@ func (s *Server) logout(ctx context.Context, token, source string) error {
 		s.dropPeer(sess.ID)
 		return nil // logging out twice is fine
 	}
-	return s.endSession(ctx, sess, store.EndLogout, source)
+	return s.endSession(ctx, sess, api.EndLogout, source)
 }
 
 // endSession ends a session in the store and removes its peer.
-func (s *Server) endSession(ctx context.Context, sess store.Session, reason store.EndReason, source string) error {
+func (s *Server) endSession(ctx context.Context, sess store.Session, reason api.EndReason, source string) error {
 	if _, err := s.st.EndSession(ctx, sess.ID, reason, s.now()); err != nil {
 		return internalError(err)
 	}
@@ -158,7 +158,7 @@ func (s *Server) Reconcile(ctx context.Context) {
 	}
 	for _, sess := range expired {
 		s.dropPeer(sess.ID)
-		s.audit(ctx, "session_ended", sess.UserID, "", "", map[string]string{"session": sess.ID, "reason": string(store.EndExpired)})
+		s.audit(ctx, "session_ended", sess.UserID, "", "", map[string]string{"session": sess.ID, "reason": string(api.EndExpired)})
 	}
 	active, err := s.st.ListActiveSessions(ctx)
 	if err != nil {

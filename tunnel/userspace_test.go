@@ -9,7 +9,6 @@ import (
 	"net/http/cookiejar"
 	"net/netip"
 	"net/url"
-	"runtime"
 	"strings"
 	"sync"
 	"testing"
@@ -18,6 +17,7 @@ import (
 	xproxy "golang.org/x/net/proxy"
 
 	"github.com/opensvpn/svpn/api"
+	"github.com/opensvpn/svpn/internal/leaktest"
 	"github.com/opensvpn/svpn/tunnel/proxy"
 )
 
@@ -33,7 +33,7 @@ func TestUserspace(t *testing.T) {
 	// The client reaches the gateway through a relay, a stand-in for the
 	// path of the network it is on, so that path can go away later.
 	path1 := startRelay(t, gw.endpoint())
-	base := runtime.NumGoroutine()
+	base := leaktest.Goroutines()
 
 	logs := new(syncBuffer)
 	u, err := NewUserspace(clientConfig(priv, gw, path1.addr()), debugLogger(logs))
@@ -195,7 +195,7 @@ func TestUserspace(t *testing.T) {
 		t.Errorf("UpdateEndpoint after Close = %v", err)
 	}
 	relay.close()
-	waitGoroutines(t, base)
+	leaktest.Wait(t, base+leaktest.Slack, 10*time.Second)
 
 	out := logs.String()
 	for _, secret := range []string{priv.Base64Secret(), priv.UAPIHex()} {
@@ -245,24 +245,5 @@ func TestUserspaceUnreachableGateway(t *testing.T) {
 	}
 	if _, err := u.DialContext(ctx, "ip4:icmp", "10.77.0.1"); err == nil {
 		t.Error("dial of an unsupported network succeeded")
-	}
-}
-
-// waitGoroutines waits (bounded) for the goroutine count to come back to
-// base, allowing a few for the runtime and the net poller.
-func waitGoroutines(t *testing.T, base int) {
-	t.Helper()
-	deadline := time.Now().Add(10 * time.Second)
-	for {
-		n := runtime.NumGoroutine()
-		if n <= base+2 {
-			t.Logf("goroutines: %d (baseline %d)", n, base)
-			return
-		}
-		if time.Now().After(deadline) {
-			buf := make([]byte, 1<<20)
-			t.Fatalf("%d goroutines, %d before:\n%s", n, base, buf[:runtime.Stack(buf, true)])
-		}
-		time.Sleep(20 * time.Millisecond)
 	}
 }

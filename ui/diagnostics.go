@@ -76,7 +76,7 @@ func buildReport(d *api.Diagnostics, daemonErr error, f reportFacts) []reportSec
 		add(&conn, "diag.portal", st.PortalURL)
 		add(&conn, "diag.portal_local", st.PortalLocalURL)
 		if st.EndReason != "" {
-			add(&conn, "diag.end_reason", EndReasonText(st.EndReason))
+			add(&conn, "diag.end_reason", EndReasonText(string(st.EndReason)))
 		}
 		if st.LastErrorCode != "" {
 			add(&conn, "diag.last_error", ExplainCode(st.LastErrorCode).Number+" ("+string(st.LastErrorCode)+") "+st.LastError)
@@ -201,7 +201,7 @@ func buildReport(d *api.Diagnostics, daemonErr error, f reportFacts) []reportSec
 func StateText(s api.State) string {
 	switch s {
 	case api.StateDisconnected, api.StateAuthenticating, api.StatePasswordChangeRequired, api.StateConnecting,
-		api.StateConnected, api.StateReconnecting, api.StateError:
+		api.StateConnected, api.StateReconnecting:
 		return T("state." + string(s))
 	}
 	return string(s)

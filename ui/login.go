@@ -310,13 +310,13 @@ func (lw *loginWindow) onStatus(st api.Status) {
 	default:
 		lw.showForm()
 		ended := had && (prev.State == api.StateConnected || prev.State == api.StateReconnecting)
-		if (ended || !had) && st.EndReason != "" && st.EndReason != "logout" {
+		if (ended || !had) && st.EndReason != "" && st.EndReason != api.EndLogout {
 			p := ExplainCode(st.LastErrorCode)
 			if st.LastErrorCode == "" {
 				p.Code = api.CodeSessionEnded
 				p.Number = ErrorNumber(api.CodeSessionEnded)
 			}
-			p.Text = EndReasonText(st.EndReason)
+			p.Text = EndReasonText(string(st.EndReason))
 			lw.problem.Set(&p, "")
 		}
 	}

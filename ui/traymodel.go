@@ -74,16 +74,14 @@ func (m *TrayModel) OnStatus(st api.Status) (TrayView, TrayEffects) {
 			}
 			fx.Notices = append(fx.Notices, Notice{T("notify.reconnecting_title"), body})
 		case live(prev.State) && !live(st.State):
-			body := EndReasonText(st.EndReason)
+			body := EndReasonText(string(st.EndReason))
 			if st.LastErrorCode != "" && st.EndReason == "" {
 				body = ExplainCode(st.LastErrorCode).String()
 			} else if st.LastErrorCode != "" {
 				body += " (" + ErrorNumber(st.LastErrorCode) + ")"
 			}
 			fx.Notices = append(fx.Notices, Notice{T("notify.disconnected_title"), body})
-			fx.ShowLogin = st.EndReason != "logout"
-		case st.State == api.StateError && prev.State != api.StateError:
-			fx.Notices = append(fx.Notices, Notice{T("notify.error_title"), ExplainCode(st.LastErrorCode).String()})
+			fx.ShowLogin = st.EndReason != api.EndLogout
 		}
 	}
 	if st.State == api.StateConnected && st.ExpiringSoon && !st.SessionExpiresAt.Equal(m.warnedUntil) {
@@ -139,9 +137,6 @@ func (m *TrayModel) view(st api.Status) TrayView {
 	case api.StateAuthenticating, api.StateConnecting:
 		v.Icon, v.Connected, v.Busy = IconConnecting, false, true
 		v.Status = T("tray.status_connecting")
-	case api.StateError:
-		v.Icon = IconError
-		v.Status = Tf("tray.status_error", map[string]any{"Code": ErrorNumber(st.LastErrorCode)})
 	default:
 		v.Icon = IconDisconnected
 		v.Status = T("tray.status_disconnected")

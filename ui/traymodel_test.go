@@ -92,11 +92,6 @@ func TestTrayModel(t *testing.T) {
 	if v.Icon != IconDisconnected {
 		t.Errorf("daemon back: %+v", v)
 	}
-
-	v, fx = m.OnStatus(api.Status{State: api.StateError, LastErrorCode: api.CodeTunnelNoPrivileges})
-	if v.Icon != IconError || len(fx.Notices) != 1 || !strings.Contains(fx.Notices[0].Body, "E-502") {
-		t.Errorf("error state: %+v %+v", v, fx)
-	}
 }
 
 // TestTrayModelDaemonDownAtStart: svpnd not running when the app starts is

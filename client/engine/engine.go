@@ -69,7 +69,11 @@ type Caller struct {
 }
 
 // Engine is the session state machine. Its methods are safe for concurrent
-// use; Close stops every goroutine it started.
+// use; Close stops every goroutine it started for a session (a Watch's
+// goroutine ends with the watcher's context).
+//
+// Methods named …Locked must be called with mu held; the others take it
+// themselves and must be called without it.
 type Engine struct {
 	o   Options
 	log *slog.Logger
@@ -181,14 +185,17 @@ func (e *Engine) Watch(ctx context.Context) <-chan api.Status {
 		<-ctx.Done()
 		e.mu.Lock()
 		delete(e.watchers, ch)
-		close(ch) // under e.mu: update never sends on it again
+		close(ch) // under e.mu: updateLocked never sends on it again
 		e.mu.Unlock()
 	}()
 	return ch
 }
 
-// update changes the status under e.mu and notifies watchers.
-func (e *Engine) update(f func(st *api.Status)) {
+// updateLocked applies f to the status, stamps Since when the state
+// changes, and hands the new status to every watcher. e.mu must be held:
+// watchers are added and closed under it, so it never sends on a closed
+// channel, and each watcher sees the changes in order.
+func (e *Engine) updateLocked(f func(st *api.Status)) {
 	old := e.status.State
 	f(&e.status)
 	if e.status.State != old {
@@ -204,8 +211,9 @@ func (e *Engine) update(f func(st *api.Status)) {
 	}
 }
 
-// fail records an error event and returns err.
-func (e *Engine) recordError(err error) {
+// recordErrorLocked appends err, with its code, to the error history the
+// diagnostics show (the newest 50) and logs it. e.mu must be held.
+func (e *Engine) recordErrorLocked(err error) {
 	code := api.CodeOf(err)
 	ev := api.ErrorEvent{Time: e.o.Now(), Code: code, Message: err.Error()}
 	e.errors = append(e.errors, ev)
@@ -221,8 +229,10 @@ func randomID() string {
 	return hex.EncodeToString(b)
 }
 
-// mayControl reports whether c may start or end sessions now.
-func (e *Engine) mayControl(c Caller) bool {
+// mayControlLocked reports whether c may start or end sessions now: an
+// administrator always, anyone while no user owns the engine, otherwise
+// only the owner. e.mu must be held (it reads e.owner).
+func (e *Engine) mayControlLocked(c Caller) bool {
 	return c.Admin || e.owner == "" || e.owner == c.UID
 }
 
@@ -237,11 +247,11 @@ func (e *Engine) BeginLogin(ctx context.Context, c Caller, userID string) (*api.
 		e.mu.Unlock()
 		return nil, api.Errorf(api.CodeAlreadyActive, "a session is active; log out first")
 	}
-	if !e.mayControl(c) {
+	if !e.mayControlLocked(c) {
 		e.mu.Unlock()
 		return nil, api.Errorf(api.CodeForbidden, "another user's login is in progress")
 	}
-	e.update(func(st *api.Status) {
+	e.updateLocked(func(st *api.Status) {
 		st.State, st.User, st.LastErrorCode, st.LastError, st.EndReason = api.StateAuthenticating, userID, "", "", ""
 	})
 	e.mu.Unlock()
@@ -306,13 +316,13 @@ func (e *Engine) BeginLogin(ctx context.Context, c Caller, userID string) (*api.
 func (e *Engine) loginFailed(err error) error {
 	e.mu.Lock()
 	defer e.mu.Unlock()
-	e.recordError(err)
+	e.recordErrorLocked(err)
 	code := api.CodeOf(err)
 	state := api.StateDisconnected
 	if code == api.CodePasswordChangeRequired {
 		state = api.StatePasswordChangeRequired
 	}
-	e.update(func(st *api.Status) {
+	e.updateLocked(func(st *api.Status) {
 		st.State, st.LastErrorCode, st.LastError = state, code, err.Error()
 	})
 	return err
@@ -355,7 +365,7 @@ func (e *Engine) FinishLogin(ctx context.Context, c Caller, req *api.LoginFinish
 	e.mu.Lock()
 	e.owner = p.owner
 	e.lastCert = summarize(req.Certificate, e.o.Now())
-	e.update(func(st *api.Status) {
+	e.updateLocked(func(st *api.Status) {
 		st.State, st.DisplayName, st.Address = api.StateConnecting, resp.DisplayName, resp.Tunnel.Address
 		st.PortalURL, st.Banner, st.Routes, st.DNS, st.MTU = resp.PortalURL, resp.Banner, resp.Tunnel.Routes, resp.Tunnel.DNS, resp.Tunnel.MTU
 		st.SessionExpiresAt, st.Endpoint = resp.ExpiresAt, resp.Tunnel.Endpoint
@@ -415,7 +425,7 @@ func (e *Engine) connect(ctx context.Context, key wgkey.Private, resp *api.Login
 	}
 	e.sess = s
 	now := e.o.Now()
-	e.update(func(st *api.Status) {
+	e.updateLocked(func(st *api.Status) {
 		st.State, st.ConnectedAt, st.DNSMethod = api.StateConnected, now, dnsMethod
 		st.ProxyAddr, st.ProxyURL, st.SOCKSURL, st.PortalLocalURL = us.proxyAddr, us.proxyURL, us.socksURL, us.portalURL
 		st.LastErrorCode, st.LastError = "", ""
@@ -559,7 +569,7 @@ func (e *Engine) startUserspaceServices(ctx context.Context, s *session) (usersp
 // Logout ends the session at the gateway and tears the tunnel down.
 func (e *Engine) Logout(ctx context.Context, c Caller) (api.Status, error) {
 	e.mu.Lock()
-	if !e.mayControl(c) {
+	if !e.mayControlLocked(c) {
 		e.mu.Unlock()
 		return api.Status{}, api.Errorf(api.CodeForbidden, "the session belongs to another user")
 	}
@@ -574,13 +584,13 @@ func (e *Engine) Logout(ctx context.Context, c Caller) (api.Status, error) {
 	if err != nil {
 		e.log.Warn("gateway logout failed; tearing down anyway", "err", err)
 	}
-	e.teardown(s, api.StateDisconnected, "", "", "logout")
+	e.teardown(s, api.StateDisconnected, "", "", api.EndLogout)
 	return e.Status(), nil
 }
 
 // teardown stops a session's services (proxy, portal forward) and closes
 // its tunnel, once; the heartbeat goroutine stops with the session's context.
-func (e *Engine) teardown(s *session, state api.State, code api.Code, msg, reason string) {
+func (e *Engine) teardown(s *session, state api.State, code api.Code, msg string, reason api.EndReason) {
 	e.mu.Lock()
 	if e.sess != s {
 		e.mu.Unlock()
@@ -595,7 +605,7 @@ func (e *Engine) teardown(s *session, state api.State, code api.Code, msg, reaso
 		e.log.Error("closing the tunnel", "err", err)
 	}
 	e.mu.Lock()
-	e.update(func(st *api.Status) {
+	e.updateLocked(func(st *api.Status) {
 		st.State, st.LastErrorCode, st.LastError, st.EndReason = state, code, msg, reason
 		st.Address, st.ProxyAddr, st.PortalLocalURL, st.ConnectedAt, st.SessionExpiresAt, st.DNSMethod = "", "", "", time.Time{}, time.Time{}, ""
 		st.ProxyURL, st.SOCKSURL = "", ""
@@ -618,7 +628,7 @@ func (e *Engine) Close() error {
 		ctx, cancel := context.WithTimeout(context.Background(), 3*time.Second)
 		e.o.Gateway.Logout(ctx, s.resp.SessionToken)
 		cancel()
-		e.teardown(s, api.StateDisconnected, "", "", "logout")
+		e.teardown(s, api.StateDisconnected, "", "", api.EndLogout)
 	}
 	e.keepers.Wait()
 	return nil
@@ -664,7 +674,7 @@ func (e *Engine) ChangePassword(ctx context.Context, req *api.LocalPasswordReque
 	err := e.o.Gateway.ChangePassword(ctx, sess.resp.SessionToken, &api.PasswordChangeRequest{UserID: req.UserID, OldPassword: req.OldPassword, NewPassword: req.NewPassword})
 	if err != nil {
 		e.mu.Lock()
-		e.recordError(err)
+		e.recordErrorLocked(err)
 		e.mu.Unlock()
 	}
 	return err

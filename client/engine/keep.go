@@ -10,15 +10,20 @@ import (
 	"github.com/opensvpn/svpn/tunnel/proxy"
 )
 
+// sessionEnd is why the gateway ended a session.
+type sessionEnd struct {
+	msg    string
+	reason api.EndReason
+}
+
 // keepSession sends heartbeats until the session ends. A gateway that does
 // not answer moves the state to reconnecting and keeps the tunnel (the
 // session is still valid at the gateway, which restores its peers when it
-// restarts); an answer that the session ended tears everything down. A wall
-// clock jump far beyond the interval (sleep and wake) triggers an immediate
-// heartbeat and re-resolves the endpoint, for a network that changed.
-// sessionEnd is why the gateway ended a session.
-type sessionEnd struct{ msg, reason string }
-
+// restarts). An answer that the session ended returns why, and the caller
+// tears everything down; a nil result means ctx ended (logout, Close). A
+// wall-clock jump far beyond the interval (sleep and wake) triggers an
+// immediate heartbeat and re-resolves the endpoint, for a network that
+// changed.
 func (e *Engine) keepSession(ctx context.Context, s *session) *sessionEnd {
 	interval := time.Duration(s.resp.HeartbeatInterval) * time.Second
 	if interval <= 0 {
@@ -54,7 +59,7 @@ func (e *Engine) keepSession(ctx context.Context, s *session) *sessionEnd {
 			if soon && !e.status.ExpiringSoon {
 				e.log.Info("session expires soon", "expires_at", st.ExpiresAt)
 			}
-			e.update(func(x *api.Status) {
+			e.updateLocked(func(x *api.Status) {
 				x.State, x.SessionExpiresAt, x.ExpiringSoon = api.StateConnected, st.ExpiresAt, soon
 				if wasReconnecting {
 					x.LastErrorCode, x.LastError = "", ""
@@ -73,20 +78,20 @@ func (e *Engine) keepSession(ctx context.Context, s *session) *sessionEnd {
 				}
 			}
 		case code == api.CodeSessionEnded || code == api.CodeUnauthorized:
-			reason := ""
+			var reason api.EndReason
 			if r, ok := api.RefusalOf(err); ok {
 				reason = r.EndReason
 			}
 			e.mu.Lock()
-			e.recordError(err)
+			e.recordErrorLocked(err)
 			e.mu.Unlock()
 			e.log.Info("session ended by the gateway", "reason", reason)
 			return &sessionEnd{msg: err.Error(), reason: reason}
 		default:
 			wait = min(interval, e.o.RetryInterval)
 			e.mu.Lock()
-			e.recordError(err)
-			e.update(func(x *api.Status) {
+			e.recordErrorLocked(err)
+			e.updateLocked(func(x *api.Status) {
 				x.State, x.LastErrorCode, x.LastError = api.StateReconnecting, code, err.Error()
 			})
 			e.mu.Unlock()

@@ -10,6 +10,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/opensvpn/svpn/api"
 	"github.com/opensvpn/svpn/certstore"
 	"github.com/opensvpn/svpn/gateway"
 	"github.com/opensvpn/svpn/gateway/password"
@@ -198,7 +199,7 @@ func (c *cli) userRun(ctx context.Context, st *store.Store, cfg *gateway.Config,
 		if err := st.LockUser(ctx, id, *reason); err != nil {
 			return err
 		}
-		ended, err := st.EndUserSessions(ctx, id, store.EndRevoked, time.Now())
+		ended, err := st.EndUserSessions(ctx, id, api.EndRevoked, time.Now())
 		if err != nil {
 			return err
 		}
@@ -378,14 +379,14 @@ func (c *cli) sessionRun(ctx context.Context, st *store.Store, sub string, id, u
 		var n int
 		switch {
 		case *id != "":
-			s, err := st.EndSession(ctx, *id, store.EndKicked, time.Now())
+			s, err := st.EndSession(ctx, *id, api.EndKicked, time.Now())
 			if err != nil {
 				return err
 			}
 			c.auditAdmin(ctx, st, "session_kicked", s.UserID)
 			n = 1
 		case *user != "":
-			ended, err := st.EndUserSessions(ctx, *user, store.EndKicked, time.Now())
+			ended, err := st.EndUserSessions(ctx, *user, api.EndKicked, time.Now())
 			if err != nil {
 				return err
 			}

@@ -207,7 +207,7 @@ func (c *cli) status(args []string) int {
 	if st.LastErrorCode != "" {
 		add("Last error:", fmt.Sprintf("%s (%s)", st.LastErrorCode, st.LastError))
 	}
-	add("End reason:", st.EndReason)
+	add("End reason:", string(st.EndReason))
 	textable.Print(c.stdout, rows)
 	return exitOK
 }

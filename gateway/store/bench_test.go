@@ -5,6 +5,8 @@ import (
 	"fmt"
 	"testing"
 	"time"
+
+	"github.com/opensvpn/svpn/api"
 )
 
 func benchBackends(b *testing.B, f func(b *testing.B, be *backend)) {
@@ -88,7 +90,7 @@ func BenchmarkLogin(b *testing.B) {
 			if err != nil {
 				b.Fatal(err)
 			}
-			if _, err := s.EndSession(ctx, sess.ID, EndLogout, time.Now()); err != nil {
+			if _, err := s.EndSession(ctx, sess.ID, api.EndLogout, time.Now()); err != nil {
 				b.Fatal(err)
 			}
 			i++

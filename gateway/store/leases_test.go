@@ -8,6 +8,8 @@ import (
 	"sync"
 	"testing"
 	"time"
+
+	"github.com/opensvpn/svpn/api"
 )
 
 func mustPrefix(s string) netip.Prefix { return netip.MustParsePrefix(s) }
@@ -319,7 +321,7 @@ func testLeaseWithSession(t *testing.T, b *backend) {
 		t.Errorf("addresses %v %v %v; want hong to keep 10.8.0.2", h1.TunnelAddr, k1.TunnelAddr, h2.TunnelAddr)
 	}
 	// Logout frees, the next login gets it back.
-	if _, err := s.EndSession(ctx, h2.ID, EndLogout, clk.Now()); err != nil {
+	if _, err := s.EndSession(ctx, h2.ID, api.EndLogout, clk.Now()); err != nil {
 		t.Fatal(err)
 	}
 	if ls := mustLeases(t, s); ls[0].SessionID != "" || ls[0].UserID != "hong" {

@@ -12,18 +12,8 @@ import (
 	"net/netip"
 	"sort"
 	"time"
-)
 
-// EndReason says why a session ended. The values are stable: the heartbeat
-// answer and the audit log carry them.
-type EndReason string
-
-const (
-	EndLogout   EndReason = "logout"   // the user logged out
-	EndKicked   EndReason = "kicked"   // an administrator ended it
-	EndExpired  EndReason = "expired"  // idle or absolute timeout
-	EndReplaced EndReason = "replaced" // a newer login of the same user
-	EndRevoked  EndReason = "revoked"  // the certificate or account was revoked
+	"github.com/opensvpn/svpn/api"
 )
 
 // Session is a logged-in tunnel. Only a hash of its token is stored.
@@ -40,8 +30,8 @@ type Session struct {
 	LastSeen      time.Time
 	IdleExpiresAt time.Time
 	ExpiresAt     time.Time
-	EndedAt       time.Time // zero while active
-	EndReason     EndReason // "" while active
+	EndedAt       time.Time     // zero while active
+	EndReason     api.EndReason // "" while active
 }
 
 // Active reports whether the session has not ended. A session past its
@@ -79,13 +69,13 @@ func scanSession(r scanner) (Session, error) {
 	}
 	s.CreatedAt, s.LastSeen = microTime(created), microTime(seen)
 	s.IdleExpiresAt, s.ExpiresAt = microTime(idle), microTime(expires)
-	s.EndedAt, s.EndReason = goTime(ended), EndReason(reason)
+	s.EndedAt, s.EndReason = goTime(ended), api.EndReason(reason)
 	return s, nil
 }
 
 // CreateOptions says what else CreateSession does in its transaction.
 type CreateOptions struct {
-	// Single ends the user's other active sessions first (EndReplaced):
+	// Single ends the user's other active sessions first (api.EndReplaced):
 	// one session per user, enforced across gateway nodes.
 	Single bool
 	// Pool, when valid, leases the session's tunnel address from it as
@@ -153,7 +143,7 @@ func (s *Store) CreateSession(ctx context.Context, sess Session, opt CreateOptio
 			}
 		}
 		if opt.Single {
-			if ended, err = endSessions(ctx, c, now, EndReplaced, `user_id = ?`, sess.UserID); err != nil {
+			if ended, err = endSessions(ctx, c, now, api.EndReplaced, `user_id = ?`, sess.UserID); err != nil {
 				return err
 			}
 		}
@@ -187,7 +177,7 @@ func (s *Store) CreateSession(ctx context.Context, sess Session, opt CreateOptio
 // endSessions ends the active sessions matching where (a condition with
 // '?' placeholders for args) and frees their addresses. It returns them in
 // creation order.
-func endSessions(ctx context.Context, c conn, now time.Time, reason EndReason, where string, args ...any) ([]Session, error) {
+func endSessions(ctx context.Context, c conn, now time.Time, reason api.EndReason, where string, args ...any) ([]Session, error) {
 	args = append([]any{now.UnixMicro(), string(reason)}, args...)
 	ended, err := queryAll(ctx, c, scanSession, `UPDATE sessions SET ended_at = ?, end_reason = ?
 		WHERE ended_at IS NULL AND (`+where+`)
@@ -233,7 +223,7 @@ func (s *Store) SessionByToken(ctx context.Context, tokenHash string) (Session, 
 
 // TouchSession records a heartbeat at now: LastSeen becomes now and the idle
 // expiry now+idle (never past the absolute expiry; idle <= 0 means none). A
-// session found past either expiry is ended (EndExpired) instead. An ended
+// session found past either expiry is ended (api.EndExpired) instead. An ended
 // session is returned unchanged: check Active and EndReason.
 func (s *Store) TouchSession(ctx context.Context, id string, now time.Time, idle time.Duration) (Session, error) {
 	now = utc(now)
@@ -265,7 +255,7 @@ func (s *Store) TouchSession(ctx context.Context, id string, now time.Time, idle
 			return err
 		}
 		if !now.Before(sess.IdleExpiresAt) || !now.Before(sess.ExpiresAt) {
-			ended, err := endSessions(ctx, c, now, EndExpired, `session_id = ?`, id)
+			ended, err := endSessions(ctx, c, now, api.EndExpired, `session_id = ?`, id)
 			if err == nil && len(ended) == 1 {
 				sess = ended[0]
 			}
@@ -282,7 +272,7 @@ func (s *Store) TouchSession(ctx context.Context, id string, now time.Time, idle
 
 // EndSession ends a session and frees its address. Ending an ended session
 // changes nothing (the first reason stays) and returns it as stored.
-func (s *Store) EndSession(ctx context.Context, id string, reason EndReason, now time.Time) (Session, error) {
+func (s *Store) EndSession(ctx context.Context, id string, reason api.EndReason, now time.Time) (Session, error) {
 	if reason == "" {
 		return Session{}, fmt.Errorf("%w: empty end reason", ErrInvalid)
 	}
@@ -306,7 +296,7 @@ func (s *Store) EndSession(ctx context.Context, id string, reason EndReason, now
 }
 
 // EndUserSessions ends every active session of a user and returns them.
-func (s *Store) EndUserSessions(ctx context.Context, userID string, reason EndReason, now time.Time) ([]Session, error) {
+func (s *Store) EndUserSessions(ctx context.Context, userID string, reason api.EndReason, now time.Time) ([]Session, error) {
 	if reason == "" {
 		return nil, fmt.Errorf("%w: empty end reason", ErrInvalid)
 	}
@@ -322,7 +312,7 @@ func (s *Store) EndUserSessions(ctx context.Context, userID string, reason EndRe
 	return ended, nil
 }
 
-// ExpireDue ends (EndExpired) every active session whose idle or absolute
+// ExpireDue ends (api.EndExpired) every active session whose idle or absolute
 // expiry is at or before now, frees their addresses and returns them. When
 // several nodes run it at once, each session is returned by exactly one.
 func (s *Store) ExpireDue(ctx context.Context, now time.Time) ([]Session, error) {
@@ -330,7 +320,7 @@ func (s *Store) ExpireDue(ctx context.Context, now time.Time) ([]Session, error)
 	var ended []Session
 	err := s.inTx(ctx, func(c conn) error {
 		var err error
-		ended, err = endSessions(ctx, c, now, EndExpired, `idle_expires_at <= ? OR expires_at <= ?`,
+		ended, err = endSessions(ctx, c, now, api.EndExpired, `idle_expires_at <= ? OR expires_at <= ?`,
 			now.UnixMicro(), now.UnixMicro())
 		return err
 	})

@@ -10,6 +10,8 @@ import (
 	"sync"
 	"testing"
 	"time"
+
+	"github.com/opensvpn/svpn/api"
 )
 
 func addUsers(t testing.TB, s *Store, ids ...string) {
@@ -77,7 +79,7 @@ func testSessions(t *testing.T, b *backend) {
 		"no token":        {Session{UserID: "kim", ExpiresAt: t0.Add(time.Hour)}, ErrInvalid},
 		"no user":         {Session{TokenHash: "q", ExpiresAt: t0.Add(time.Hour)}, ErrInvalid},
 		"no expiry":       {Session{UserID: "kim", TokenHash: "q"}, ErrInvalid},
-		"already ended":   {Session{UserID: "kim", TokenHash: "q", ExpiresAt: t0.Add(time.Hour), EndReason: EndKicked}, ErrInvalid},
+		"already ended":   {Session{UserID: "kim", TokenHash: "q", ExpiresAt: t0.Add(time.Hour), EndReason: api.EndKicked}, ErrInvalid},
 		"device not JSON": {Session{UserID: "kim", TokenHash: "q", ExpiresAt: t0.Add(time.Hour), Device: json.RawMessage("{")}, ErrInvalid},
 		"unknown user":    {Session{UserID: "nobody", TokenHash: "q", ExpiresAt: t0.Add(time.Hour)}, ErrNotFound},
 		"kim, no address": {Session{UserID: "kim", TokenHash: "q", ExpiresAt: t0.Add(time.Hour)}, nil},
@@ -114,11 +116,11 @@ func testSessions(t *testing.T, b *backend) {
 		t.Errorf("replaced = %v, want [s1 s2]", ids(ended))
 	}
 	for _, e := range ended {
-		if e.Active() || e.EndReason != EndReplaced || !e.EndedAt.Equal(t2) {
+		if e.Active() || e.EndReason != api.EndReplaced || !e.EndedAt.Equal(t2) {
 			t.Errorf("replaced session = %+v", e)
 		}
 	}
-	if got, _ := s.SessionByToken(ctx, HashToken("token-1")); got.EndReason != EndReplaced {
+	if got, _ := s.SessionByToken(ctx, HashToken("token-1")); got.EndReason != api.EndReplaced {
 		t.Errorf("heartbeat of the replaced session sees %+v", got)
 	}
 	if act, _ := s.ListUserSessions(ctx, "hong"); !reflect.DeepEqual(ids(act), []string{s3.ID}) {
@@ -127,15 +129,15 @@ func testSessions(t *testing.T, b *backend) {
 
 	// End: idempotent, the first reason stays.
 	t3 := clk.Add(time.Minute)
-	e, err := s.EndSession(ctx, s3.ID, EndLogout, t3)
-	if err != nil || e.Active() || e.EndReason != EndLogout || !e.EndedAt.Equal(t3) {
+	e, err := s.EndSession(ctx, s3.ID, api.EndLogout, t3)
+	if err != nil || e.Active() || e.EndReason != api.EndLogout || !e.EndedAt.Equal(t3) {
 		t.Errorf("EndSession = %+v, %v", e, err)
 	}
-	e, err = s.EndSession(ctx, s3.ID, EndKicked, t3.Add(time.Minute))
-	if err != nil || e.EndReason != EndLogout || !e.EndedAt.Equal(t3) {
+	e, err = s.EndSession(ctx, s3.ID, api.EndKicked, t3.Add(time.Minute))
+	if err != nil || e.EndReason != api.EndLogout || !e.EndedAt.Equal(t3) {
 		t.Errorf("EndSession again = %+v, %v; want unchanged", e, err)
 	}
-	if _, err := s.EndSession(ctx, "nope", EndKicked, t3); !errors.Is(err, ErrNotFound) {
+	if _, err := s.EndSession(ctx, "nope", api.EndKicked, t3); !errors.Is(err, ErrNotFound) {
 		t.Errorf("EndSession(unknown) = %v", err)
 	}
 	if _, err := s.EndSession(ctx, s3.ID, "", t3); !errors.Is(err, ErrInvalid) {
@@ -153,11 +155,11 @@ func testSessions(t *testing.T, b *backend) {
 	if len(all) != 4 { // kim's "bad pool" one, two of hong's, one of kim's
 		t.Errorf("ListActiveSessions = %d sessions, want 4", len(all))
 	}
-	kicked, err := s.EndUserSessions(ctx, "hong", EndRevoked, t3)
-	if err != nil || len(kicked) != 2 || kicked[0].EndReason != EndRevoked {
+	kicked, err := s.EndUserSessions(ctx, "hong", api.EndRevoked, t3)
+	if err != nil || len(kicked) != 2 || kicked[0].EndReason != api.EndRevoked {
 		t.Errorf("EndUserSessions = %+v, %v", kicked, err)
 	}
-	if kicked, _ := s.EndUserSessions(ctx, "hong", EndRevoked, t3); len(kicked) != 0 {
+	if kicked, _ := s.EndUserSessions(ctx, "hong", api.EndRevoked, t3); len(kicked) != 0 {
 		t.Errorf("EndUserSessions again = %v", kicked)
 	}
 	if act, _ := s.ListActiveSessions(ctx); len(act) != 2 || act[0].UserID != "kim" || act[1].UserID != "kim" {
@@ -205,7 +207,7 @@ func testSessionTouch(t *testing.T, b *backend) {
 		if st.active && !got.LastSeen.Equal(t0.Add(st.at)) {
 			t.Errorf("step %d: LastSeen = %v", i, got.LastSeen)
 		}
-		if !st.active && (got.EndReason != EndExpired || !got.EndedAt.Equal(t0.Add(time.Hour))) {
+		if !st.active && (got.EndReason != api.EndExpired || !got.EndedAt.Equal(t0.Add(time.Hour))) {
 			t.Errorf("step %d: ended = %+v; want expired at t0+1h", i, got)
 		}
 	}
@@ -213,7 +215,7 @@ func testSessionTouch(t *testing.T, b *backend) {
 	// Idle expiry passed before the heartbeat arrived.
 	sess, _, _ = s.CreateSession(ctx, Session{UserID: "hong", TokenHash: "u", IdleExpiresAt: t0.Add(10 * time.Minute), ExpiresAt: t0.Add(time.Hour)}, CreateOptions{})
 	got, err := s.TouchSession(ctx, sess.ID, t0.Add(11*time.Minute), 10*time.Minute)
-	if err != nil || got.Active() || got.EndReason != EndExpired {
+	if err != nil || got.Active() || got.EndReason != api.EndExpired {
 		t.Errorf("late heartbeat = %+v, %v; want expired", got, err)
 	}
 	if _, err := s.TouchSession(ctx, "nope", t0, time.Minute); !errors.Is(err, ErrNotFound) {
@@ -241,7 +243,7 @@ func testSessionExpiry(t *testing.T, b *backend) {
 	bb := mk("b", time.Hour, 20*time.Minute) // absolute at +20m
 	c := mk("c", time.Hour, 2*time.Hour)     // lives on
 	d := mk("d", time.Hour, 2*time.Hour)
-	if _, err := s.EndSession(ctx, d.ID, EndLogout, t0.Add(time.Minute)); err != nil {
+	if _, err := s.EndSession(ctx, d.ID, api.EndLogout, t0.Add(time.Minute)); err != nil {
 		t.Fatal(err)
 	}
 	tests := []struct {
@@ -260,7 +262,7 @@ func testSessionExpiry(t *testing.T, b *backend) {
 			t.Errorf("ExpireDue(t0+%v) = %v, %v; want %v", tt.at, ids(got), err, tt.want)
 		}
 		for _, e := range got {
-			if e.EndReason != EndExpired || !e.EndedAt.Equal(t0.Add(tt.at)) {
+			if e.EndReason != api.EndExpired || !e.EndedAt.Equal(t0.Add(tt.at)) {
 				t.Errorf("expired session = %+v", e)
 			}
 		}

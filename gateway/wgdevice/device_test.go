@@ -5,12 +5,12 @@ import (
 	"fmt"
 	"net"
 	"net/netip"
-	"runtime"
 	"strings"
 	"sync"
 	"testing"
 	"time"
 
+	"github.com/opensvpn/svpn/internal/leaktest"
 	"github.com/opensvpn/svpn/wgkey"
 )
 
@@ -253,7 +253,7 @@ func TestCloseStopsGoroutines(t *testing.T) {
 	}
 	// A first device starts gVisor's process-wide workers, if any.
 	open().Close()
-	before := runtime.NumGoroutine()
+	before := leaktest.Goroutines()
 
 	d := open()
 	for i := range 20 {
@@ -261,16 +261,9 @@ func TestCloseStopsGoroutines(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	if n := runtime.NumGoroutine(); n <= before {
+	if n := leaktest.Goroutines(); n <= before {
 		t.Fatalf("goroutines: %d with a device open, %d before: the count tells nothing", n, before)
 	}
 	d.Close()
-	deadline := time.Now().Add(5 * time.Second)
-	for runtime.NumGoroutine() > before {
-		if time.Now().After(deadline) {
-			buf := make([]byte, 1<<20)
-			t.Fatalf("%d goroutines after Close, %d before:\n%s", runtime.NumGoroutine(), before, buf[:runtime.Stack(buf, true)])
-		}
-		time.Sleep(10 * time.Millisecond)
-	}
+	leaktest.Wait(t, before, 5*time.Second)
 }

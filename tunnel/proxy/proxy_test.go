@@ -13,7 +13,6 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"net/url"
-	"runtime"
 	"strings"
 	"testing"
 	"time"
@@ -21,6 +20,7 @@ import (
 	xproxy "golang.org/x/net/proxy"
 
 	"github.com/opensvpn/svpn/api"
+	"github.com/opensvpn/svpn/internal/leaktest"
 )
 
 const pageText = "행정포탈 — 원격근무서비스"
@@ -363,7 +363,7 @@ func echoServer(t *testing.T) string {
 // and that no goroutine is left.
 func TestServeStopsEverything(t *testing.T) {
 	echo := echoServer(t)
-	base := runtime.NumGoroutine()
+	base := leaktest.Goroutines()
 	paddr, stop := startServe(t, direct)
 
 	var conns []net.Conn
@@ -403,25 +403,7 @@ func TestServeStopsEverything(t *testing.T) {
 		}
 		c.Close()
 	}
-	waitGoroutines(t, base)
-}
-
-// waitGoroutines waits (bounded) for the goroutine count to come back to
-// base, allowing a few for the runtime and the net poller.
-func waitGoroutines(t *testing.T, base int) {
-	t.Helper()
-	deadline := time.Now().Add(5 * time.Second)
-	for {
-		n := runtime.NumGoroutine()
-		if n <= base+2 {
-			return
-		}
-		if time.Now().After(deadline) {
-			buf := make([]byte, 1<<20)
-			t.Fatalf("%d goroutines, %d before:\n%s", n, base, buf[:runtime.Stack(buf, true)])
-		}
-		time.Sleep(20 * time.Millisecond)
-	}
+	leaktest.Wait(t, base+leaktest.Slack, 5*time.Second)
 }
 
 func TestServeReturnsListenerError(t *testing.T) {
