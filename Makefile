@@ -5,8 +5,11 @@ BIN       := bin
 # Packages that must build without cgo on every OS: all but the Fyne UI.
 NOUI_PKGS  = $$($(GO) list ./... | grep -v -e '/ui' -e '/cmd/svpn$$')
 FUZZTIME  ?= 10s
+# Go minimises each new interesting input for up to 60 s by default, which
+# used up whole FUZZTIME budgets (0 execs/s after the first find).
+FUZZMINTIME ?= 1s
 
-.PHONY: all deps build run test vet fmt-check tidy-check staticcheck race crossbuild bench fuzz fuzz-list clean screenshots deb-test
+.PHONY: all deps build run test vet notices notices-check fmt-check tidy-check staticcheck race crossbuild bench fuzz fuzz-list clean screenshots deb-test
 
 all: build
 
@@ -47,6 +50,14 @@ fmt-check:
 vet:
 	$(GO) vet ./...
 
+# THIRD_PARTY_NOTICES and the .debs' copyright files, from the modules the
+# shipped programs link (scripts/notices); notices-check fails when stale.
+notices:
+	$(GO) run ./scripts/notices
+
+notices-check:
+	@$(GO) run ./scripts/notices -check
+
 # go.mod and go.sum say exactly what the code imports.
 tidy-check:
 	@$(GO) mod tidy -diff >/dev/null 2>&1 || { echo "go.mod/go.sum not tidy; run go mod tidy:"; $(GO) mod tidy -diff; exit 1; }
@@ -72,21 +83,22 @@ crossbuild:
 # The full check CI runs (.ci/run): format, vet, tidy go.mod, staticcheck,
 # every test (fuzz seed corpora included), the race detector on gateway,
 # client and tunnel, and the cgo-free builds for linux, windows and darwin.
-test: deps fmt-check vet tidy-check staticcheck
+test: deps fmt-check vet tidy-check notices-check staticcheck
 	$(GO) test -count=1 -timeout 15m ./...
 	@$(MAKE) --no-print-directory race
 	@$(MAKE) --no-print-directory crossbuild
 	@$(MAKE) --no-print-directory deb-test
 
 # The client and gateway .debs (with a stand-in for the cgo desktop app, so
-# it stays quick) installed into a fresh Debian root booted with systemd,
-# a login through svpn0, and a purge that leaves nothing behind. Root only;
-# about a minute (debootstrap is cached in ~/.cache/svpn-dist).
+# it stays quick): lintian-clean, then installed into a fresh Debian root
+# booted with systemd, a login through svpn0, and a purge that leaves
+# nothing behind. Root only; about a minute (debootstrap is cached in
+# ~/.cache/svpn-dist).
 deb-test:
 	@if [ "$$(id -u)" -ne 0 ]; then echo "deb-test: needs root (debootstrap, systemd-nspawn); skipped"; exit 0; fi; \
 	tmp=$$(mktemp -d); trap 'rm -rf "$$tmp"' EXIT; \
 	DIST="$$tmp" SVPN_UI=stub ./installer/dist.sh linux >"$$tmp.log" 2>&1 || { cat "$$tmp.log"; exit 1; }; \
-	SVPN_DIST_TEST=1 DIST="$$tmp" $(GO) test -count=1 -timeout 10m -run '^TestDebInstallPurge$$' ./installer
+	SVPN_DIST_TEST=1 DIST="$$tmp" $(GO) test -count=1 -timeout 10m -run '^(TestDebLintian|TestDebInstallPurge)$$' ./installer
 
 # Benchmarks: certificate scan and key decryption, ciphers, store, gateway
 # logins (production argon2id) and WireGuard peers. Results in bench.txt.
@@ -108,7 +120,7 @@ FUZZ_PKGS ?= $$($(GO) list -f '{{.ImportPath}}{{range .TestGoFiles}} {{$$.Dir}}/
 fuzz:
 	@for p in $(FUZZ_PKGS); do \
 		for f in $$($(GO) test -list '^Fuzz' $$p | grep ^Fuzz); do \
-			$(GO) test -run '^$$' -fuzz "^$$f$$" -fuzztime $(FUZZTIME) $$p || exit 1; \
+			$(GO) test -run '^$$' -fuzz "^$$f$$" -fuzztime $(FUZZTIME) -fuzzminimizetime $(FUZZMINTIME) $$p || exit 1; \
 		done; \
 	done
 

@@ -38,6 +38,22 @@ import (
 // OpenSSL fixtures and the keys built below use it.
 const fzPassword = "test1234"
 
+// fzMaxIterations caps the key derivation a fuzzed file may ask for while
+// fuzzing. The seeds that decrypt, made here with 1 or 16 iterations, stay
+// under it, so every scheme's success path stays reachable; the real
+// files' 1024 and 2048 are refused as counts above MaxIterations are, which
+// fuzzes that path too (realfixture_test.go decrypts the real files). Under the production cap a mutated count
+// near MaxIterations cost up to seconds per input, most in the PKCS#12 KDF.
+// TestBadKeyFiles and TestBadPKCS12Iterations test the production cap.
+const fzMaxIterations = 64
+
+// fzCapIterations lowers the cap for one fuzz target (seed run included).
+func fzCapIterations(f *testing.F) {
+	old := iterationLimit
+	iterationLimit = fzMaxIterations
+	f.Cleanup(func() { iterationLimit = old })
+}
+
 // fzMaxTime bounds one call. MaxIterations of the slowest KDF here takes
 // well under a second; an uncapped count (2^31) would take minutes.
 const fzMaxTime = 10 * time.Second
@@ -158,6 +174,7 @@ func fzOldSEEDKey(tb testing.TB, plain []byte, iterations int) []byte {
 }
 
 func FuzzDecryptPrivateKey(f *testing.F) {
+	fzCapIterations(f)
 	real := testfixtures.Read(f, "npki-real", "signPri.key")
 	seeds := [][]byte{real}
 	for _, name := range []string{"seed-cbc-hmacsha1.key", "seed-cbc-hmacsha256.key", "aria128-cbc-hmacsha256.key"} {
@@ -396,6 +413,7 @@ func fzPKCS12Seeds(tb testing.TB) [][]byte {
 }
 
 func FuzzPeekPKCS12(f *testing.F) {
+	fzCapIterations(f)
 	for _, s := range fzPKCS12Seeds(f) {
 		f.Add(s)
 	}
@@ -418,6 +436,7 @@ func FuzzPeekPKCS12(f *testing.F) {
 // FuzzDecodePKCS12 opens PKCS#12 files with their password, as Unlock,
 // LoadPKCS12 and ImportPKCS12 do.
 func FuzzDecodePKCS12(f *testing.F) {
+	fzCapIterations(f)
 	for _, s := range fzPKCS12Seeds(f) {
 		f.Add(s)
 	}

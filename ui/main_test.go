@@ -3,6 +3,8 @@ package ui
 import (
 	"os"
 	"testing"
+
+	_ "github.com/opensvpn/svpn/internal/testlocale" // before Fyne reads the locale
 )
 
 func TestMain(m *testing.M) {

@@ -172,6 +172,8 @@ Section "Install"
   File "${SRC}\svpn-recover.exe"
   File "${SRC}\wintun.dll"
   File "${SRC}\svpn.ico"
+  File "${SRC}\LICENSE.txt"
+  File "${SRC}\THIRD_PARTY_NOTICES.txt"
 
   ; 4. %ProgramData%\SVPN: administrators and SYSTEM write, users read; a folder a
   ;    user created beforehand is taken over, so no user can change the profile.
@@ -268,6 +270,8 @@ Section "Uninstall"
   Delete "$INSTDIR\svpn-recover.exe"
   Delete "$INSTDIR\wintun.dll"
   Delete "$INSTDIR\svpn.ico"
+  Delete "$INSTDIR\LICENSE.txt"
+  Delete "$INSTDIR\THIRD_PARTY_NOTICES.txt"
   Delete "$INSTDIR\uninstall.exe"
   RMDir "$INSTDIR"
 

@@ -19,6 +19,8 @@ import (
 	"github.com/opensvpn/svpn/api"
 	"github.com/opensvpn/svpn/client/local"
 	"github.com/opensvpn/svpn/ui"
+
+	_ "github.com/opensvpn/svpn/internal/testlocale" // before Fyne reads the locale
 )
 
 func TestMain(m *testing.M) {

@@ -22,7 +22,7 @@ func need(t testing.TB, required bool) {
 			if required {
 				t.Fatalf("%s is not installed (make deps installs it)", tool)
 			}
-			t.Skipf("%s is not installed", tool)
+			t.Skipf("skipped: %s is not installed, and the real desktop app is tested under Xvfb (make deps installs it)", tool)
 		}
 	}
 }
