@@ -138,11 +138,11 @@ func TestDesktopEntries(t *testing.T) {
 
 func TestMaintainerScripts(t *testing.T) {
 	for script, want := range map[string][]string{
-		"linux/scripts/svpn-postinst":    {"deb-systemd-helper enable \"$unit\"", "systemctl restart \"$unit\"", "unit=svpnd.service"},
-		"linux/scripts/svpn-prerm":       {"systemctl stop \"$unit\"", "/usr/lib/svpn/svpn-recover --state-dir /var/lib/svpn"},
+		"linux/scripts/svpn-postinst":    {"deb-systemd-helper enable \"$unit\"", "deb-systemd-invoke restart \"$unit\"", "unit=svpnd.service"},
+		"linux/scripts/svpn-prerm":       {"deb-systemd-invoke stop \"$unit\"", "/usr/lib/svpn/svpn-recover --state-dir /var/lib/svpn"},
 		"linux/scripts/svpn-postrm":      {"deb-systemd-helper disable \"$unit\"", "deb-systemd-helper purge \"$unit\"", "rm -rf /var/lib/svpn /run/svpn"},
 		"linux/scripts/gateway-postinst": {"deb-systemd-helper enable \"$unit\"", "unit=svpn-gateway.service"},
-		"linux/scripts/gateway-prerm":    {"systemctl stop \"$unit\""},
+		"linux/scripts/gateway-prerm":    {"deb-systemd-invoke stop \"$unit\""},
 		"linux/scripts/gateway-postrm":   {"deb-systemd-helper purge \"$unit\"", "rm -rf /var/lib/svpn-gateway /etc/svpn-gateway"},
 	} {
 		text := read(t, script)
