@@ -77,9 +77,14 @@ func startXvfb(t testing.TB) string {
 		}
 		display := fmt.Sprintf(":%d", n)
 		p := start(t, nil, "Xvfb", display, "-screen", "0", "1280x800x24", "-nolisten", "tcp")
+		// The display is ours once its lock file names our Xvfb: another
+		// test (or session) may have started an Xvfb on the same number a
+		// moment earlier, and then its socket appears while ours exits.
 		ok := false
 		for i := 0; i < 250 && !p.Exited(); i++ {
-			if _, err := os.Stat(fmt.Sprintf("/tmp/.X11-unix/X%d", n)); err == nil {
+			_, err := os.Stat(fmt.Sprintf("/tmp/.X11-unix/X%d", n))
+			lock, _ := os.ReadFile(fmt.Sprintf("/tmp/.X%d-lock", n))
+			if pid, _ := strconv.Atoi(strings.TrimSpace(string(lock))); err == nil && pid == p.Pid() {
 				ok = true
 				break
 			}
@@ -88,6 +93,7 @@ func startXvfb(t testing.TB) string {
 		if ok {
 			return display
 		}
+		p.Stop()
 	}
 	t.Fatal("no free X display")
 	return ""
