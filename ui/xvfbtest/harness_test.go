@@ -1,6 +1,7 @@
 package xvfbtest
 
 import (
+	"bufio"
 	"bytes"
 	"encoding/json"
 	"fmt"
@@ -11,6 +12,7 @@ import (
 	"path/filepath"
 	"strconv"
 	"strings"
+	"syscall"
 	"testing"
 	"time"
 
@@ -69,31 +71,53 @@ func eventually(t testing.TB, timeout time.Duration, what string, cond func() bo
 }
 
 // startXvfb starts an X server on a free display and returns DISPLAY.
+// Xvfb picks the display itself (-displayfd: it takes the lock file
+// atomically and writes the number once it accepts connections), so test
+// runs in parallel never share one, as they could when the test probed
+// /tmp/.X11-unix for a free number and then started Xvfb on it.
 func startXvfb(t testing.TB) string {
 	t.Helper()
-	for n := 90; n < 200; n++ {
-		if _, err := os.Stat(fmt.Sprintf("/tmp/.X11-unix/X%d", n)); err == nil {
-			continue
-		}
-		if _, err := os.Stat(fmt.Sprintf("/tmp/.X%d-lock", n)); err == nil {
-			continue
-		}
-		display := fmt.Sprintf(":%d", n)
-		p := start(t, nil, "Xvfb", display, "-screen", "0", "1280x800x24", "-nolisten", "tcp")
-		ok := false
-		for i := 0; i < 250 && !p.Exited(); i++ {
-			if _, err := os.Stat(fmt.Sprintf("/tmp/.X11-unix/X%d", n)); err == nil {
-				ok = true
-				break
-			}
-			time.Sleep(20 * time.Millisecond)
-		}
-		if ok {
-			return display
-		}
+	r, w, err := os.Pipe()
+	if err != nil {
+		t.Fatal(err)
 	}
-	t.Fatal("no free X display")
-	return ""
+	defer r.Close()
+	cmd := exec.Command("Xvfb", "-displayfd", "3", "-screen", "0", "1280x800x24", "-nolisten", "tcp")
+	cmd.ExtraFiles = []*os.File{w}
+	var out proctest.Buffer
+	cmd.Stdout, cmd.Stderr = &out, &out
+	if err := cmd.Start(); err != nil {
+		w.Close()
+		t.Fatalf("starting Xvfb: %v", err)
+	}
+	w.Close()
+	done := make(chan struct{})
+	go func() { cmd.Wait(); close(done) }()
+	t.Cleanup(func() {
+		cmd.Process.Signal(syscall.SIGTERM)
+		select {
+		case <-done:
+		case <-time.After(10 * time.Second):
+			cmd.Process.Kill()
+			<-done
+		}
+	})
+	line := make(chan string, 1)
+	go func() {
+		s, _ := bufio.NewReader(r).ReadString('\n')
+		line <- strings.TrimSpace(s)
+	}()
+	select {
+	case n := <-line:
+		if _, err := strconv.Atoi(n); err != nil {
+			<-done // the pipe closed: Xvfb ended
+			t.Fatalf("Xvfb gave no display (%q):\n%s", n, out.String())
+		}
+		return ":" + n
+	case <-time.After(20 * time.Second):
+		t.Fatalf("Xvfb gave no display in 20 s:\n%s", out.String())
+		return ""
+	}
 }
 
 // demo is the demo gateway and svpnd, started from the built binaries.
