@@ -4,7 +4,6 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
-	"github.com/opensvpn/svpn/internal/nettest"
 	"github.com/opensvpn/svpn/internal/proctest"
 	"os"
 	"os/exec"
@@ -43,8 +42,6 @@ func run(m *testing.M) int {
 	bin = dir
 	return m.Run()
 }
-
-func freePort(t testing.TB, network string) int { return nettest.FreePort(t, network) }
 
 // start runs one of the built binaries in the background, behind prefix
 // (e.g. ip netns exec NS); the test's cleanup stops it.

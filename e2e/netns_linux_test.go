@@ -5,7 +5,6 @@ import (
 
 	"crypto/rand"
 	"encoding/hex"
-	"fmt"
 	"github.com/opensvpn/svpn/internal/nettest"
 	"os"
 	"os/exec"
@@ -102,9 +101,9 @@ func (n *netns) snapshot(t testing.TB) string {
 func TestNetnsEndToEnd(t *testing.T) {
 	n := newNetns(t)
 	dir := t.TempDir()
-	apiPort, wgPort := freePort(t, "tcp"), freePort(t, "udp")
-	start(t, nil, "svpn-gateway", "demo", "--dir", dir, "--listen", fmt.Sprintf("%s:%d", n.hostIP, apiPort),
-		"--wg-port", fmt.Sprint(wgPort), "--heartbeat", "1s", "--dns", "10.77.0.1")
+	// Ports 0: the gateway picks free ones and writes them to demo.json.
+	start(t, nil, "svpn-gateway", "demo", "--dir", dir, "--listen", n.hostIP+":0",
+		"--wg-port", "0", "--heartbeat", "1s", "--dns", "10.77.0.1")
 	d := readDemo(t, dir)
 	before := n.snapshot(t)
 

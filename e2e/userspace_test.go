@@ -38,15 +38,13 @@ func get(t testing.TB, client *http.Client, u string) (string, error) {
 // seen within a heartbeat, and logout.
 func TestUserspaceEndToEnd(t *testing.T) {
 	dir := t.TempDir()
-	apiPort, wgPort := freePort(t, "tcp"), freePort(t, "udp")
-	gwArgs := []string{"demo", "--dir", dir, "--listen", fmt.Sprintf("127.0.0.1:%d", apiPort), "--wg-port", fmt.Sprint(wgPort), "--heartbeat", "1s"}
-	gw := start(t, nil, "svpn-gateway", gwArgs...)
+	// Ports 0: the gateway picks free ones and writes them to demo.json.
+	gw := start(t, nil, "svpn-gateway", "demo", "--dir", dir, "--listen", "127.0.0.1:0", "--wg-port", "0", "--heartbeat", "1s")
 	d := readDemo(t, dir)
 
 	sock := filepath.Join(dir, "svpnd.sock")
-	proxyPort := freePort(t, "tcp")
-	start(t, nil, "svpnd", "run", "--userspace", "--socket", sock, "--profile", d.Profile,
-		"--proxy", fmt.Sprintf("127.0.0.1:%d", proxyPort))
+	// The proxy on port 0 too: status reports proxy_addr.
+	start(t, nil, "svpnd", "run", "--userspace", "--socket", sock, "--profile", d.Profile, "--proxy", "127.0.0.1:0")
 	eventually(t, 20*time.Second, "svpnd socket", func() bool {
 		code, _ := runCmd(t, nil, "", "svpnctl", "--socket", sock, "status")
 		return code == 0
@@ -133,7 +131,14 @@ func TestUserspaceEndToEnd(t *testing.T) {
 	eventually(t, 15*time.Second, "svpnd noticing the gateway is gone", func() bool {
 		return status(t, nil, sock).State == api.StateReconnecting
 	})
-	start(t, nil, "svpn-gateway", gwArgs...) // stopped by the test's cleanup
+	// It comes back on the ports it held, which svpnd dials: a restart
+	// rebinds its own address, as a real one does.
+	apiURL, err := url.Parse(d.APIURL)
+	if err != nil {
+		t.Fatal(err)
+	}
+	start(t, nil, "svpn-gateway", "demo", "--dir", dir, "--listen", apiURL.Host, "--wg-port", fmt.Sprint(d.WireGuardPort),
+		"--heartbeat", "1s") // stopped by the test's cleanup
 	eventually(t, 30*time.Second, "svpnd reconnecting", func() bool {
 		return status(t, nil, sock).State == api.StateConnected
 	})

@@ -9,6 +9,7 @@ import (
 	"errors"
 	"fmt"
 	"net"
+	"net/url"
 	"os"
 	"path/filepath"
 	"strconv"
@@ -200,4 +201,36 @@ func EnsureDemoUser(ctx context.Context, st *store.Store, d *Demo, p password.Pa
 	return st.AddUser(ctx, store.User{ID: d.UserID, DisplayName: certstore.DisplayName(c.X509), Group: "default",
 		PasswordHash: hash, MustChangePassword: true,
 		Cert: CertBindingOf(c.X509)})
+}
+
+// Started fills in what was only known once g listened: the API's port
+// when --listen asked for port 0 (in demo.json's api_url and the profile's
+// gateway_url) and the WireGuard port (wireguard_port). Call it before
+// WriteDemo, so a script that starts the demo on port 0 reads the ports
+// the gateway actually holds.
+func (d *Demo) Started(g *Gateway) error {
+	d.WireGuardPort = g.Device.ListenPort()
+	u, err := url.Parse(d.APIURL)
+	if err != nil {
+		return err
+	}
+	_, port, err := net.SplitHostPort(g.APIAddr.String())
+	if err != nil {
+		return err
+	}
+	if u.Port() == port {
+		return nil
+	}
+	u.Host = net.JoinHostPort(u.Hostname(), port)
+	d.APIURL = u.String()
+	b, err := os.ReadFile(d.Profile)
+	if err != nil {
+		return err
+	}
+	var p api.Profile
+	if err := json.Unmarshal(b, &p); err != nil {
+		return fmt.Errorf("%s: %w", d.Profile, err)
+	}
+	p.GatewayURL = d.APIURL
+	return writeJSONFile(d.Profile, p)
 }

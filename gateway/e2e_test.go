@@ -4,6 +4,7 @@ import (
 	"context"
 	"crypto/rand"
 	"crypto/x509"
+	"encoding/json"
 	"fmt"
 	"github.com/opensvpn/svpn/internal/nettest"
 	"log/slog"
@@ -41,7 +42,17 @@ func startDemo(t testing.TB) (*Gateway, *Demo, string) {
 	if err := EnsureDemoUser(context.Background(), g.Store, d, cfg.Argon2); err != nil {
 		t.Fatal(err)
 	}
-	d.APIURL = "https://" + g.APIAddr.String()
+	if err := d.Started(g); err != nil {
+		t.Fatal(err)
+	}
+	// Port 0 was asked for: demo.json and the profile name the ports held.
+	if d.APIURL != "https://"+g.APIAddr.String() || d.WireGuardPort == 0 || d.WireGuardPort != g.Device.ListenPort() {
+		t.Fatalf("after Started: api_url %s (listening on %s), wireguard_port %d", d.APIURL, g.APIAddr, d.WireGuardPort)
+	}
+	var p api.Profile
+	if b, err := os.ReadFile(d.Profile); err != nil || json.Unmarshal(b, &p) != nil || p.GatewayURL != d.APIURL {
+		t.Fatalf("profile gateway_url %q, want %s (%v)", p.GatewayURL, d.APIURL, err)
+	}
 	return g, d, dir
 }
 

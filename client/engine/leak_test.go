@@ -22,8 +22,7 @@ func TestCloseStopsGoroutines(t *testing.T) {
 	if _, err := eng.Logout(context.Background(), alice); err != nil {
 		t.Fatal(err)
 	}
-	time.Sleep(100 * time.Millisecond) // the gateway side of the logout settles
-	base := leaktest.Goroutines()
+	base := leaktest.Steady(t, 5*time.Second) // the gateway side of the logout winds down
 
 	if _, err := login(t, eng, alice, d, id); err != nil {
 		t.Fatal(err)

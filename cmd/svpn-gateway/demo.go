@@ -11,8 +11,8 @@ import (
 func (c *cli) demo(ctx context.Context, args []string) error {
 	fs := c.flags("demo")
 	dir := fs.String("dir", "", "state `directory`, reused on the next start")
-	listen := fs.String("listen", "127.0.0.1:8443", "API `address`")
-	wgPort := fs.Int("wg-port", 51820, "WireGuard UDP `port`")
+	listen := fs.String("listen", "127.0.0.1:8443", "API `address`; port 0 picks a free one, written to demo.json and the profile")
+	wgPort := fs.Int("wg-port", 51820, "WireGuard UDP `port`; 0 picks a free one, written to demo.json")
 	heartbeat := fs.Duration("heartbeat", 0, "heartbeat `interval` told to clients (default 30s); short values make kicks visible sooner")
 	dns := fs.String("dns", "", "DNS server `address` to push (e.g. 10.77.0.1); default none")
 	idle := fs.Duration("idle", 0, "idle session timeout (default 30m)")
@@ -55,6 +55,9 @@ func (c *cli) demo(ctx context.Context, args []string) error {
 	}
 	defer g.Close()
 	if err := gateway.EnsureDemoUser(ctx, g.Store, d, cfg.Argon2); err != nil {
+		return err
+	}
+	if err := d.Started(g); err != nil {
 		return err
 	}
 	if err := gateway.WriteDemo(abs, d); err != nil {

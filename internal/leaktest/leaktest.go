@@ -21,6 +21,29 @@ const Slack = 2
 // baseline before starting what the test must stop.
 func Goroutines() int { return runtime.NumGoroutine() }
 
+// Steady waits, up to timeout, until the goroutine count has stopped
+// changing (the same over 5 readings 10 ms apart: what was stopping has
+// stopped) and returns it, for a baseline taken right after something
+// wound down; it fails t if the count keeps changing.
+func Steady(t testing.TB, timeout time.Duration) int {
+	t.Helper()
+	deadline := time.Now().Add(timeout)
+	n, same := runtime.NumGoroutine(), 0
+	for same < 4 {
+		if time.Now().After(deadline) {
+			t.Fatalf("the goroutine count did not settle in %s (last %d)", timeout, n)
+			return n
+		}
+		time.Sleep(10 * time.Millisecond)
+		if m := runtime.NumGoroutine(); m == n {
+			same++
+		} else {
+			n, same = m, 0
+		}
+	}
+	return n
+}
+
 // Wait waits, up to timeout, until at most max goroutines exist (a
 // baseline, plus Slack if the test opens network connections). If more
 // remain, it fails t with every goroutine's stack.

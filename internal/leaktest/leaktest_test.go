@@ -36,3 +36,35 @@ func TestWait(t *testing.T) {
 }
 
 func leakedHere(stuck chan struct{}) { <-stuck }
+
+func TestSteady(t *testing.T) {
+	base := Goroutines()
+	stop := make(chan struct{})
+	for range 3 {
+		go func() { <-stop }()
+	}
+	time.AfterFunc(30*time.Millisecond, func() { close(stop) })
+	if n := Steady(t, 5*time.Second); n > base { // the three have ended
+		t.Fatalf("Steady returned %d while goroutines were ending, want at most %d", n, base)
+	}
+
+	// A count that keeps changing (growing, here) fails.
+	r := &recorder{TB: t}
+	done := make(chan struct{})
+	go func() {
+		for {
+			select {
+			case <-done:
+				return
+			case <-time.After(time.Millisecond):
+				go func() { <-done }()
+			}
+		}
+	}()
+	Steady(r, 200*time.Millisecond)
+	close(done)
+	if !strings.Contains(r.failure, "did not settle") {
+		t.Fatalf("a changing count, failure %q", r.failure)
+	}
+	Wait(t, base, 5*time.Second)
+}

@@ -90,7 +90,9 @@ func BenchmarkDesktopApp(b *testing.B) {
 	X := x{t: b, display: display}
 	d := startDemo(b, bin)
 	home := b.TempDir()
-	env := []string{"DISPLAY=" + display, "HOME=" + home, "XDG_RUNTIME_DIR=" + home, "DBUS_SESSION_BUS_ADDRESS=" + bus,
+	stillFrames(b, home)
+	env := []string{"DISPLAY=" + display, "HOME=" + home, "XDG_RUNTIME_DIR=" + home, "XDG_CONFIG_HOME=" + filepath.Join(home, ".config"),
+		"DBUS_SESSION_BUS_ADDRESS=" + bus,
 		"LANG=ko_KR.UTF-8", "LC_ALL=", "LANGUAGE="}
 	svpn := filepath.Join(bin, "svpn")
 	b.ResetTimer()
@@ -100,22 +102,26 @@ func BenchmarkDesktopApp(b *testing.B) {
 			t0 := time.Now()
 			app := start(b, env, svpn, "--socket", d.sock)
 			var shown time.Duration
-			for len(X.find("^원격근무서비스$")) == 0 {
+			var ids []string
+			for ids = X.find("^원격근무서비스$"); len(ids) == 0; ids = X.find("^원격근무서비스$") {
 				if time.Since(t0) > 20*time.Second {
 					b.Fatalf("no login window after 20 s; svpn said:\n%s", app.Output())
 				}
-				time.Sleep(2 * time.Millisecond)
+				time.Sleep(2 * time.Millisecond) // the polling interval, short: it bounds the measurement's error
 			}
 			shown = time.Since(t0)
 			kids := children(app.Pid())
 			if len(kids) != 1 {
 				b.Fatalf("window processes: %v", kids)
 			}
-			time.Sleep(2 * time.Second) // the window settled (profile loaded)
+			X.settled(ids[len(ids)-1], nil) // the window drawn, the profile loaded
 			win := rssKB(kids[0])
 			// Close the window: the window process ends, the tray stays.
 			syscall.Kill(kids[0], syscall.SIGTERM)
 			eventually(b, 10*time.Second, "the window process to end", func() bool { return len(children(app.Pid())) == 0 })
+			// That the tray process stays is the absence of an exit, only
+			// watchable for a while: 3 s, also for its RSS to fall back
+			// after the window process's end.
 			time.Sleep(3 * time.Second)
 			if app.Exited() {
 				b.Fatalf("the tray process quit with its window:\n%s", app.Output())
@@ -133,8 +139,7 @@ func BenchmarkDesktopApp(b *testing.B) {
 		var singleMB []float64
 		for range 3 {
 			app := start(b, env, svpn, "--socket", d.sock, "--single-process")
-			X.window("^원격근무서비스$")
-			time.Sleep(2 * time.Second)
+			X.settled(X.window("^원격근무서비스$"), nil)
 			singleMB = append(singleMB, float64(rssKB(app.Pid()))/1024)
 			app.Stop()
 		}

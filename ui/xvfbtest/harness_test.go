@@ -1,17 +1,22 @@
 package xvfbtest
 
 import (
+	"bufio"
+	"bytes"
 	"encoding/json"
 	"fmt"
-	"github.com/opensvpn/svpn/internal/nettest"
-	"github.com/opensvpn/svpn/internal/proctest"
+	"image"
+	"image/png"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"strconv"
 	"strings"
+	"syscall"
 	"testing"
 	"time"
+
+	"github.com/opensvpn/svpn/internal/proctest"
 )
 
 // need skips (or fails, when required) without the X tools.
@@ -66,40 +71,54 @@ func eventually(t testing.TB, timeout time.Duration, what string, cond func() bo
 }
 
 // startXvfb starts an X server on a free display and returns DISPLAY.
+// Xvfb picks the display itself (-displayfd: it takes the lock file
+// atomically and writes the number once it accepts connections), so test
+// runs in parallel never share one, as they could when the test probed
+// /tmp/.X11-unix for a free number and then started Xvfb on it.
 func startXvfb(t testing.TB) string {
 	t.Helper()
-	for n := 90; n < 200; n++ {
-		if _, err := os.Stat(fmt.Sprintf("/tmp/.X11-unix/X%d", n)); err == nil {
-			continue
-		}
-		if _, err := os.Stat(fmt.Sprintf("/tmp/.X%d-lock", n)); err == nil {
-			continue
-		}
-		display := fmt.Sprintf(":%d", n)
-		p := start(t, nil, "Xvfb", display, "-screen", "0", "1280x800x24", "-nolisten", "tcp")
-		// The display is ours once its lock file names our Xvfb: another
-		// test (or session) may have started an Xvfb on the same number a
-		// moment earlier, and then its socket appears while ours exits.
-		ok := false
-		for i := 0; i < 250 && !p.Exited(); i++ {
-			_, err := os.Stat(fmt.Sprintf("/tmp/.X11-unix/X%d", n))
-			lock, _ := os.ReadFile(fmt.Sprintf("/tmp/.X%d-lock", n))
-			if pid, _ := strconv.Atoi(strings.TrimSpace(string(lock))); err == nil && pid == p.Pid() {
-				ok = true
-				break
-			}
-			time.Sleep(20 * time.Millisecond)
-		}
-		if ok {
-			return display
-		}
-		p.Stop()
+	r, w, err := os.Pipe()
+	if err != nil {
+		t.Fatal(err)
 	}
-	t.Fatal("no free X display")
-	return ""
+	defer r.Close()
+	cmd := exec.Command("Xvfb", "-displayfd", "3", "-screen", "0", "1280x800x24", "-nolisten", "tcp")
+	cmd.ExtraFiles = []*os.File{w}
+	var out proctest.Buffer
+	cmd.Stdout, cmd.Stderr = &out, &out
+	if err := cmd.Start(); err != nil {
+		w.Close()
+		t.Fatalf("starting Xvfb: %v", err)
+	}
+	w.Close()
+	done := make(chan struct{})
+	go func() { cmd.Wait(); close(done) }()
+	t.Cleanup(func() {
+		cmd.Process.Signal(syscall.SIGTERM)
+		select {
+		case <-done:
+		case <-time.After(10 * time.Second):
+			cmd.Process.Kill()
+			<-done
+		}
+	})
+	line := make(chan string, 1)
+	go func() {
+		s, _ := bufio.NewReader(r).ReadString('\n')
+		line <- strings.TrimSpace(s)
+	}()
+	select {
+	case n := <-line:
+		if _, err := strconv.Atoi(n); err != nil {
+			<-done // the pipe closed: Xvfb ended
+			t.Fatalf("Xvfb gave no display (%q):\n%s", n, out.String())
+		}
+		return ":" + n
+	case <-time.After(20 * time.Second):
+		t.Fatalf("Xvfb gave no display in 20 s:\n%s", out.String())
+		return ""
+	}
 }
-
-func freePort(t testing.TB, network string) int { return nettest.FreePort(t, network) }
 
 // demo is the demo gateway and svpnd, started from the built binaries.
 type demo struct {
@@ -116,8 +135,10 @@ type demo struct {
 func startDemo(t testing.TB, bin string) *demo {
 	t.Helper()
 	dir := t.TempDir()
+	// Ports 0: the gateway picks free ones and writes them to demo.json
+	// and the profile.
 	start(t, nil, filepath.Join(bin, "svpn-gateway"), "demo", "--dir", dir,
-		"--listen", fmt.Sprintf("127.0.0.1:%d", freePort(t, "tcp")), "--wg-port", fmt.Sprint(freePort(t, "udp")), "--heartbeat", "2s")
+		"--listen", "127.0.0.1:0", "--wg-port", "0", "--heartbeat", "2s")
 	var d demo
 	eventually(t, 30*time.Second, "demo.json", func() bool {
 		b, err := os.ReadFile(filepath.Join(dir, "demo.json"))
@@ -125,20 +146,40 @@ func startDemo(t testing.TB, bin string) *demo {
 	})
 	d.bin, d.dir, d.sock = bin, dir, filepath.Join(dir, "svpnd.sock")
 	d.svpnd = start(t, nil, filepath.Join(bin, "svpnd"), "run", "--userspace", "--socket", d.sock, "--profile", d.Profile,
-		"--proxy", fmt.Sprintf("127.0.0.1:%d", freePort(t, "tcp")))
+		"--proxy", "127.0.0.1:0") // a free port, reported in status (proxy_addr)
 	eventually(t, 20*time.Second, "svpnd", func() bool { return d.state(t) != "" })
 	return &d
 }
 
 // state is svpnd's connection state, "" when it does not answer.
-func (d *demo) state(t testing.TB) string {
+func (d *demo) state(t testing.TB) string { return d.status(t).State }
+
+// status is svpnd's status, zero when it does not answer.
+func (d *demo) status(t testing.TB) (st struct {
+	State         string
+	LastErrorCode string `json:"last_error_code"`
+}) {
 	out, err := exec.Command(filepath.Join(d.bin, "svpnctl"), "--socket", d.sock, "status", "--json").Output()
-	if err != nil {
-		return ""
+	if err == nil {
+		json.Unmarshal(out, &st)
 	}
-	var st struct{ State string }
-	json.Unmarshal(out, &st)
-	return st.State
+	return st
+}
+
+// stillFrames sets Fyne's no_animations in home (the setting a user can
+// make in ~/.config/fyne/settings.json): an entry's cursor then stops
+// blinking, so a window that has drawn what it shows gives identical
+// frames (settled). widget.Activity spins regardless, so busy states
+// never look settled.
+func stillFrames(t testing.TB, home string) {
+	t.Helper()
+	dir := filepath.Join(home, ".config", "fyne")
+	if err := os.MkdirAll(dir, 0o700); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(dir, "settings.json"), []byte(`{"no_animations": true}`+"\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
 }
 
 func (d *demo) logout(t testing.TB) {
@@ -228,14 +269,102 @@ func (x x) click(id string, px, py int, fromBottom bool) {
 	}
 }
 
-// shot saves a window's pixels as a PNG.
-func (x x) shot(id, path string) {
+// frame captures a window's pixels.
+func (x x) frame(id string) (image.Image, error) {
+	cmd := exec.Command("import", "-window", id, "png:-")
+	cmd.Env = append(os.Environ(), "DISPLAY="+x.display)
+	out, err := cmd.Output()
+	if err != nil {
+		return nil, fmt.Errorf("import -window %s: %w", id, err)
+	}
+	return png.Decode(bytes.NewReader(out))
+}
+
+// samePixels reports whether two frames are identical.
+func samePixels(a, b image.Image) bool {
+	if a == nil || b == nil || a.Bounds() != b.Bounds() {
+		return false
+	}
+	if ra, ok := a.(*image.RGBA); ok {
+		if rb, ok := b.(*image.RGBA); ok {
+			return bytes.Equal(ra.Pix, rb.Pix)
+		}
+	}
+	r := a.Bounds()
+	for y := r.Min.Y; y < r.Max.Y; y++ {
+		for x := r.Min.X; x < r.Max.X; x++ {
+			if a.At(x, y) != b.At(x, y) {
+				return false
+			}
+		}
+	}
+	return true
+}
+
+// quiet is how long a window's frame must stay unchanged to count as
+// drawn: longer than the app takes to show what a local call returned
+// (the profile and banner, a drive scan), while busy states show a
+// spinning widget.Activity and never stay unchanged.
+const quiet = 300 * time.Millisecond
+
+// settled waits, at most 20 s, until the window's frame differs from
+// unlike (when not nil: the frame before an action, whose result is
+// awaited) and then stays unchanged for quiet, and returns that frame.
+func (x x) settled(id string, unlike image.Image) image.Image {
 	x.t.Helper()
-	time.Sleep(400 * time.Millisecond) // let the last frame draw
-	if out, err := x.run("import", "-window", id, path); err != nil {
-		x.t.Fatalf("import %s: %v %s", path, err, out)
+	var prev image.Image
+	var since time.Time
+	deadline := time.Now().Add(20 * time.Second)
+	for {
+		f, err := x.frame(id)
+		switch {
+		case err != nil || (unlike != nil && samePixels(f, unlike)):
+			prev = nil
+		case samePixels(f, prev):
+			if time.Since(since) >= quiet {
+				return f
+			}
+		default:
+			prev, since = f, time.Now()
+		}
+		if time.Now().After(deadline) {
+			x.t.Fatalf("the window %s did not settle in 20 s (last capture: %v)", id, err)
+		}
+		time.Sleep(50 * time.Millisecond) // the polling interval, not a wait for the app
+	}
+}
+
+// after runs action (a key, a click) and waits for the window to show its
+// result: a frame different from the one before, settled.
+func (x x) after(id string, action func()) image.Image {
+	x.t.Helper()
+	before := x.settled(id, nil)
+	action()
+	return x.settled(id, before)
+}
+
+// key presses keys in a focused window.
+func (x x) key(id string, keys ...string) func() {
+	return func() { x.typeIn(id, "", keys...) }
+}
+
+// save writes a frame as a PNG.
+func (x x) save(f image.Image, path string) {
+	x.t.Helper()
+	var b bytes.Buffer
+	if err := png.Encode(&b, f); err != nil {
+		x.t.Fatal(err)
+	}
+	if err := os.WriteFile(path, b.Bytes(), 0o644); err != nil {
+		x.t.Fatal(err)
 	}
 	x.t.Logf("wrote %s", path)
+}
+
+// shot saves a window's pixels as a PNG once its frame has settled.
+func (x x) shot(id, path string) {
+	x.t.Helper()
+	x.save(x.settled(id, nil), path)
 }
 
 // rssKB reads a process's resident set size.

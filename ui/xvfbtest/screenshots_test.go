@@ -21,7 +21,8 @@ func (d *demo) app(t testing.TB, display, home string, drives []string, env []st
 		args = append(args, "--drive", dr)
 	}
 	args = append(args, extra...)
-	base := []string{"DISPLAY=" + display, "HOME=" + home, "XDG_RUNTIME_DIR=" + home,
+	stillFrames(t, home)
+	base := []string{"DISPLAY=" + display, "HOME=" + home, "XDG_RUNTIME_DIR=" + home, "XDG_CONFIG_HOME=" + filepath.Join(home, ".config"),
 		"DBUS_SESSION_BUS_ADDRESS=disabled:", "LANG=ko_KR.UTF-8", "LC_ALL=", "LANGUAGE="}
 	return start(t, append(base, env...), filepath.Join(d.bin, "svpn"), args...)
 }
@@ -51,34 +52,30 @@ func TestScreenshots(t *testing.T) {
 	png := func(name string) string { return filepath.Join(out, name) }
 	light := []string{"FYNE_THEME=light"}
 
+	// Each screenshot waits for its window to settle (X.shot), and for the
+	// result of a key or click to show (X.after): no fixed delays.
 	app := d.app(t, display, home, drives, light)
 	login := X.window("^원격근무서비스$")
-	time.Sleep(time.Second) // the profile and banner
-	X.shot(login, png("01-login.png"))
+	X.shot(login, png("01-login.png")) // the profile and banner loaded
 
 	// A wrong account password: E-101, attempts left.
 	X.typeIn(login, d.UserID, "Tab")
 	X.typeIn(login, "wrong-Password1!", "Return")
 	picker := X.window("인증서 선택")
-	time.Sleep(700 * time.Millisecond) // the scan
-	X.shot(picker, png("02-picker.png"))
-	X.typeIn(picker, "WrongCertPw", "Return")
-	time.Sleep(time.Second)
-	X.shot(picker, png("03-picker-wrong-certificate-password.png"))
+	X.shot(picker, png("02-picker.png")) // the scan done
+	X.typeIn(picker, "WrongCertPw")
+	X.save(X.after(picker, X.key(picker, "Return")), png("03-picker-wrong-certificate-password.png"))
 	X.typeIn(picker, d.CertPassword, "Return")
 	X.gone("인증서 선택")
-	time.Sleep(1500 * time.Millisecond)
+	eventually(t, 30*time.Second, "the gateway's refusal (bad_credentials)", func() bool { return d.status(t).LastErrorCode == "bad_credentials" })
 	X.shot(login, png("04-login-error.png"))
 
 	// The right one: the first-login password change.
 	X.typeIn(login, d.Password, "Return")
 	picker = X.window("인증서 선택")
-	time.Sleep(700 * time.Millisecond)
-	X.click(picker, 70, 26, true) // 인증서 보기
-	time.Sleep(500 * time.Millisecond)
-	X.shot(picker, png("05-certificate-details.png"))
-	X.typeIn(picker, "", "Escape")
-	time.Sleep(300 * time.Millisecond)
+	X.settled(picker, nil)
+	X.save(X.after(picker, func() { X.click(picker, 70, 26, true) }), png("05-certificate-details.png")) // 인증서 보기
+	X.after(picker, X.key(picker, "Escape"))
 	X.typeIn(picker, d.CertPassword, "Return")
 	pw := X.window("비밀번호 변경")
 	X.typeIn(pw, "Remote9")
@@ -99,12 +96,13 @@ func TestScreenshots(t *testing.T) {
 	// The diagnostics, from another start (as the tray menu would).
 	d.app(t, display, home, drives, light, "--open", "diagnostics")
 	dw := X.window("진단 정보")
-	time.Sleep(time.Second)
 	X.shot(dw, png("09-diagnostics.png"))
 	X.run("xdotool", "mousemove", "--window", dw, "360", "300")
-	for range 30 {
-		X.run("xdotool", "click", "5") // scroll to the end: errors and this PC
-	}
+	X.after(dw, func() {
+		for range 30 {
+			X.run("xdotool", "click", "5") // scroll to the end: errors and this PC
+		}
+	})
 	X.shot(dw, png("10-diagnostics-end.png"))
 	app.Stop()
 
@@ -112,18 +110,15 @@ func TestScreenshots(t *testing.T) {
 	d.logout(t)
 	app = d.app(t, display, home, drives, []string{"FYNE_THEME=dark", "FYNE_SCALE=1.5"})
 	login = X.window("^원격근무서비스$")
-	time.Sleep(time.Second)
 	X.shot(login, png("11-login-150-dark.png"))
 	X.typeIn(login, "x", "Return")
 	picker = X.window("인증서 선택")
-	time.Sleep(700 * time.Millisecond)
 	X.shot(picker, png("12-picker-150-dark.png"))
 	X.typeIn(picker, "", "Escape")
 	app.Stop()
 
 	app = d.app(t, display, home, drives, []string{"FYNE_THEME=light", "LANG=en_US.UTF-8"})
 	login = X.window("원격근무서비스")
-	time.Sleep(time.Second)
 	X.shot(login, png("13-login-english.png"))
 	app.Stop()
 	if t.Failed() {
