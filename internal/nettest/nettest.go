@@ -69,26 +69,6 @@ func Nth(p netip.Prefix, n int) netip.Addr {
 	return a
 }
 
-// FreePort returns a loopback TCP or UDP port that was free a moment ago,
-// for a program the test starts with an explicit port.
-func FreePort(t testing.TB, network string) int {
-	t.Helper()
-	if network == "udp" {
-		c, err := net.ListenPacket("udp", "127.0.0.1:0")
-		if err != nil {
-			t.Fatal(err)
-		}
-		defer c.Close()
-		return c.LocalAddr().(*net.UDPAddr).Port
-	}
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer l.Close()
-	return l.Addr().(*net.TCPAddr).Port
-}
-
 // Get fetches url with GET over connections made by dial (a tunnel's
 // dialer, a proxy's), one fresh connection per call, and returns the body
 // of a 200 answer.
