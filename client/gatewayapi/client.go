@@ -87,7 +87,12 @@ func New(baseURL string, o Options) (*Client, error) {
 	if o.Timeout == 0 {
 		o.Timeout = 15 * time.Second
 	}
-	tlsConf := &tls.Config{RootCAs: o.RootCAs, MinVersion: tls.VersionTLS12, CipherSuites: aeadSuites}
+	// Sessions are resumed: every login opens a TLS connection of its own
+	// (its exporter is what the signature binds), and a resumed handshake
+	// skips the certificate chain. The exporter stays unique per connection
+	// (TLS 1.3, or TLS 1.2 with extended master secret, which Go requires).
+	tlsConf := &tls.Config{RootCAs: o.RootCAs, MinVersion: tls.VersionTLS12, CipherSuites: aeadSuites,
+		ClientSessionCache: tls.NewLRUClientSessionCache(16)}
 	if o.Pin != "" {
 		pin := o.Pin
 		tlsConf.VerifyConnection = func(cs tls.ConnectionState) error {

@@ -27,6 +27,7 @@ type LoginChannel struct {
 	c       *Client
 	http    *http.Client
 	binding []byte
+	resumed bool // the TLS session was resumed (for tests)
 
 	mu   sync.Mutex
 	conn *tls.Conn // handed to the transport once
@@ -62,7 +63,7 @@ func (c *Client) OpenLogin(ctx context.Context) (*LoginChannel, error) {
 		conn.Close()
 		return nil, &api.Error{Code: CodeTLS, Message: "the gateway's TLS connection offers no channel binding (TLS 1.2 without extended master secret)", Err: err}
 	}
-	l := &LoginChannel{c: c, binding: binding, conn: conn}
+	l := &LoginChannel{c: c, binding: binding, conn: conn, resumed: cs.DidResume}
 	tr := &http.Transport{
 		DialTLSContext: func(context.Context, string, string) (net.Conn, error) {
 			l.mu.Lock()

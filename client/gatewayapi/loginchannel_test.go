@@ -1,0 +1,64 @@
+package gatewayapi
+
+import (
+	"bytes"
+	"context"
+	"crypto/sha256"
+	"encoding/base64"
+	"net/http"
+	"testing"
+
+	"github.com/opensvpn/svpn/api"
+)
+
+// TestLoginChannels: each login has a TLS connection of its own with its own
+// exporter, the same one the server computes; later ones resume the TLS
+// session (cheaper) and keep the pin check.
+func TestLoginChannels(t *testing.T) {
+	var serverSide [][]byte
+	ts, pool := tlsServer(t, func(w http.ResponseWriter, r *http.Request) {
+		b, err := r.TLS.ExportKeyingMaterial(api.ChannelBindingLabel, nil, api.ChannelBindingLen)
+		if err != nil {
+			t.Error(err)
+		}
+		serverSide = append(serverSide, b)
+		info(api.APIVersion)(w, r)
+	})
+	sum := sha256.Sum256(ts.Certificate().RawSubjectPublicKeyInfo)
+	c, err := New(ts.URL, Options{RootCAs: pool, Pin: base64.StdEncoding.EncodeToString(sum[:])})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx := context.Background()
+	var bindings [][]byte
+	for i := range 3 {
+		lc, err := c.OpenLogin(ctx)
+		if err != nil {
+			t.Fatalf("login channel %d: %v", i, err)
+		}
+		if _, err := lc.Challenge(ctx, "kim01", "xTIBA5rboUvnH4htodjb6e697QjLERt1NAB4mZqp8Dg="); api.CodeOf(err) != CodeBadResponse && err != nil {
+			t.Fatal(err)
+		}
+		if i > 0 && !lc.resumed {
+			t.Errorf("login channel %d did not resume the TLS session", i)
+		}
+		bindings = append(bindings, lc.ChannelBinding())
+		lc.Close()
+	}
+	for i, b := range bindings {
+		if len(serverSide) <= i || !bytes.Equal(b, serverSide[i]) {
+			t.Fatalf("channel %d: client binding differs from the server's", i)
+		}
+		for j := range i {
+			if bytes.Equal(b, bindings[j]) {
+				t.Fatalf("channels %d and %d share an exporter", i, j)
+			}
+		}
+	}
+	// A pin that does not match refuses resumed connections too.
+	bad, _ := New(ts.URL, Options{RootCAs: pool, Pin: base64.StdEncoding.EncodeToString(make([]byte, 32))})
+	bad.tls.ClientSessionCache = c.tls.ClientSessionCache
+	if _, err := bad.OpenLogin(ctx); api.CodeOf(err) != CodeTLS {
+		t.Fatalf("wrong pin with a cached session: %v", err)
+	}
+}
