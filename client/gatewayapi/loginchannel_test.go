@@ -4,8 +4,10 @@ import (
 	"bytes"
 	"context"
 	"crypto/sha256"
+	"crypto/x509"
 	"encoding/base64"
 	"net/http"
+	"net/http/httptest"
 	"testing"
 
 	"github.com/opensvpn/svpn/api"
@@ -60,5 +62,45 @@ func TestLoginChannels(t *testing.T) {
 	bad.tls.ClientSessionCache = c.tls.ClientSessionCache
 	if _, err := bad.OpenLogin(ctx); api.CodeOf(err) != CodeTLS {
 		t.Fatalf("wrong pin with a cached session: %v", err)
+	}
+}
+
+// BenchmarkOpenLogin is what a login's own TLS connection costs svpnd: a
+// TCP connect and a resumed TLS handshake with its exporter, plus one
+// request on it (as the challenge is).
+func BenchmarkOpenLogin(b *testing.B) {
+	ts := httptest.NewTLSServer(info(api.APIVersion))
+	defer ts.Close()
+	pool := x509.NewCertPool()
+	pool.AddCert(ts.Certificate())
+	c, err := New(ts.URL, Options{RootCAs: pool})
+	if err != nil {
+		b.Fatal(err)
+	}
+	ctx := context.Background()
+	for b.Loop() {
+		lc, err := c.OpenLogin(ctx)
+		if err != nil {
+			b.Fatal(err)
+		}
+		lc.Challenge(ctx, "kim01", "xTIBA5rboUvnH4htodjb6e697QjLERt1NAB4mZqp8Dg=")
+		lc.Close()
+	}
+}
+
+// BenchmarkPooledRequest is the same request on a pooled connection, as
+// logins were sent before they had a connection of their own.
+func BenchmarkPooledRequest(b *testing.B) {
+	ts := httptest.NewTLSServer(info(api.APIVersion))
+	defer ts.Close()
+	pool := x509.NewCertPool()
+	pool.AddCert(ts.Certificate())
+	c, err := New(ts.URL, Options{RootCAs: pool})
+	if err != nil {
+		b.Fatal(err)
+	}
+	ctx := context.Background()
+	for b.Loop() {
+		c.do(ctx, http.MethodPost, api.PathChallenge, "", api.ChallengeRequest{UserID: "kim01"}, nil)
 	}
 }
