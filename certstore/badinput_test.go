@@ -15,6 +15,7 @@ import (
 	mrand "math/rand/v2"
 	"os"
 	"path/filepath"
+	"runtime"
 	"strconv"
 	"strings"
 	"sync"
@@ -608,6 +609,9 @@ func TestBadScanTrees(t *testing.T) {
 	t.Run("source under a regular file", func(t *testing.T) {
 		// Unreadable without chmod (which root ignores): the source's
 		// parent is a file, so stat fails with ENOTDIR.
+		if runtime.GOOS == "windows" {
+			t.Skip("Windows has no ENOTDIR: a path through a regular file is not found (seen under Wine), which Scan rightly takes for a missing source")
+		}
 		root := t.TempDir()
 		biWrite(t, root, map[string][]byte{"usb": []byte("a file, not a drive")})
 		res := Scan(context.Background(), []Source{{Dir: filepath.Join(root, "usb", "NPKI"), Layout: LayoutNPKI, Location: LocationRemovable}})
@@ -618,6 +622,9 @@ func TestBadScanTrees(t *testing.T) {
 	})
 
 	t.Run("chmod 000 folder", func(t *testing.T) {
+		if runtime.GOOS == "windows" {
+			t.Skip("Windows: os.Chmod only sets the read-only attribute, which does not stop reading a folder")
+		}
 		if os.Geteuid() == 0 {
 			t.Skip("running as root: chmod 000 does not stop root from reading; the 'source under a regular file' case covers unreadable sources")
 		}

@@ -10,7 +10,11 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io"
 	"io/fs"
+	"net"
+	"net/http"
+	"net/url"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -565,7 +569,11 @@ func newWine(t *testing.T) *wine {
 	mustRun(t, "x86_64-w64-mingw32-gcc", "-shared", "-O2", "-o", filepath.Join(w.prefix, "drive_c/windows/system32/bcryptprimitives.dll"),
 		"testdata/winebcrypt/bcryptprimitives.c", "-ladvapi32")
 	t.Logf("wine prefix in %v", time.Since(start).Round(time.Millisecond))
-	t.Cleanup(func() { exec.Command("/usr/lib/wine/wineserver", "-k").Run() })
+	t.Cleanup(func() {
+		k := exec.Command("/usr/lib/wine/wineserver", "-k")
+		k.Env = append(os.Environ(), "WINEPREFIX="+w.prefix)
+		k.Run()
+	})
 	return w
 }
 
@@ -737,4 +745,204 @@ func TestMacOSBundle(t *testing.T) {
 			}
 		}
 	}
+}
+
+// TestWindowsUserspaceLoginUnderWine: svpnd.exe --userspace and
+// svpnctl.exe from dist/windows/bin under Wine, against the demo gateway
+// of the gateway .deb on this machine. It covers the local API over the
+// named pipe (go-winio; the pipe's client identified through its process
+// token), the NPKI certificate at a Windows path, a wrong certificate
+// password, the first-login password change and logout. Wine 8.0 cannot
+// open UDP sockets for Go programs (Go sets SIO_UDP_NETRESET on each, and
+// Wine's WSAIoctl answers WSAEOPNOTSUPP, 10045), so there the login ends
+// in tunnel_device after the gateway has accepted it; under a Wine that
+// can, the portal is fetched through svpnd's proxy.
+func TestWindowsUserspaceLoginUnderWine(t *testing.T) {
+	dist := distTest(t)
+	w := newWine(t)
+	bin := filepath.Join(dist, "windows", "bin")
+	dir := t.TempDir()
+
+	// The gateway as packaged, in demo mode.
+	root := filepath.Join(dir, "deb")
+	mustRun(t, "dpkg-deb", "-x", glob1(t, filepath.Join(dist, "linux", "svpn-gateway_*_amd64.deb")), root)
+	apiPort, wgPort, proxyPort := freePort(t, "tcp"), freePort(t, "udp"), freePort(t, "tcp")
+	gwDir := filepath.Join(dir, "gw")
+	ctx, cancel := context.WithCancel(context.Background())
+	gw := exec.CommandContext(ctx, filepath.Join(root, "usr/bin/svpn-gateway"), "demo", "--dir", gwDir,
+		"--listen", fmt.Sprintf("127.0.0.1:%d", apiPort), "--wg-port", strconv.Itoa(wgPort), "--heartbeat", "2s")
+	var gwLog bytes.Buffer
+	gw.Stdout, gw.Stderr = &gwLog, &gwLog
+	if err := gw.Start(); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() {
+		cancel()
+		gw.Wait()
+		if t.Failed() {
+			t.Logf("gateway log:\n%s", gwLog.String())
+		}
+	})
+	var demo struct { // gateway.Demo
+		Profile         string `json:"profile"`
+		CAFile          string `json:"ca_file"`
+		UserID          string `json:"user_id"`
+		InitialPassword string `json:"initial_password"`
+		CertPath        string `json:"cert_path"`
+		CertPassword    string `json:"cert_password"`
+	}
+	for end := time.Now().Add(30 * time.Second); ; time.Sleep(100 * time.Millisecond) {
+		b, err := os.ReadFile(filepath.Join(gwDir, "demo.json"))
+		if err == nil && json.Unmarshal(b, &demo) == nil && demo.Profile != "" {
+			break
+		}
+		if time.Now().After(end) {
+			t.Fatalf("no demo.json from the gateway:\n%s", gwLog.String())
+		}
+	}
+	// Wine maps / to Z:.
+	winPath := func(p string) string { return `Z:` + strings.ReplaceAll(p, "/", `\`) }
+	var profile map[string]any
+	b, err := os.ReadFile(demo.Profile)
+	if err != nil || json.Unmarshal(b, &profile) != nil {
+		t.Fatalf("demo profile: %v", err)
+	}
+	profile["ca_file"] = winPath(demo.CAFile)
+	b, _ = json.Marshal(profile)
+	os.WriteFile(w.c("demo-profile.json"), b, 0o644)
+
+	pipe := `\\.\pipe\svpn-dist-test`
+	svpnd := w.cmd(filepath.Join(bin, "svpnd.exe"), "run", "--userspace", "--socket", pipe,
+		"--profile", `C:\demo-profile.json`, "--proxy", fmt.Sprintf("127.0.0.1:%d", proxyPort))
+	// A file, not a pipe: the Wine processes svpnd.exe starts (explorer,
+	// services) inherit its output and would hold a pipe open.
+	dLogPath := filepath.Join(dir, "svpnd.log")
+	dLog, err := os.Create(dLogPath)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer dLog.Close()
+	svpnd.Stdout, svpnd.Stderr = dLog, dLog
+	if err := svpnd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	svpndLog := func() string { b, _ := os.ReadFile(dLogPath); return string(b) }
+	t.Cleanup(func() {
+		svpnd.Process.Kill()
+		svpnd.Wait()
+		if t.Failed() {
+			t.Logf("svpnd.exe log:\n%s", svpndLog())
+		}
+	})
+	ctl := func(stdin string, args ...string) (string, int) {
+		cmd := w.cmd(append([]string{filepath.Join(bin, "svpnctl.exe"), "--socket", pipe}, args...)...)
+		cmd.Stdin = strings.NewReader(stdin)
+		// Output to a file, as svpnd's: a pipe may be held open by the
+		// Wine processes started along (explorer, services).
+		f, err := os.CreateTemp(dir, "svpnctl-*.out")
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer os.Remove(f.Name())
+		defer f.Close()
+		cmd.Stdout, cmd.Stderr = f, f
+		err = cmd.Run()
+		out, _ := os.ReadFile(f.Name())
+		var ee *exec.ExitError
+		if errors.As(err, &ee) {
+			return string(out), ee.ExitCode()
+		} else if err != nil {
+			t.Fatal(err)
+		}
+		return string(out), 0
+	}
+	status := func() api.Status {
+		t.Helper()
+		out, code := ctl("", "status", "--json")
+		var st api.Status
+		if code != 0 || json.Unmarshal([]byte(out), &st) != nil {
+			t.Fatalf("svpnctl.exe status --json: exit %d\n%s", code, out)
+		}
+		return st
+	}
+	for end := time.Now().Add(60 * time.Second); ; time.Sleep(time.Second) {
+		if _, code := ctl("", "status"); code == 0 {
+			break
+		}
+		if time.Now().After(end) {
+			t.Fatalf("svpnd.exe does not answer on %s:\n%s", pipe, svpndLog())
+		}
+	}
+	if st := status(); st.State != api.StateDisconnected {
+		t.Fatalf("initial status %+v", st)
+	}
+
+	cert := winPath(demo.CertPath)
+	login := func(stdin string) (string, int) {
+		return ctl(stdin, "login", "--user", demo.UserID, "--cert", cert, "--password-stdin")
+	}
+	if out, code := login(demo.InitialPassword + "\nwrong\n"); code != 3 || !strings.Contains(out, "cert_password_wrong") {
+		t.Fatalf("wrong certificate password: exit %d\n%s", code, out)
+	}
+	if out, code := login(demo.InitialPassword + "\n" + demo.CertPassword + "\n"); code == 0 || !strings.Contains(out, "password_change_required") {
+		t.Fatalf("first login without a new password: exit %d\n%s", code, out)
+	}
+	out, code := login(demo.InitialPassword + "\n" + demo.CertPassword + "\nWine-login9!\n")
+	st := status()
+	switch {
+	case code == 0:
+		if st.State != api.StateConnected || st.User != demo.UserID || st.ProxyURL == "" {
+			t.Fatalf("status after login: %+v", st)
+		}
+		pu, err := url.Parse(st.ProxyURL)
+		if err != nil {
+			t.Fatal(err)
+		}
+		c := &http.Client{Timeout: 10 * time.Second, Transport: &http.Transport{Proxy: http.ProxyURL(pu)}}
+		resp, err := c.Get("http://10.77.0.1/")
+		if err != nil {
+			t.Fatalf("portal through svpnd.exe's proxy: %v", err)
+		}
+		page, _ := io.ReadAll(resp.Body)
+		resp.Body.Close()
+		if !strings.Contains(string(page), "행정포탈") {
+			t.Fatalf("portal through svpnd.exe's proxy: %s %.300q", resp.Status, page)
+		}
+	case strings.Contains(out, "tunnel_device") && strings.Contains(out, "10045"):
+		// The gateway accepted the login (the display name and endpoint
+		// come from its answer); the WireGuard socket is what Wine 8.0
+		// cannot give. svpnd ended the gateway's session and keeps no
+		// address.
+		if st.User != demo.UserID || st.DisplayName == "" || st.Endpoint == "" || st.Address != "" || st.State != api.StateDisconnected {
+			t.Fatalf("status after the tunnel failed: %+v\n%s", st, out)
+		}
+		t.Logf("Wine cannot open UDP sockets (WSAEOPNOTSUPP): the login was accepted (%s, endpoint %s); the tunnel is not tested", st.DisplayName, st.Endpoint)
+	default:
+		t.Fatalf("login: exit %d\n%s", code, out)
+	}
+	if out, code := ctl("", "logout"); code != 0 {
+		t.Fatalf("logout: exit %d\n%s", code, out)
+	}
+	if st := status(); st.State != api.StateDisconnected || st.Address != "" {
+		t.Fatalf("status after logout: %+v", st)
+	}
+}
+
+// freePort is a port of network ("tcp" or "udp") free on 127.0.0.1 just now.
+func freePort(t *testing.T, network string) int {
+	t.Helper()
+	if network == "udp" {
+		c, err := net.ListenPacket("udp", "127.0.0.1:0")
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer c.Close()
+		return c.LocalAddr().(*net.UDPAddr).Port
+	}
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer l.Close()
+	return l.Addr().(*net.TCPAddr).Port
 }

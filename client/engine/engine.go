@@ -312,8 +312,9 @@ func (e *Engine) BeginLogin(ctx context.Context, c Caller, userID string) (*api.
 }
 
 // loginFailed moves to disconnected (or password_change_required) with the
-// error's code and returns the error.
-func (e *Engine) loginFailed(err error) error {
+// error's code, applies also to the status in the same update, and
+// returns the error.
+func (e *Engine) loginFailed(err error, also ...func(*api.Status)) error {
 	e.mu.Lock()
 	defer e.mu.Unlock()
 	e.recordErrorLocked(err)
@@ -324,6 +325,9 @@ func (e *Engine) loginFailed(err error) error {
 	}
 	e.updateLocked(func(st *api.Status) {
 		st.State, st.LastErrorCode, st.LastError = state, code, err.Error()
+		for _, f := range also {
+			f(st)
+		}
 	})
 	return err
 }
@@ -381,7 +385,8 @@ func (e *Engine) FinishLogin(ctx context.Context, c Caller, req *api.LoginFinish
 		e.mu.Lock()
 		e.owner = ""
 		e.mu.Unlock()
-		return api.Status{}, e.loginFailed(err)
+		// Nor does the status keep the ended session's address and expiry.
+		return api.Status{}, e.loginFailed(err, func(st *api.Status) { st.Address, st.SessionExpiresAt = "", time.Time{} })
 	}
 	e.log.Info("connected", "user", p.userID, "address", resp.Tunnel.Address, "login_to_handshake", e.o.Now().Sub(start))
 	return e.Status(), nil

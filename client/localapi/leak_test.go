@@ -4,22 +4,34 @@ import (
 	"bufio"
 	"context"
 	"fmt"
-	"github.com/opensvpn/svpn/client/localsock"
 	"net"
 	"net/http"
+	"os"
 	"path/filepath"
+	"runtime"
 	"testing"
 	"time"
 
 	"github.com/opensvpn/svpn/api"
+	"github.com/opensvpn/svpn/client/localsock"
 	"github.com/opensvpn/svpn/internal/leaktest"
 )
+
+// testAddress is a fresh local API address: a unix socket in a temporary
+// directory, or on Windows a named pipe (outside ProtectedPrefix, which
+// only administrators may use).
+func testAddress(t *testing.T) string {
+	if runtime.GOOS == "windows" {
+		return fmt.Sprintf(`\\.\pipe\svpn-localapi-test-%d-%d`, os.Getpid(), time.Now().UnixNano())
+	}
+	return filepath.Join(t.TempDir(), "svpnd.sock")
+}
 
 // TestServeStopsWatchers: Serve returns only once every handler has,
 // watch streams included, and leaves no goroutine behind.
 func TestServeStopsWatchers(t *testing.T) {
 	s := testServer(t)
-	addr := filepath.Join(t.TempDir(), "svpnd.sock")
+	addr := testAddress(t)
 	base := leaktest.Goroutines()
 	ln, err := localsock.Listen(addr)
 	if err != nil {
@@ -31,7 +43,9 @@ func TestServeStopsWatchers(t *testing.T) {
 
 	var conns []net.Conn
 	for range 3 {
-		c, err := net.Dial("unix", addr)
+		dctx, dcancel := context.WithTimeout(context.Background(), 10*time.Second)
+		c, err := localsock.Dial(dctx, addr)
+		dcancel()
 		if err != nil {
 			t.Fatal(err)
 		}

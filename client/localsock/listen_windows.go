@@ -53,6 +53,12 @@ func Listen(addr string) (net.Listener, error) {
 		OutputBufferSize:   pipeBufferSize,
 	})
 	if err == nil {
+		if underWine() {
+			if err := settleWineFirstInstance(addr); err != nil {
+				ln.Close()
+				return nil, err
+			}
+		}
 		return ln, nil
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), probeTimeout)
