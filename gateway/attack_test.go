@@ -269,7 +269,7 @@ func TestBindOnFirstLoginProvesThePerson(t *testing.T) {
 	wantCode(t, err, api.CodeCertificateIdentityMismatch)
 
 	// The right person, wrong password: not bound.
-	kim := h.userWithCertificate("kim01", "Right-pass9!", certgen.UserOptions{Name: "김철수", Key: h.pki.Root.Key})
+	kim := h.userWithCertificate("kim01", "Right-pass9!", nil, certgen.UserOptions{Name: "김철수", Key: h.pki.Root.Key})
 	kim.password = "wrong-pass1!"
 	_, err = h.login(kim)
 	wantCode(t, err, api.CodeBadCredentials)
@@ -287,7 +287,7 @@ func TestBindOnFirstLoginProvesThePerson(t *testing.T) {
 	// With an identity number, the VID must match it.
 	const idn = "8001011234567"
 	unbound("lee01", "이영희", idn)
-	lee := h.userWithCertificate("lee01", "Right-pass9!", certgen.UserOptions{Name: "이영희", Key: h.pki.Root.Key, IDN: idn})
+	lee := h.userWithCertificate("lee01", "Right-pass9!", nil, certgen.UserOptions{Name: "이영희", Key: h.pki.Root.Key, IDN: idn})
 	withR := lee.identity.Key.Random
 	lee.identity.Key.Random = nil
 	_, err = h.login(lee)
@@ -346,10 +346,13 @@ func (h *harness) loginRequestFor(a *account, userID string) *api.LoginRequest {
 }
 
 // userWithCertificate issues a certificate (NPKI files, read back) for an
-// account created elsewhere.
-func (h *harness) userWithCertificate(id, pw string, opts certgen.UserOptions) *account {
+// account created elsewhere; ca nil is the yessign-like CA.
+func (h *harness) userWithCertificate(id, pw string, ca *certgen.CA, opts certgen.UserOptions) *account {
 	h.t.Helper()
-	u, err := h.pki.Yessign.IssueUser(opts)
+	if ca == nil {
+		ca = h.pki.Yessign
+	}
+	u, err := ca.IssueUser(opts)
 	if err != nil {
 		h.t.Fatal(err)
 	}

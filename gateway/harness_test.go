@@ -169,36 +169,17 @@ type account struct {
 // with opts, written as an NPKI folder and read back through certstore.
 func (h *harness) addUser(id, pw string, mustChange bool, ca *certgen.CA, opts certgen.UserOptions) *account {
 	h.t.Helper()
-	if ca == nil {
-		ca = h.pki.Yessign
-	}
-	u, err := ca.IssueUser(opts)
-	if err != nil {
-		h.t.Fatal(err)
-	}
-	dir, err := u.WriteNPKI(filepath.Join(h.t.TempDir(), "NPKI"), "cert-pw-1!", certstore.SchemeSEEDLegacy)
-	if err != nil {
-		h.t.Fatal(err)
-	}
-	c, err := certstore.Load(dir)
-	if err != nil {
-		h.t.Fatal(err)
-	}
-	ident, err := c.Unlock([]byte("cert-pw-1!"))
-	if err != nil {
-		h.t.Fatal(err)
-	}
+	a := h.userWithCertificate(id, pw, ca, opts)
 	hash, err := password.Hash(pw, fastArgon2)
 	if err != nil {
 		h.t.Fatal(err)
 	}
 	err = h.st.AddUser(context.Background(), store.User{ID: id, DisplayName: opts.Name, PasswordHash: hash, MustChangePassword: mustChange,
-		Cert: CertBindingOf(u.Cert)})
+		Cert: CertBindingOf(a.identity.Certificate.X509)})
 	if err != nil {
 		h.t.Fatal(err)
 	}
-	wg, _ := wgkey.NewPrivate()
-	return &account{id: id, password: pw, identity: ident, wg: wg}
+	return a
 }
 
 var goodPosture = api.Posture{Antivirus: []api.Antivirus{{Name: "V3 Lite", Enabled: true, UpToDate: true}}}

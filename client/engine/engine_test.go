@@ -51,19 +51,7 @@ func setupGateway(t *testing.T, mutate ...func(*gateway.Config)) (*engine.Engine
 	if err := g.Store.SetPassword(context.Background(), d.UserID, hash, false); err != nil {
 		t.Fatal(err)
 	}
-	pem, _ := os.ReadFile(d.CAFile)
-	pool := x509.NewCertPool()
-	pool.AppendCertsFromPEM(pem)
-	url := "https://" + g.APIAddr.String()
-	gw, err := gatewayapi.New(url, gatewayapi.Options{RootCAs: pool})
-	if err != nil {
-		t.Fatal(err)
-	}
-	eng := engine.New(engine.Options{
-		Profile: &api.Profile{Name: "test", GatewayURL: url, GatewayID: d.GatewayID}, Gateway: gw, Userspace: true, Logger: quiet,
-		NewTunnel: func(c tunnel.Config) (tunnel.Tunnel, error) { return tunnel.NewUserspace(c, quiet) },
-	})
-	t.Cleanup(func() { eng.Close() })
+	eng := newEngine(t, d, g, func(c tunnel.Config) (tunnel.Tunnel, error) { return tunnel.NewUserspace(c, quiet) })
 	c, err := certstore.Load(d.CertPath)
 	if err != nil {
 		t.Fatal(err)
@@ -73,6 +61,26 @@ func setupGateway(t *testing.T, mutate ...func(*gateway.Config)) (*engine.Engine
 		t.Fatal(err)
 	}
 	return eng, d, id, g
+}
+
+// newEngine returns an engine (userspace, quiet) for the demo gateway g,
+// bringing tunnels up with newTunnel; it is closed when the test ends.
+func newEngine(t *testing.T, d *gateway.Demo, g *gateway.Gateway, newTunnel engine.NewTunnelFunc) *engine.Engine {
+	t.Helper()
+	pem, _ := os.ReadFile(d.CAFile)
+	pool := x509.NewCertPool()
+	pool.AppendCertsFromPEM(pem)
+	url := "https://" + g.APIAddr.String()
+	gw, err := gatewayapi.New(url, gatewayapi.Options{RootCAs: pool})
+	if err != nil {
+		t.Fatal(err)
+	}
+	eng := engine.New(engine.Options{
+		Profile: &api.Profile{Name: "test", GatewayURL: url, GatewayID: d.GatewayID}, Gateway: gw, Userspace: true,
+		Logger: slog.New(slog.DiscardHandler), NewTunnel: newTunnel,
+	})
+	t.Cleanup(func() { eng.Close() })
+	return eng
 }
 
 func login(t *testing.T, eng *engine.Engine, who engine.Caller, d *gateway.Demo, id *certstore.Identity) (api.Status, error) {

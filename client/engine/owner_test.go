@@ -2,15 +2,12 @@ package engine_test
 
 import (
 	"context"
-	"crypto/x509"
 	"log/slog"
-	"os"
 	"testing"
 	"time"
 
 	"github.com/opensvpn/svpn/api"
 	"github.com/opensvpn/svpn/client/engine"
-	"github.com/opensvpn/svpn/client/gatewayapi"
 	clientlogin "github.com/opensvpn/svpn/client/login"
 	"github.com/opensvpn/svpn/tunnel"
 )
@@ -22,25 +19,13 @@ import (
 // on its way too.
 func TestBeginLoginRefusedDuringAnotherUsersConnect(t *testing.T) {
 	_, d, id, g := setupGateway(t)
-	pem, _ := os.ReadFile(d.CAFile)
-	pool := x509.NewCertPool()
-	pool.AppendCertsFromPEM(pem)
-	url := "https://" + g.APIAddr.String()
-	gw, err := gatewayapi.New(url, gatewayapi.Options{RootCAs: pool})
-	if err != nil {
-		t.Fatal(err)
-	}
 	quiet := slog.New(slog.DiscardHandler)
 	entered, release := make(chan struct{}), make(chan struct{})
-	eng := engine.New(engine.Options{
-		Profile: &api.Profile{Name: "test", GatewayURL: url, GatewayID: d.GatewayID}, Gateway: gw, Userspace: true, Logger: quiet,
-		NewTunnel: func(c tunnel.Config) (tunnel.Tunnel, error) {
-			close(entered)
-			<-release
-			return tunnel.NewUserspace(c, quiet)
-		},
+	eng := newEngine(t, d, g, func(c tunnel.Config) (tunnel.Tunnel, error) {
+		close(entered)
+		<-release
+		return tunnel.NewUserspace(c, quiet)
 	})
-	t.Cleanup(func() { eng.Close() })
 	alice, bob := engine.Caller{UID: "1000"}, engine.Caller{UID: "1001"}
 
 	done := make(chan error, 1)
@@ -55,7 +40,7 @@ func TestBeginLoginRefusedDuringAnotherUsersConnect(t *testing.T) {
 	case <-time.After(20 * time.Second):
 		t.Fatal("alice's login never reached the tunnel")
 	}
-	_, err = eng.BeginLogin(context.Background(), bob, "bob01")
+	_, err := eng.BeginLogin(context.Background(), bob, "bob01")
 	if api.CodeOf(err) != api.CodeForbidden {
 		t.Errorf("bob's login during alice's connect: %v, want %s", err, api.CodeForbidden)
 	}

@@ -2,15 +2,11 @@ package engine_test
 
 import (
 	"context"
-	"crypto/x509"
 	"errors"
-	"log/slog"
-	"os"
 	"testing"
 
 	"github.com/opensvpn/svpn/api"
 	"github.com/opensvpn/svpn/client/engine"
-	"github.com/opensvpn/svpn/client/gatewayapi"
 	"github.com/opensvpn/svpn/tunnel"
 )
 
@@ -21,22 +17,9 @@ import (
 // Wine: "disconnected" with the gateway's address, even after logout).
 func TestTunnelFailureLeavesNoSession(t *testing.T) {
 	_, d, id, g := setupGateway(t)
-	pem, _ := os.ReadFile(d.CAFile)
-	pool := x509.NewCertPool()
-	pool.AppendCertsFromPEM(pem)
-	url := "https://" + g.APIAddr.String()
-	gw, err := gatewayapi.New(url, gatewayapi.Options{RootCAs: pool})
-	if err != nil {
-		t.Fatal(err)
-	}
-	eng := engine.New(engine.Options{
-		Profile: &api.Profile{Name: "test", GatewayURL: url, GatewayID: d.GatewayID}, Gateway: gw, Userspace: true,
-		Logger: slog.New(slog.DiscardHandler),
-		NewTunnel: func(tunnel.Config) (tunnel.Tunnel, error) {
-			return nil, api.Errorf(api.CodeTunnelDevice, "tunnel: no UDP socket: %w", errors.New("WSAEOPNOTSUPP"))
-		},
+	eng := newEngine(t, d, g, func(tunnel.Config) (tunnel.Tunnel, error) {
+		return nil, api.Errorf(api.CodeTunnelDevice, "tunnel: no UDP socket: %w", errors.New("WSAEOPNOTSUPP"))
 	})
-	t.Cleanup(func() { eng.Close() })
 	alice := engine.Caller{UID: "1000"}
 	if _, err := login(t, eng, alice, d, id); api.CodeOf(err) != api.CodeTunnelDevice {
 		t.Fatalf("login: %v, want %s", err, api.CodeTunnelDevice)
