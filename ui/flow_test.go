@@ -393,7 +393,11 @@ func TestLoginFlowBadPassword(t *testing.T) {
 	eventually(t, 10*time.Second, "the certificates", func() bool { return len(p.shown) > 0 })
 	test.Type(p.password, e.demo.CertPassword)
 	test.Tap(p.okBtn)
-	eventually(t, 20*time.Second, "the refusal", func() bool { return lw.picker == nil && !lw.busy })
+	// failed() ends the flow in one step on Fyne's goroutine; wait for all
+	// of it (the problem text comes after busy is cleared).
+	eventually(t, 20*time.Second, "the refusal", func() bool {
+		return lw.picker == nil && !lw.busy && lw.problem.Text() != ""
+	})
 	if got := lw.problem.Text(); !strings.HasPrefix(got, "E-101 ") || !strings.Contains(got, "남은 시도 횟수: 4회") {
 		t.Errorf("bad password: %q", got)
 	}
