@@ -317,11 +317,14 @@ func (e *Engine) BeginLogin(ctx context.Context, c Caller, userID string) (*api.
 func (e *Engine) loginFailed(err error, also ...func(*api.Status)) error {
 	e.mu.Lock()
 	defer e.mu.Unlock()
-	e.recordErrorLocked(err)
 	code := api.CodeOf(err)
 	state := api.StateDisconnected
 	if code == api.CodePasswordChangeRequired {
+		// The first login's password change is a step of the login, not a
+		// failure: it is not listed among the recent errors.
 		state = api.StatePasswordChangeRequired
+	} else {
+		e.recordErrorLocked(err)
 	}
 	e.updateLocked(func(st *api.Status) {
 		st.State, st.LastErrorCode, st.LastError = state, code, err.Error()
