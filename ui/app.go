@@ -12,6 +12,10 @@ import (
 	"time"
 
 	"fyne.io/fyne/v2"
+	"fyne.io/fyne/v2/container"
+	"fyne.io/fyne/v2/dialog"
+	"fyne.io/fyne/v2/theme"
+	"fyne.io/fyne/v2/widget"
 
 	"github.com/opensvpn/svpn/api"
 	"github.com/opensvpn/svpn/certstore"
@@ -50,6 +54,8 @@ type Windows struct {
 	login *loginWindow
 	diag  *diagWindow
 	about fyne.Window
+	// urlDialog is the last "copy this address" dialog shown (tests read it).
+	urlDialog dialog.Dialog
 }
 
 // NewWindows prepares the windows; none is shown yet.
@@ -69,13 +75,37 @@ func NewWindows(fa fyne.App, o Options) *Windows {
 // App returns the Fyne app.
 func (x *Windows) App() fyne.App { return x.fa }
 
-func (x *Windows) openURL(u *url.URL) {
-	if u == nil {
-		return
+// opener returns what opens links from window w: the browser, and when
+// there is none (no default browser, xdg-open failing), a dialog in w that
+// says so and offers the address to copy, instead of an error only a
+// terminal would show.
+func (x *Windows) opener(w fyne.Window) func(*url.URL) {
+	return func(u *url.URL) {
+		if u == nil {
+			return
+		}
+		if err := x.o.OpenURL(u); err != nil {
+			fyne.LogError("opening "+u.String(), err)
+			x.showURLDialog(w, u)
+		}
 	}
-	if err := x.o.OpenURL(u); err != nil {
-		fyne.LogError("opening "+u.String(), err)
-	}
+}
+
+// showURLDialog shows u in w for the user to copy into a browser.
+func (x *Windows) showURLDialog(w fyne.Window, u *url.URL) {
+	addr := widget.NewEntry()
+	addr.SetText(u.String())
+	addr.OnChanged = func(string) { addr.SetText(u.String()) } // read-only, yet selectable
+	copyBtn := widget.NewButtonWithIcon(T("diag.copy"), theme.ContentCopyIcon(), func() {
+		x.fa.Clipboard().SetContent(u.String())
+	})
+	msg := widget.NewLabel(T("open.failed"))
+	msg.Wrapping = fyne.TextWrapWord
+	d := dialog.NewCustom(T("open.failed_title"), T("common.close"),
+		container.NewVBox(msg, container.NewBorder(nil, nil, nil, copyBtn, addr)), w)
+	d.Resize(fyne.NewSize(440, 0))
+	x.urlDialog = d
+	d.Show()
 }
 
 // ShowLogin shows the login window (or the connection status when

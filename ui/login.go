@@ -121,7 +121,7 @@ func (lw *loginWindow) build() {
 	lw.loginBtn = widget.NewButtonWithIcon(T("login.button"), theme.LoginIcon(), lw.submit)
 	lw.loginBtn.Importance = widget.HighImportance
 	lw.progress = newProgressView()
-	lw.problem = newProblemView(lw.x.openURL)
+	lw.problem = newProblemView(lw.x.opener(lw.w))
 
 	form := widget.NewForm(
 		widget.NewFormItem(T("login.user"), lw.user),
@@ -132,7 +132,7 @@ func (lw *loginWindow) build() {
 	lw.manualLink = widget.NewHyperlink(T("login.manual"), nil)
 	lw.avLink = widget.NewHyperlink(T("login.antivirus"), nil)
 	for _, l := range []*widget.Hyperlink{lw.manualLink, lw.avLink} {
-		l.OnTapped = func() { lw.x.openURL(l.URL) }
+		l.OnTapped = func() { lw.x.opener(lw.w)(l.URL) }
 		l.Hide()
 	}
 	lw.links = container.NewHBox(lw.manualLink, widget.NewLabel(""), lw.avLink)
@@ -156,7 +156,7 @@ func (lw *loginWindow) build() {
 	lw.statusNote.Hide()
 	lw.statusAct = newProgressView()
 	lw.portalBtn = widget.NewButtonWithIcon(T("status.open_portal"), theme.ComputerIcon(), func() {
-		lw.x.openURL(parseURL(PortalURL(lw.status)))
+		lw.x.opener(lw.w)(parseURL(PortalURL(lw.status)))
 	})
 	lw.portalBtn.Importance = widget.HighImportance
 	lw.logoutBtn = widget.NewButtonWithIcon(T("status.disconnect"), theme.LogoutIcon(), lw.logout)

@@ -93,7 +93,7 @@ func (pw *passwordWindow) build() {
 	pw.extra = wrapped("")
 	pw.extra.Importance = widget.DangerImportance
 	pw.extra.Hide()
-	pw.problem = newProblemView(pw.x.openURL)
+	pw.problem = newProblemView(pw.x.opener(pw.w))
 	pw.progress = newProgressView()
 	pw.okBtn = widget.NewButtonWithIcon(T("pwchange.submit"), theme.ConfirmIcon(), pw.submit)
 	pw.okBtn.Importance = widget.HighImportance

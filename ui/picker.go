@@ -123,7 +123,7 @@ func (p *pickerWindow) build() {
 	caseNote := widget.NewLabel(T("picker.case_sensitive"))
 	caseNote.SizeName = theme.SizeNameCaptionText
 
-	p.problem = newProblemView(p.x.openURL)
+	p.problem = newProblemView(p.x.opener(p.w))
 	p.progress = newProgressView()
 
 	p.okBtn = widget.NewButtonWithIcon(T("common.ok"), theme.ConfirmIcon(), p.submit)

@@ -165,6 +165,7 @@ func windowOptions(o options, choice ui.LanguageChoice, notes []string) ui.Optio
 	return ui.Options{
 		Daemon: local.NewClient(o.socket), Socket: o.socket, Sources: ui.Sources(o.drives),
 		Version: version, Lang: choice, Environment: notes,
+		OpenURL: ui.SystemOpener(), // nil: Fyne's
 	}
 }
 

@@ -75,7 +75,7 @@ func Run(o ProcessOptions) error {
 	ctx, cancel := context.WithCancel(context.Background())
 	p.cancel = cancel
 	p.ctrl = NewController(o.Daemon, o.App, p)
-	if open := systemOpener(); open != nil {
+	if open := ui.SystemOpener(); open != nil {
 		p.ctrl.Open = open
 	}
 	if inst != nil {

@@ -1,0 +1,38 @@
+package ui
+
+import (
+	"fmt"
+	"net/url"
+	"os/exec"
+	"time"
+)
+
+// openWait is how long SystemOpener waits for xdg-open's verdict. xdg-open
+// exits at once when it hands the URL to a running browser or fails; when it
+// starts a browser in the foreground it is still running after this long,
+// which counts as success.
+const openWait = 3 * time.Second
+
+// SystemOpener opens URLs with xdg-open, reports its failure (no browser
+// configured: exit status 3 or 4) so the window can say so, and reaps it:
+// Fyne's OpenURL starts xdg-open without waiting, which hides the failure and
+// leaves a zombie per call in a long-lived process.
+func SystemOpener() func(*url.URL) error {
+	return func(u *url.URL) error {
+		cmd := exec.Command("xdg-open", u.String())
+		if err := cmd.Start(); err != nil {
+			return err
+		}
+		done := make(chan error, 1)
+		go func() { done <- cmd.Wait() }() // ends with xdg-open: the channel is buffered
+		select {
+		case err := <-done:
+			if err != nil {
+				return fmt.Errorf("xdg-open %s: %w", u, err)
+			}
+			return nil
+		case <-time.After(openWait):
+			return nil
+		}
+	}
+}
