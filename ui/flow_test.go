@@ -370,11 +370,16 @@ func TestLoginFlow(t *testing.T) {
 	})
 	test.Type(lw.password, "x")
 	test.Tap(lw.loginBtn)
-	if !strings.HasPrefix(lw.problem.Text(), "E-601 ") || lw.picker != nil {
-		t.Errorf("login without svpnd: %q", lw.problem.Text())
+	// One place for the error: the banner says E-601, once; nothing stale
+	// or doubled under the form, and no picker.
+	if lw.problem.Text() != "" || lw.picker != nil || !strings.HasPrefix(lw.daemonLabel.Text, "E-601 ") {
+		t.Errorf("login without svpnd: inline %q, banner %q", lw.problem.Text(), lw.daemonLabel.Text)
 	}
 	e.startDaemon(t)
 	eventually(t, 15*time.Second, "reconnecting to svpnd", func() bool { return !lw.daemonBanner.Visible() && lw.daemonUp })
+	if lw.problem.Text() != "" {
+		t.Errorf("an error outlived svpnd's return: %q", lw.problem.Text())
+	}
 }
 
 // TestLoginFlowBadPassword: a wrong account password comes back to the
@@ -407,5 +412,12 @@ func TestLoginFlowBadPassword(t *testing.T) {
 	}
 	if lw.password.Text != "" || lw.loginBtn.Disabled() {
 		t.Error("the password field must be cleared and the form usable again")
+	}
+	// svpnd goes away: the E-101 described a login svpnd no longer holds,
+	// so the banner's E-601 replaces it rather than standing beside it.
+	e.stopDaemon()
+	eventually(t, 10*time.Second, "the daemon warning", func() bool { return lw.daemonBanner.Visible() })
+	if got := lw.problem.Text(); got != "" {
+		t.Errorf("a stale error beside the E-601 banner: %q", got)
 	}
 }

@@ -280,12 +280,21 @@ func (lw *loginWindow) passwordRules() api.PasswordRules {
 	return DefaultRules()
 }
 
+// The window has one place for each error: svpnd being away is the banner
+// at the top (E-601), every other failure the problem view under the form.
+// An error goes when the state it describes ends: the problem view is
+// cleared when svpnd goes away (what it said was about a login svpnd no
+// longer holds) and when a new login starts; the banner when svpnd is back.
+
 func (lw *loginWindow) onDaemonDown(err error) {
 	wasUp := lw.daemonUp || !lw.haveStatus
 	lw.daemonUp = false
 	p := ExplainCode(api.CodeDaemonUnavailable)
 	lw.daemonLabel.SetText(p.String())
 	lw.daemonBanner.Show()
+	if !lw.busy {
+		lw.problem.Set(nil, "") // superseded: svpnd is away
+	}
 	if wasUp && !lw.busy {
 		lw.showForm()
 	}
@@ -297,6 +306,9 @@ func (lw *loginWindow) onStatus(st api.Status) {
 	if !lw.daemonUp {
 		lw.daemonUp = true
 		lw.daemonBanner.Hide()
+		if lw.problem.Code() == api.CodeDaemonUnavailable {
+			lw.problem.Set(nil, "")
+		}
 		if lw.profile == nil || lw.profile.Gateway == nil {
 			lw.loadProfile()
 		}
@@ -435,8 +447,9 @@ func (lw *loginWindow) submit() {
 		lw.localProblem("login.need_password", lw.password)
 		return
 	case !lw.daemonUp && lw.daemonBanner.Visible():
-		p := ExplainCode(api.CodeDaemonUnavailable)
-		lw.problem.Set(&p, "")
+		// The banner already says so; a second E-601 under the form would
+		// stay behind when svpnd comes back.
+		lw.problem.Set(nil, "")
 		lw.fit()
 		return
 	}

@@ -100,7 +100,13 @@ func (f *loginFlow) failed(err error) {
 	lw.setFormEnabled(true)
 	lw.showForm()
 	p := Explain(err)
-	lw.problem.Set(&p, lw.helpdeskText())
+	if p.Code == api.CodeDaemonUnavailable {
+		// svpnd went away during the login: that is the banner's to say.
+		lw.onDaemonDown(err)
+		lw.problem.Set(nil, "")
+	} else {
+		lw.problem.Set(&p, lw.helpdeskText())
+	}
 	lw.fit()
 	switch p.Code {
 	case api.CodeBadCredentials:

@@ -166,6 +166,14 @@ func (v *problemView) Set(p *Problem, helpdesk string) {
 }
 
 // Text is what the view shows, for tests and the clipboard.
+// Code is the code of the problem shown, "" when none.
+func (v *problemView) Code() api.Code {
+	if v.shown == nil {
+		return ""
+	}
+	return v.shown.Code
+}
+
 func (v *problemView) Text() string {
 	if v.shown == nil || !v.box.Visible() {
 		return ""
