@@ -361,6 +361,7 @@ func TestLoginFlow(t *testing.T) {
 	// 연결 끊기 from the status view.
 	test.Tap(lw.logoutBtn)
 	eventually(t, 10*time.Second, "the form after logout", func() bool { return lw.form.Visible() && !lw.statusPanel.Visible() })
+	eventually(t, 5*time.Second, "the password field focused after logout", func() bool { return lw.w.Canvas().Focused() == lw.password })
 	eventually(t, 5*time.Second, "the logout notification", func() bool { return rec.hasNotice("원격근무서비스 접속 종료") })
 
 	// svpnd goes away and comes back while the window is open.

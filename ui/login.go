@@ -322,6 +322,9 @@ func (lw *loginWindow) onStatus(st api.Status) {
 	default:
 		lw.showForm()
 		ended := had && (prev.State == api.StateConnected || prev.State == api.StateReconnecting)
+		if ended {
+			lw.w.Canvas().Focus(lw.password) // ready to log in again
+		}
 		if (ended || !had) && st.EndReason != "" && st.EndReason != api.EndLogout {
 			p := ExplainCode(st.LastErrorCode)
 			if st.LastErrorCode == "" {
