@@ -33,6 +33,7 @@ type reportFacts struct {
 	Lang        LanguageChoice
 	Environment []string // translation keys
 	LastCert    *lastCertificate
+	Last        *lastFacts // what the app last saw, for when svpnd is down
 	Now         time.Time
 }
 
@@ -57,6 +58,7 @@ func buildReport(d *api.Diagnostics, daemonErr error, f reportFacts) []reportSec
 	if d == nil {
 		p := Explain(daemonErr)
 		add(&conn, "diag.state", p.String())
+		add(&conn, "diag.note", T("diag.daemon_down"))
 		add(&conn, "diag.socket", f.Socket)
 	} else {
 		st := d.Status
@@ -84,6 +86,19 @@ func buildReport(d *api.Diagnostics, daemonErr error, f reportFacts) []reportSec
 		add(&conn, "diag.socket", f.Socket)
 	}
 	out = append(out, conn)
+
+	if l := f.Last; d == nil && l != nil {
+		last := reportSection{Title: T("diag.last_known")}
+		add(&last, "diag.last_seen", ts(l.At))
+		add(&last, "diag.state", StateText(l.State))
+		add(&last, "diag.gateway", l.Gateway)
+		add(&last, "diag.user", l.User)
+		add(&last, "diag.address", l.Address)
+		if l.LastErrorCode != "" {
+			add(&last, "diag.last_error", ExplainCode(l.LastErrorCode).String())
+		}
+		out = append(out, last)
+	}
 
 	cert := reportSection{Title: T("diag.certificate")}
 	if c := f.LastCert; c != nil {
@@ -327,12 +342,21 @@ func (dw *diagWindow) facts() reportFacts {
 	if c, ok := dw.x.lastCertificate(); ok {
 		f.LastCert = &c
 	}
+	if l, ok := dw.x.lastFacts(); ok {
+		f.Last = &l
+	}
 	return f
 }
 
 func (dw *diagWindow) show(snap *api.Diagnostics, err error, prof *api.ProfileInfo) {
 	if err != nil {
 		snap = nil
+	}
+	if snap != nil {
+		// Remembered for the day svpnd is down and the person calls.
+		dw.x.rememberHelpdesk(snap.Profile.Helpdesk)
+		dw.x.RememberProfile(prof)
+		dw.x.RememberStatus(snap.Status, strings.TrimSpace(snap.Profile.Name+" "+snap.Profile.GatewayURL), dw.x.o.Now())
 	}
 	dw.sections = buildReport(snap, err, dw.facts())
 	dw.body.RemoveAll()
@@ -355,11 +379,11 @@ func (dw *diagWindow) show(snap *api.Diagnostics, err error, prof *api.ProfileIn
 	if snap != nil {
 		help = snap.Profile.Helpdesk
 	}
-	if help == "" && prof != nil {
-		help = prof.Profile.Helpdesk
-		if help == "" && prof.Gateway != nil {
-			help = prof.Gateway.Helpdesk
-		}
+	if help == "" {
+		help = helpdeskOf(prof)
+	}
+	if help == "" {
+		help = dw.x.rememberedHelpdesk()
 	}
 	if help == "" {
 		help = T("diag.helpdesk_unknown")

@@ -1,0 +1,89 @@
+package ui
+
+import (
+	"context"
+	"net/url"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"fyne.io/fyne/v2"
+	"fyne.io/fyne/v2/test"
+
+	"github.com/opensvpn/svpn/api"
+	"github.com/opensvpn/svpn/certstore"
+	"github.com/opensvpn/svpn/client/local"
+)
+
+// diagDaemon is scriptedDaemon with a whole diagnostics snapshot.
+type diagDaemon struct {
+	scriptedDaemon
+	diag api.Diagnostics
+}
+
+func (d *diagDaemon) Diagnostics(context.Context) (*api.Diagnostics, error) {
+	s := d.diag
+	return &s, nil
+}
+
+const testHelpdesk = "☎ 콜센터 : 1833-6570 (운영시간 : 09:00 ~ 18:00)"
+
+// diagText opens 진단 정보 over dm and returns its text once it holds want.
+func diagText(t *testing.T, a fyne.App, dm Daemon, want string) string {
+	t.Helper()
+	x := NewWindows(a, Options{Daemon: dm, Sources: func() []certstore.Source { return nil },
+		OpenURL: func(*url.URL) error { return nil }, Socket: "/run/svpn/none.sock"})
+	x.ShowDiagnostics()
+	dw := x.diag
+	t.Cleanup(func() { dw.w.Close() })
+	var text string
+	eventually(t, 10*time.Second, "the diagnostics with "+want, func() bool {
+		text = dw.Text()
+		return strings.Contains(text, want)
+	})
+	return text
+}
+
+// downDaemon is svpnd not running: the real client on a socket nobody
+// listens on.
+func downDaemon(t *testing.T) Daemon {
+	c := local.NewClient(filepath.Join(t.TempDir(), "none.sock"))
+	t.Cleanup(c.Close)
+	return c
+}
+
+// TestDiagnosticsWithoutDaemon: when svpnd is down, 진단 정보 still has
+// the helpdesk line and the last known facts, saying svpnd is not running.
+func TestDiagnosticsWithoutDaemon(t *testing.T) {
+	a := test.NewTempApp(t)
+	up := &diagDaemon{diag: api.Diagnostics{
+		Status:  api.Status{State: api.StateConnected, User: "kim01", Address: "10.77.0.9/32"},
+		Profile: api.Profile{Name: "원격근무", GatewayURL: "https://vpn.example", Helpdesk: testHelpdesk},
+	}}
+	diagText(t, a, up, "1833-6570")
+
+	text := diagText(t, a, downDaemon(t), "1833-6570")
+	for _, want := range []string{T("diag.daemon_down"), "[마지막으로 확인한 정보]", "접속됨", "kim01", "10.77.0.9/32",
+		"https://vpn.example", testHelpdesk} {
+		if !strings.Contains(text, want) {
+			t.Errorf("diagnostics without svpnd lack %q:\n%s", want, text)
+		}
+	}
+	if strings.Contains(text, T("diag.helpdesk_unknown")) {
+		t.Errorf("helpdesk unknown:\n%s", text)
+	}
+}
+
+// TestDiagnosticsRememberProfile: a profile the app was given once (the
+// login window's RememberProfile) is enough for the helpdesk line.
+func TestDiagnosticsRememberProfile(t *testing.T) {
+	a := test.NewTempApp(t)
+	x := NewWindows(a, Options{Daemon: &scriptedDaemon{}, Sources: func() []certstore.Source { return nil },
+		OpenURL: func(*url.URL) error { return nil }})
+	x.RememberProfile(&api.ProfileInfo{Gateway: &api.Info{Helpdesk: testHelpdesk}})
+	text := diagText(t, a, downDaemon(t), "1833-6570")
+	if !strings.Contains(text, T("diag.daemon_down")) || strings.Contains(text, "[마지막으로 확인한 정보]") {
+		t.Errorf("no facts seen yet:\n%s", text)
+	}
+}
