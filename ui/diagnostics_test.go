@@ -87,3 +87,36 @@ func TestDiagnosticsRememberProfile(t *testing.T) {
 		t.Errorf("no facts seen yet:\n%s", text)
 	}
 }
+
+// TestDiagnosticsKorean: in Korean, the diagnostics say everything in
+// Korean: the userspace note, the recent errors (the catalogue's sentence
+// with its E-number, not the gateway's raw words), the version labels.
+func TestDiagnosticsKorean(t *testing.T) {
+	a := test.NewTempApp(t)
+	raw := "gateway refused (403): password_change_required: the password must be changed"
+	dm := &diagDaemon{diag: api.Diagnostics{
+		Status: api.Status{State: api.StateDisconnected, Userspace: true, ProxyAddr: "127.0.0.1:1080",
+			LastErrorCode: api.CodeGatewayUnreachable, LastError: "dial tcp 10.0.0.1:443: connection refused"},
+		Profile:  api.Profile{Helpdesk: testHelpdesk},
+		Versions: map[string]string{"svpnd": "1.2.3", "go": "go1.24.0", "os": "linux/amd64"},
+		Errors: []api.ErrorEvent{
+			{Time: time.Now(), Code: api.CodeGatewayUnreachable, Message: "dial tcp 10.0.0.1:443: connection refused"},
+			{Time: time.Now(), Code: api.CodePasswordPolicy, Message: raw},
+		},
+		Notes: []string{"userspace mode: the tunnel is reachable through the proxy 127.0.0.1:1080"},
+	}}
+	text := diagText(t, a, dm, "1833-6570")
+	for _, english := range []string{"userspace mode", "gateway refused", "password_change_required", "connection refused",
+		"dial tcp", "  go:", "  os:", "  svpnd:"} {
+		if strings.Contains(text, english) {
+			t.Errorf("Korean diagnostics show %q:\n%s", english, text)
+		}
+	}
+	policy, unreachable := ExplainCode(api.CodePasswordPolicy), ExplainCode(api.CodeGatewayUnreachable)
+	for _, want := range []string{policy.Number, policy.Text, unreachable.String(), "Go 런타임: go1.24.0", "운영체제: linux/amd64",
+		"svpnd (SVPN 서비스): 1.2.3", "127.0.0.1:1080"} {
+		if !strings.Contains(text, want) {
+			t.Errorf("Korean diagnostics lack %q:\n%s", want, text)
+		}
+	}
+}
