@@ -33,6 +33,7 @@ type reportFacts struct {
 	Lang        LanguageChoice
 	Environment []string // translation keys
 	LastCert    *lastCertificate
+	Last        *lastFacts // what the app last saw, for when svpnd is down
 	Now         time.Time
 }
 
@@ -57,6 +58,7 @@ func buildReport(d *api.Diagnostics, daemonErr error, f reportFacts) []reportSec
 	if d == nil {
 		p := Explain(daemonErr)
 		add(&conn, "diag.state", p.String())
+		add(&conn, "diag.note", T("diag.daemon_down"))
 		add(&conn, "diag.socket", f.Socket)
 	} else {
 		st := d.Status
@@ -79,11 +81,26 @@ func buildReport(d *api.Diagnostics, daemonErr error, f reportFacts) []reportSec
 			add(&conn, "diag.end_reason", EndReasonText(string(st.EndReason)))
 		}
 		if st.LastErrorCode != "" {
-			add(&conn, "diag.last_error", ExplainCode(st.LastErrorCode).Number+" ("+string(st.LastErrorCode)+") "+st.LastError)
+			// The catalogue's sentence; the gateway's raw words stay in
+			// the saved bundle.
+			add(&conn, "diag.last_error", ExplainCode(st.LastErrorCode).String())
 		}
 		add(&conn, "diag.socket", f.Socket)
 	}
 	out = append(out, conn)
+
+	if l := f.Last; d == nil && l != nil {
+		last := reportSection{Title: T("diag.last_known")}
+		add(&last, "diag.last_seen", ts(l.At))
+		add(&last, "diag.state", StateText(l.State))
+		add(&last, "diag.gateway", l.Gateway)
+		add(&last, "diag.user", l.User)
+		add(&last, "diag.address", l.Address)
+		if l.LastErrorCode != "" {
+			add(&last, "diag.last_error", ExplainCode(l.LastErrorCode).String())
+		}
+		out = append(out, last)
+	}
 
 	cert := reportSection{Title: T("diag.certificate")}
 	if c := f.LastCert; c != nil {
@@ -153,11 +170,11 @@ func buildReport(d *api.Diagnostics, daemonErr error, f reportFacts) []reportSec
 		}
 		sort.Strings(keys)
 		for _, k := range keys {
-			ver.Rows = append(ver.Rows, [2]string{k, d.Versions[k]})
+			ver.Rows = append(ver.Rows, [2]string{versionLabel(k), d.Versions[k]})
 		}
 		add(&ver, "diag.device", strings.TrimSpace(d.Device.Hostname+" "+d.Device.OS+" "+d.Device.OSVersion))
 	} else {
-		ver.Rows = append(ver.Rows, [2]string{"go", runtime.Version()}, [2]string{"os", runtime.GOOS + "/" + runtime.GOARCH})
+		ver.Rows = append(ver.Rows, [2]string{versionLabel("go"), runtime.Version()}, [2]string{versionLabel("os"), runtime.GOOS + "/" + runtime.GOARCH})
 	}
 	out = append(out, ver)
 
@@ -167,8 +184,9 @@ func buildReport(d *api.Diagnostics, daemonErr error, f reportFacts) []reportSec
 		for i := len(d.Errors) - 1; i >= 0 && n < 20; i, n = i-1, n+1 {
 			e := d.Errors[i]
 			p := ExplainCode(e.Code)
-			errs.Rows = append(errs.Rows, [2]string{e.Time.Local().Format("01-02 15:04:05"),
-				p.Number + " (" + string(e.Code) + ") " + p.Text + "\n" + e.Message})
+			// The catalogue's sentence with its E-number; the raw message
+			// (often the gateway's English) is in the saved bundle.
+			errs.Rows = append(errs.Rows, [2]string{e.Time.Local().Format("01-02 15:04:05"), p.String()})
 		}
 		if len(errs.Rows) == 0 {
 			add(&errs, "diag.errors", T("diag.no_errors"))
@@ -190,11 +208,41 @@ func buildReport(d *api.Diagnostics, daemonErr error, f reportFacts) []reportSec
 	}
 	if d != nil {
 		for _, n := range d.Notes {
-			add(&env, "diag.daemon_note", n)
+			add(&env, "diag.daemon_note", daemonNoteText(n, d.Status))
 		}
 	}
 	out = append(out, env)
 	return out
+}
+
+// versionLabel names a component of the versions section (svpnd's
+// Versions keys) in the UI language.
+func versionLabel(k string) string {
+	switch k {
+	case "svpnd":
+		return T("diag.version_svpnd")
+	case "go":
+		return T("diag.version_go")
+	case "os":
+		return T("diag.version_os")
+	}
+	return k
+}
+
+// userspaceNote starts the note svpnd adds in userspace mode (engine's
+// Diagnostics); the app says it in the UI language.
+const userspaceNote = "userspace mode:"
+
+// daemonNoteText is a note of svpnd in the UI language when the app knows
+// it; other notes are svpnd's own words.
+func daemonNoteText(n string, st api.Status) string {
+	if strings.HasPrefix(n, userspaceNote) {
+		if st.ProxyAddr == "" {
+			return T("diag.mode_userspace")
+		}
+		return Tf("diag.note_userspace", map[string]any{"Proxy": st.ProxyAddr})
+	}
+	return n
 }
 
 // StateText names a connection state in the UI language.
@@ -327,12 +375,21 @@ func (dw *diagWindow) facts() reportFacts {
 	if c, ok := dw.x.lastCertificate(); ok {
 		f.LastCert = &c
 	}
+	if l, ok := dw.x.lastFacts(); ok {
+		f.Last = &l
+	}
 	return f
 }
 
 func (dw *diagWindow) show(snap *api.Diagnostics, err error, prof *api.ProfileInfo) {
 	if err != nil {
 		snap = nil
+	}
+	if snap != nil {
+		// Remembered for the day svpnd is down and the person calls.
+		dw.x.rememberHelpdesk(snap.Profile.Helpdesk)
+		dw.x.RememberProfile(prof)
+		dw.x.RememberStatus(snap.Status, strings.TrimSpace(snap.Profile.Name+" "+snap.Profile.GatewayURL), dw.x.o.Now())
 	}
 	dw.sections = buildReport(snap, err, dw.facts())
 	dw.body.RemoveAll()
@@ -355,11 +412,11 @@ func (dw *diagWindow) show(snap *api.Diagnostics, err error, prof *api.ProfileIn
 	if snap != nil {
 		help = snap.Profile.Helpdesk
 	}
-	if help == "" && prof != nil {
-		help = prof.Profile.Helpdesk
-		if help == "" && prof.Gateway != nil {
-			help = prof.Gateway.Helpdesk
-		}
+	if help == "" {
+		help = helpdeskOf(prof)
+	}
+	if help == "" {
+		help = dw.x.rememberedHelpdesk()
 	}
 	if help == "" {
 		help = T("diag.helpdesk_unknown")
