@@ -234,6 +234,7 @@ func runSingle(o options, choice ui.LanguageChoice) {
 	wins = ui.NewWindows(a, opts)
 	acts := &singleActions{wins: wins, a: a}
 	ctrl := tray.NewController(opts.Daemon, a, acts)
+	ctrl.UseEnv(env)
 	if h := tray.NewFyneHost(ctrl, a); h != nil {
 		ctrl.SetHost(h)
 	}
