@@ -3,8 +3,12 @@ package ui
 import (
 	"fmt"
 	"net/url"
+	"os"
 	"os/exec"
+	"slices"
 	"time"
+
+	"github.com/opensvpn/svpn/internal/sessionbus"
 )
 
 // openWait is how long SystemOpener waits for xdg-open's verdict. xdg-open
@@ -20,6 +24,7 @@ const openWait = 3 * time.Second
 func SystemOpener() func(*url.URL) error {
 	return func(u *url.URL) error {
 		cmd := exec.Command("xdg-open", u.String())
+		cmd.Env = browserEnv(os.Environ())
 		if err := cmd.Start(); err != nil {
 			return err
 		}
@@ -35,4 +40,13 @@ func SystemOpener() func(*url.URL) error {
 			return nil
 		}
 	}
+}
+
+// browserEnv is the environment for xdg-open and the browser: without the
+// address svpn sets to keep itself from starting a session bus
+// (sessionbus.NoAutolaunch), which is svpn's choice, not the browser's.
+func browserEnv(env []string) []string {
+	return slices.DeleteFunc(slices.Clone(env), func(kv string) bool {
+		return kv == "DBUS_SESSION_BUS_ADDRESS="+sessionbus.Disabled
+	})
 }

@@ -27,6 +27,7 @@ import (
 	"github.com/opensvpn/svpn/api"
 	"github.com/opensvpn/svpn/client/local"
 	"github.com/opensvpn/svpn/client/localsock"
+	"github.com/opensvpn/svpn/internal/sessionbus"
 	"github.com/opensvpn/svpn/ui"
 	"github.com/opensvpn/svpn/ui/tray"
 )
@@ -54,6 +55,11 @@ type options struct {
 
 func main() {
 	log.SetPrefix("svpn: ")
+	// Without a session bus (a bare X server), godbus would start one
+	// (dbus-launch) on the first notification or tray call, and leave its
+	// dbus-daemon running after svpn ends; the diagnostics say there is
+	// no bus instead (env.no_dbus).
+	sessionbus.NoAutolaunch()
 	var o options
 	fs := flag.NewFlagSet("svpn", flag.ContinueOnError)
 	fs.StringVar(&o.socket, "socket", localsock.DefaultAddress(), "svpnd's local API `address`")
@@ -228,6 +234,7 @@ func runSingle(o options, choice ui.LanguageChoice) {
 	wins = ui.NewWindows(a, opts)
 	acts := &singleActions{wins: wins, a: a}
 	ctrl := tray.NewController(opts.Daemon, a, acts)
+	ctrl.UseEnv(env)
 	if h := tray.NewFyneHost(ctrl, a); h != nil {
 		ctrl.SetHost(h)
 	}

@@ -4,6 +4,8 @@ import (
 	"slices"
 
 	"github.com/godbus/dbus/v5"
+
+	"github.com/opensvpn/svpn/internal/sessionbus"
 )
 
 // ProbeEnv checks the session bus for a StatusNotifier host (the tray) and
@@ -11,6 +13,9 @@ import (
 // missing; the app says so in the diagnostics and changes how closing the
 // window behaves.
 func ProbeEnv() Env {
+	if !sessionbus.Available() {
+		return Env{Notes: []string{"env.no_dbus"}}
+	}
 	conn, err := dbus.SessionBus() // shared connection, not closed
 	if err != nil {
 		return Env{Notes: []string{"env.no_dbus"}}

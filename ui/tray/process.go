@@ -75,6 +75,7 @@ func Run(o ProcessOptions) error {
 	ctx, cancel := context.WithCancel(context.Background())
 	p.cancel = cancel
 	p.ctrl = NewController(o.Daemon, o.App, p)
+	p.ctrl.UseEnv(o.Env)
 	if open := ui.SystemOpener(); open != nil {
 		p.ctrl.Open = open
 	}

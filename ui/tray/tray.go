@@ -65,6 +65,16 @@ func NewController(d ui.Daemon, a fyne.App, actions Actions) *Controller {
 	return c
 }
 
+// UseEnv drops the desktop notifications when the desktop has no
+// notification service (or no session bus): each would only log an error
+// ("Failed to send message to bus") at every state change. The diagnostics
+// say why there are none (env.Notes).
+func (c *Controller) UseEnv(e Env) {
+	if !e.Notifications {
+		c.Notify = func(ui.Notice) {}
+	}
+}
+
 // SetHost attaches the tray; it gets the current view at once.
 func (c *Controller) SetHost(h Host) {
 	c.mu.Lock()

@@ -252,3 +252,18 @@ func TestController(t *testing.T) {
 	c.Disconnect()
 	eventually(t, "logout", func() bool { d.mu.Lock(); defer d.mu.Unlock(); return d.logout == 1 })
 }
+
+// Without a notification service the controller sends none: each would
+// only log an error.
+func TestControllerWithoutNotifications(t *testing.T) {
+	c := NewController(&fakeDaemon{}, test.NewTempApp(t), &fakeActions{})
+	sent := 0
+	c.Notify = func(ui.Notice) { sent++ }
+	c.UseEnv(Env{Tray: true, Notifications: true})
+	c.Notify(ui.Notice{Title: "t"})
+	c.UseEnv(Env{Notes: []string{"env.no_dbus"}})
+	c.Notify(ui.Notice{Title: "t"})
+	if sent != 1 {
+		t.Errorf("%d notifications sent, want 1 (before UseEnv without notifications)", sent)
+	}
+}
