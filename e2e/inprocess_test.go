@@ -4,18 +4,13 @@ import (
 	"context"
 	"crypto/rand"
 	"io"
-	"log/slog"
 	"path/filepath"
 	"strings"
 	"testing"
-	"time"
 
 	"github.com/opensvpn/svpn/api"
 	"github.com/opensvpn/svpn/certstore"
-	"github.com/opensvpn/svpn/client/daemon"
 	"github.com/opensvpn/svpn/client/local"
-	"github.com/opensvpn/svpn/gateway"
-	"github.com/opensvpn/svpn/gateway/password"
 )
 
 // TestInProcess runs gateway and daemon in this process, no root: the
@@ -24,41 +19,9 @@ import (
 // first-login password change, the portal through the tunnel, and logout
 // removing the gateway's peer.
 func TestInProcess(t *testing.T) {
-	dir := t.TempDir()
-	cfg, d, err := gateway.PrepareDemo(dir, "127.0.0.1:0", 0)
-	if err != nil {
-		t.Fatal(err)
-	}
-	cfg.Argon2 = password.Params{Memory: 64, Time: 1, Threads: 1, SaltLen: 16, KeyLen: 32}
-	ctx, cancel := context.WithCancel(context.Background())
-	defer cancel()
-	quiet := slog.New(slog.DiscardHandler)
-	g, err := gateway.Start(ctx, cfg, gateway.StartOptions{Logger: quiet, Portal: true})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer g.Close()
-	if err := gateway.EnsureDemoUser(ctx, g.Store, d, cfg.Argon2); err != nil {
-		t.Fatal(err)
-	}
-	// The profile names the API address the gateway got.
-	if err := rewriteProfileURL(d.Profile, "https://"+g.APIAddr.String()); err != nil {
-		t.Fatal(err)
-	}
-	sock := filepath.Join(dir, "d.sock")
-	ready := make(chan struct{})
-	done := make(chan error, 1)
-	go func() {
-		done <- daemon.Run(ctx, daemon.Options{Userspace: true, Socket: sock, Profile: d.Profile, ProxyAddr: "127.0.0.1:0",
-			Version: "test", LogOutput: io.Discard, Ready: func() { close(ready) }})
-	}()
-	select {
-	case <-ready:
-	case err := <-done:
-		t.Fatal(err)
-	case <-time.After(20 * time.Second):
-		t.Fatal("svpnd did not start")
-	}
+	ctx := context.Background()
+	p := startInProcess(t, filepath.Join(t.TempDir(), "d.sock"))
+	g, d, sock := p.g, p.d, p.sock
 	c := local.NewClient(sock)
 	defer c.Close()
 
@@ -113,8 +76,7 @@ func TestInProcess(t *testing.T) {
 	if peers, _ := g.Device.Peers(); len(peers) != 0 {
 		t.Fatalf("logout left %d peer(s) on the gateway", len(peers))
 	}
-	cancel()
-	if err := <-done; err != nil {
+	if err := p.stop(); err != nil {
 		t.Fatalf("svpnd: %v", err)
 	}
 }

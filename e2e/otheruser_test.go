@@ -9,7 +9,6 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
-	"log/slog"
 	"net"
 	"net/http"
 	"net/http/cookiejar"
@@ -24,10 +23,7 @@ import (
 
 	"github.com/opensvpn/svpn/api"
 	"github.com/opensvpn/svpn/certstore"
-	"github.com/opensvpn/svpn/client/daemon"
 	"github.com/opensvpn/svpn/client/local"
-	"github.com/opensvpn/svpn/gateway"
-	"github.com/opensvpn/svpn/gateway/password"
 )
 
 // childRequestEnv makes the test binary a raw local API client: it sends
@@ -147,45 +143,9 @@ func TestLocalAPIOtherUser(t *testing.T) {
 		t.Fatal(err)
 	}
 
-	dir := t.TempDir()
-	cfg, d, err := gateway.PrepareDemo(dir, "127.0.0.1:0", 0)
-	if err != nil {
-		t.Fatal(err)
-	}
-	cfg.Argon2 = password.Params{Memory: 64, Time: 1, Threads: 1, SaltLen: 16, KeyLen: 32}
-	ctx, cancel := context.WithCancel(context.Background())
-	defer cancel()
-	g, err := gateway.Start(ctx, cfg, gateway.StartOptions{Logger: slog.New(slog.DiscardHandler), Portal: true})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer g.Close()
-	if err := gateway.EnsureDemoUser(ctx, g.Store, d, cfg.Argon2); err != nil {
-		t.Fatal(err)
-	}
-	if err := rewriteProfileURL(d.Profile, "https://"+g.APIAddr.String()); err != nil {
-		t.Fatal(err)
-	}
-	sock := filepath.Join(shared, "svpnd.sock")
-	ready := make(chan struct{})
-	done := make(chan error, 1)
-	go func() {
-		done <- daemon.Run(ctx, daemon.Options{Userspace: true, Socket: sock, Profile: d.Profile, ProxyAddr: "127.0.0.1:0",
-			Version: "test", LogOutput: io.Discard, Ready: func() { close(ready) }})
-	}()
-	select {
-	case <-ready:
-	case err := <-done:
-		t.Fatal(err)
-	case <-time.After(20 * time.Second):
-		t.Fatal("svpnd did not start")
-	}
-	defer func() {
-		cancel()
-		if err := <-done; err != nil {
-			t.Errorf("svpnd: %v", err)
-		}
-	}()
+	ctx := context.Background()
+	p := startInProcess(t, filepath.Join(shared, "svpnd.sock"))
+	d, sock := p.d, p.sock
 	c := local.NewClient(sock)
 	defer c.Close()
 
