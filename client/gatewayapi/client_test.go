@@ -14,7 +14,7 @@ import (
 	"github.com/opensvpn/svpn/api"
 )
 
-func tlsServer(t *testing.T, h http.HandlerFunc) (*httptest.Server, *x509.CertPool) {
+func tlsServer(t testing.TB, h http.HandlerFunc) (*httptest.Server, *x509.CertPool) {
 	t.Helper()
 	ts := httptest.NewTLSServer(h)
 	t.Cleanup(ts.Close)

@@ -4,10 +4,8 @@ import (
 	"bytes"
 	"context"
 	"crypto/sha256"
-	"crypto/x509"
 	"encoding/base64"
 	"net/http"
-	"net/http/httptest"
 	"testing"
 
 	"github.com/opensvpn/svpn/api"
@@ -65,19 +63,21 @@ func TestLoginChannels(t *testing.T) {
 	}
 }
 
-// BenchmarkOpenLogin is what a login's own TLS connection costs svpnd: a
-// TCP connect and a resumed TLS handshake with its exporter, plus one
-// request on it (as the challenge is).
-func BenchmarkOpenLogin(b *testing.B) {
-	ts := httptest.NewTLSServer(info(api.APIVersion))
-	defer ts.Close()
-	pool := x509.NewCertPool()
-	pool.AddCert(ts.Certificate())
+// benchClient is a client of a local TLS server answering like a gateway.
+func benchClient(b *testing.B) *Client {
+	ts, pool := tlsServer(b, info(api.APIVersion))
 	c, err := New(ts.URL, Options{RootCAs: pool})
 	if err != nil {
 		b.Fatal(err)
 	}
-	ctx := context.Background()
+	return c
+}
+
+// BenchmarkOpenLogin is what a login's own TLS connection costs svpnd: a
+// TCP connect and a resumed TLS handshake with its exporter, plus one
+// request on it (as the challenge is).
+func BenchmarkOpenLogin(b *testing.B) {
+	c, ctx := benchClient(b), context.Background()
 	for b.Loop() {
 		lc, err := c.OpenLogin(ctx)
 		if err != nil {
@@ -91,15 +91,7 @@ func BenchmarkOpenLogin(b *testing.B) {
 // BenchmarkPooledRequest is the same request on a pooled connection, as
 // logins were sent before they had a connection of their own.
 func BenchmarkPooledRequest(b *testing.B) {
-	ts := httptest.NewTLSServer(info(api.APIVersion))
-	defer ts.Close()
-	pool := x509.NewCertPool()
-	pool.AddCert(ts.Certificate())
-	c, err := New(ts.URL, Options{RootCAs: pool})
-	if err != nil {
-		b.Fatal(err)
-	}
-	ctx := context.Background()
+	c, ctx := benchClient(b), context.Background()
 	for b.Loop() {
 		c.do(ctx, http.MethodPost, api.PathChallenge, "", api.ChallengeRequest{UserID: "kim01"}, nil)
 	}
