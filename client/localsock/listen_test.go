@@ -18,27 +18,6 @@ import (
 	"time"
 )
 
-// serveEcho accepts on ln until it is closed and echoes one line per
-// connection. The test owns the goroutine: it ends when ln is closed.
-func serveEcho(t *testing.T, ln net.Listener) {
-	t.Helper()
-	var wg sync.WaitGroup
-	wg.Add(1)
-	go func() {
-		defer wg.Done()
-		for {
-			c, err := ln.Accept()
-			if err != nil {
-				return
-			}
-			line, _ := bufio.NewReader(c).ReadString('\n')
-			io.WriteString(c, "echo: "+line)
-			c.Close()
-		}
-	}()
-	t.Cleanup(func() { ln.Close(); wg.Wait() })
-}
-
 func roundTrip(t *testing.T, addr string) {
 	t.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)

@@ -6,8 +6,8 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"net"
 	"os"
-	"sync"
 	"testing"
 	"time"
 
@@ -24,26 +24,14 @@ func TestPipeRoundTripAndPeer(t *testing.T) {
 		t.Fatalf("Listen: %v", err)
 	}
 	ids := make(chan Identity, 2)
-	var wg sync.WaitGroup
-	wg.Add(1)
-	go func() {
-		defer wg.Done()
-		for {
-			c, err := ln.Accept()
-			if err != nil {
-				return
-			}
-			id, err := PeerIdentity(c)
-			if err != nil {
-				t.Errorf("PeerIdentity: %v", err)
-			}
-			ids <- id
-			line, _ := bufio.NewReader(c).ReadString('\n')
-			io.WriteString(c, "echo: "+line)
-			c.Close()
+	serve(t, ln, func(c net.Conn) {
+		id, err := PeerIdentity(c)
+		if err != nil {
+			t.Errorf("PeerIdentity: %v", err)
 		}
-	}()
-	t.Cleanup(func() { ln.Close(); wg.Wait() })
+		ids <- id
+		echo(c)
+	})
 
 	tok := windows.GetCurrentProcessToken()
 	me, err := tok.GetTokenUser()
@@ -82,19 +70,7 @@ func TestListenTwice(t *testing.T) {
 	if err != nil {
 		t.Fatalf("Listen: %v", err)
 	}
-	var wg sync.WaitGroup
-	wg.Add(1)
-	go func() {
-		defer wg.Done()
-		for {
-			c, err := ln.Accept()
-			if err != nil {
-				return
-			}
-			c.Close()
-		}
-	}()
-	t.Cleanup(func() { ln.Close(); wg.Wait() })
+	serve(t, ln, func(net.Conn) {})
 	if _, err := Listen(addr); err == nil || !errors.Is(err, ErrAlreadyRunning) {
 		t.Errorf("second Listen: %v, want ErrAlreadyRunning", err)
 	}
