@@ -219,7 +219,6 @@ func (lw *loginWindow) loadProfile() {
 
 func (lw *loginWindow) applyProfile(p *api.ProfileInfo) {
 	lw.profile = p
-	lw.x.RememberProfile(p) // the helpdesk line, for diagnostics without svpnd
 	name := p.Profile.Name
 	if name == "" {
 		name = T("app.name")
