@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"slices"
 	"sort"
 	"strings"
 )
@@ -88,8 +89,14 @@ const (
 	English Lang = "en"
 )
 
-// catalog is sorted by number.
-var catalog = []Entry{
+// catalog is every entry. Features with codes of their own keep them in a
+// file of their own (<feature>_catalog.go) as a slice added here, so two
+// features never edit one list; Catalog sorts by number.
+var catalog = slices.Concat(coreEntries)
+
+// coreEntries are the codes of the login, the certificate files, posture,
+// the network, the tunnel and the service, sorted by number.
+var coreEntries = []Entry{
 	{Code: CodeBadCredentials, Number: 101, HTTPStatus: 401, Kind: KindAccount,
 		Ko: "아이디 또는 비밀번호가 올바르지 않습니다. 다시 입력하세요. 5회 연속 틀리면 계정이 잠깁니다.",
 		En: "The ID or password is wrong. Type them again; 5 failures in a row lock the account."},
