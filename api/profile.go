@@ -25,6 +25,9 @@ type Profile struct {
 	Helpdesk     string `json:"helpdesk,omitempty"`      // e.g. ☎ 콜센터 : 1833-6570 (운영시간 : 09:00 ~ 18:00)
 	ManualURL    string `json:"manual_url,omitempty"`    // user manual
 	AntivirusURL string `json:"antivirus_url,omitempty"` // 백신 프로그램 설치 (필수)
+	// PKCS11Modules are the security token drivers the front ends may load
+	// besides the system's module registry (profile_pkcs11.go).
+	PKCS11Modules []PKCS11Module `json:"pkcs11_modules,omitempty"`
 }
 
 // LoadProfile reads and validates a profile file.
@@ -76,6 +79,7 @@ func (p *Profile) Validate() error {
 			errs = append(errs, fmt.Errorf("%s: an http(s) URL, got %q", field, v))
 		}
 	}
+	errs = append(errs, p.validatePKCS11Modules()...)
 	return errors.Join(errs...)
 }
 
