@@ -1,0 +1,26 @@
+//go:build !cgo
+
+package token
+
+import (
+	"context"
+
+	"github.com/opensvpn/svpn/api"
+)
+
+var errUnsupported = api.Errorf(api.CodeTokenUnsupported, "this program was built without PKCS#11 support (cgo)")
+
+func ckrFromLib(error) (uint, bool) { return 0, false }
+
+// Supported reports whether this build can use security tokens.
+func Supported() bool { return false }
+
+func (m *Manager) list(ctx context.Context) Result {
+	return Result{Errors: []error{errUnsupported}}
+}
+
+func (m *Manager) unlock(ctx context.Context, u *URI, pin []byte) (*Identity, error) {
+	return nil, errUnsupported
+}
+
+func (id *Identity) close() error { return nil }
