@@ -18,6 +18,7 @@ const (
 	ckfUserPINLocked     = 0x00040000
 
 	ckrSlotIDInvalid        = 0x003
+	ckrObjectHandleInvalid  = 0x082
 	ckrDeviceError          = 0x030
 	ckrDeviceMemory         = 0x031
 	ckrDeviceRemoved        = 0x032
@@ -135,7 +136,9 @@ func classify(what string, err error) error {
 	}
 	v, _ := ckrOf(err)
 	switch v {
-	case ckrDeviceRemoved, ckrTokenNotPresent, ckrSessionClosed, ckrSessionHandleInvalid, ckrSlotIDInvalid, ckrTokenNotRecognized:
+	// A key handle that was valid a moment ago and is not now: the token
+	// went away with it (SoftHSM says this when its files go).
+	case ckrDeviceRemoved, ckrTokenNotPresent, ckrSessionClosed, ckrSessionHandleInvalid, ckrSlotIDInvalid, ckrTokenNotRecognized, ckrObjectHandleInvalid:
 		return api.Errorf(api.CodeTokenRemoved, "%s: %w", what, err)
 	case ckrPINLocked:
 		return &PINError{Code: api.CodeTokenPINLocked, State: PINLocked, Err: err}

@@ -12,7 +12,7 @@ import (
 
 // Cert is a certificate found on a token.
 type Cert struct {
-	certstore.Certificate        // Kind pkcs11, Location token, Path and KeyPath its pkcs11: URI
+	certstore.Certificate // Kind pkcs11, Location token, Path and KeyPath its pkcs11: URI
 	Token                 TokenInfo
 	ID                    []byte // CKA_ID, shared by the certificate and its key
 	Object                string // CKA_LABEL
@@ -64,7 +64,7 @@ type Manager struct {
 	timeout time.Duration
 
 	mu     sync.Mutex
-	probed map[probeKey]error    // modules initialised in a child process, and how
+	probed map[probeKey]error   // modules initialised in a child process, and how
 	live   map[string]*Identity // by module path
 }
 

@@ -293,3 +293,24 @@ func TestWithTimeout(t *testing.T) {
 		t.Fatal("the late result was not released")
 	}
 }
+
+// TestSoftHSMPulledMidLogin: the token disappears between the PIN and the
+// signature (its files are gone, as a pulled USB token's slot empties):
+// signing fails with a numbered token error, never a panic or a hang.
+func TestSoftHSMPulledMidLogin(t *testing.T) {
+	tt := newTestToken(t)
+	ctx := context.Background()
+	id, err := tt.manager.Unlock(ctx, "pkcs11:token=svpn-test;id=%01", []byte(testPIN))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer id.Close()
+	if err := os.RemoveAll(filepath.Join(tt.tok.Dir, "tokens")); err != nil {
+		t.Fatal(err)
+	}
+	_, _, err = id.Sign(rand.Reader, []byte("msg"), "")
+	t.Logf("signing after removal: %v", err)
+	if api.CodeOf(err) != api.CodeTokenRemoved {
+		t.Fatalf("got %v, want token_removed", err)
+	}
+}
