@@ -73,17 +73,16 @@ func (p Policy) Check(path string) (Module, error) {
 	if err != nil {
 		return Module{}, api.Errorf(api.CodeTokenModuleNotAllowed, "PKCS#11 module %s: %w", path, err)
 	}
-	real, rerr := filepath.EvalSymlinks(abs)
-	if rerr != nil {
-		if os.IsNotExist(rerr) {
-			return Module{}, api.Errorf(api.CodeTokenModuleFailed, "PKCS#11 module %s: no such file", abs)
-		}
-		return Module{}, api.Errorf(api.CodeTokenModuleFailed, "PKCS#11 module %s: %w", abs, rerr)
-	}
+	// real is "" when the file is missing: then only an allowed path as
+	// written can match, and the error says the file is missing.
+	real, _ := filepath.EvalSymlinks(abs)
 	for _, m := range p.Modules() {
-		mr, err := filepath.EvalSymlinks(m.Path)
-		if err != nil || (mr != real && m.Path != abs) {
+		mr, _ := filepath.EvalSymlinks(m.Path)
+		if m.Path != abs && (real == "" || mr != real) {
 			continue
+		}
+		if real == "" {
+			return Module{}, api.Errorf(api.CodeTokenModuleFailed, "PKCS#11 module %s: no such file", abs)
 		}
 		m.Path = real
 		if m.SHA256 != "" {

@@ -49,8 +49,12 @@ func TestPolicyCheck(t *testing.T) {
 	if m, err := (Policy{Extra: []string{other}}).Check(link); err != nil || m.Path != other {
 		t.Errorf("link to an allowed file: %+v %v", m, err)
 	}
-	if _, err := (Policy{Extra: []string{lib}}).Check(filepath.Join(dir, "missing.so")); api.CodeOf(err) != api.CodeTokenModuleFailed {
-		t.Errorf("missing: %v", err)
+	missing := filepath.Join(dir, "missing.so")
+	if _, err := (Policy{Extra: []string{lib}}).Check(missing); api.CodeOf(err) != api.CodeTokenModuleNotAllowed {
+		t.Errorf("missing, not allowed: %v", err)
+	}
+	if _, err := (Policy{Extra: []string{missing}}).Check(missing); api.CodeOf(err) != api.CodeTokenModuleFailed {
+		t.Errorf("missing, allowed: %v", err)
 	}
 }
 

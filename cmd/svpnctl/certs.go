@@ -45,6 +45,8 @@ func (c *cli) certsList(args []string) int {
 	asJSON := fs.Bool("json", false, "print a JSON array")
 	var drives multiFlag
 	fs.Var(&drives, "drive", "also scan this drive `root` as removable (repeatable)")
+	var modules multiFlag
+	fs.Var(&modules, "pkcs11-module", "also look for security tokens with this PKCS#11 `library` (repeatable)")
 	if code, ok := parse(fs, args); !ok {
 		return code
 	}
@@ -63,10 +65,21 @@ func (c *cli) certsList(args []string) int {
 	for _, e := range res.Errors {
 		fmt.Fprintf(c.stderr, "svpnctl: warning: %v\n", e)
 	}
-	if *asJSON {
-		return c.printJSON(infos)
+	tokenCerts, tokenErrs := c.tokenCerts(modules)
+	for _, e := range tokenErrs {
+		fmt.Fprintf(c.stderr, "svpnctl: warning: %s %v\n", api.Number(api.CodeOf(e)), e)
 	}
-	if len(infos) == 0 {
+	if *asJSON {
+		all := make([]any, 0, len(infos)+len(tokenCerts))
+		for _, in := range infos {
+			all = append(all, in)
+		}
+		for _, tc := range tokenCerts {
+			all = append(all, tc.Info(now))
+		}
+		return c.printJSON(all)
+	}
+	if len(infos)+len(tokenCerts) == 0 {
 		fmt.Fprintln(c.stdout, "No certificates found. Searched:")
 		for _, s := range sources {
 			fmt.Fprintf(c.stdout, "  %s (%s)\n", s.Dir, s.Location)
@@ -76,6 +89,14 @@ func (c *cli) certsList(args []string) int {
 	rows := [][]string{{"NAME", "ISSUER", "PURPOSE", "EXPIRES", "LOCATION", "PATH"}}
 	for _, in := range infos {
 		rows = append(rows, []string{in.Name, in.IssuerCA, string(in.Purpose), expiry(in), string(in.Location), in.Path})
+	}
+	for _, tc := range tokenCerts {
+		in := tc.Info(now)
+		exp := expiry(in.Info)
+		if !in.Usable {
+			exp += " (unusable: " + in.Unusable + ")"
+		}
+		rows = append(rows, []string{in.Name, in.IssuerCA, string(in.Purpose), exp, "token " + in.Token, in.Path})
 	}
 	textable.Print(c.stdout, rows)
 	return exitOK

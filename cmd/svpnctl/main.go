@@ -54,14 +54,16 @@ func main() {
 const usage = `usage: svpnctl [--socket ADDR] <command> [arguments]
 
 commands:
-  login --user ID --cert PATH [--password-stdin]
+  login --user ID --cert PATH [--password-stdin] [--pkcs11-module LIB]
                                              log in; stdin lines: password, certificate
-                                             password, [new password for a first login]
+                                             password (a token's PIN for a pkcs11: URI),
+                                             [new password for a first login]
   logout                                     end the session
   status [--json]                            connection state
   diag [--json] [--bundle FILE]              diagnostics for the helpdesk
   passwd --user ID [--password-stdin]        change the account password
-  certs list [--json] [--drive ROOT]...      certificates the picker shows
+  certs list [--json] [--drive ROOT]... [--pkcs11-module LIB]...
+                                             certificates the picker shows, tokens too
   certs show --cert PATH [--json]            details of one certificate
   certs export --cert PATH --p12 OUT --password-stdin
                                              NPKI/GPKI certificate -> PKCS#12
@@ -128,10 +130,11 @@ func (c *cli) fail(err error) int {
 			fmt.Fprintf(c.stderr, "  %s\n", hint[1])
 		}
 	}
+	c.tokenHint(err, lang)
 	switch code {
-	case api.CodeCertPasswordWrong, api.CodeBadCredentials:
+	case api.CodeCertPasswordWrong, api.CodeBadCredentials, api.CodeTokenPINWrong:
 		return exitPassword
-	case api.CodeCertNotFound:
+	case api.CodeCertNotFound, api.CodeTokenNotFound:
 		return exitNotFound
 	case api.CodeDaemonUnavailable:
 		return exitDaemon

@@ -11,6 +11,7 @@ import (
 
 	"github.com/opensvpn/svpn/api"
 	"github.com/opensvpn/svpn/certstore"
+	"github.com/opensvpn/svpn/certstore/token"
 	"github.com/opensvpn/svpn/client/local"
 	"github.com/opensvpn/svpn/client/login"
 	"github.com/opensvpn/svpn/internal/textable"
@@ -38,8 +39,10 @@ func unlockCertificate(path string, pw []byte) (*certstore.Identity, error) {
 func (c *cli) login(args []string) int {
 	fs := c.newFlags("login")
 	user := fs.String("user", "", "account `ID`")
-	certPath := fs.String("cert", "", "certificate: signCert.der, its folder, a GPKI *_sig.cer or a .pfx/.p12")
-	pwStdin := fs.Bool("password-stdin", false, "read from standard input, one per line: account password, certificate password, [new account password]")
+	certPath := fs.String("cert", "", "certificate: signCert.der, its folder, a GPKI *_sig.cer, a .pfx/.p12, or a token's pkcs11: URI")
+	pwStdin := fs.Bool("password-stdin", false, "read from standard input, one per line: account password, certificate password (PIN), [new account password]")
+	var modules multiFlag
+	fs.Var(&modules, "pkcs11-module", "PKCS#11 `library` of the token, for a pkcs11: certificate (repeatable)")
 	if code, ok := parse(fs, args); !ok {
 		return code
 	}
@@ -61,16 +64,27 @@ func (c *cli) login(args []string) int {
 	if err != nil {
 		return c.fail(err)
 	}
-	certPW, err := askLine("Certificate password (인증서 암호)")
-	if err != nil {
-		return c.fail(err)
+	prompt := "Certificate password (인증서 암호)"
+	if token.IsURI(*certPath) {
+		prompt = "Token PIN (보안토큰 PIN)"
 	}
-	id, err := unlockCertificate(*certPath, certPW)
+	certPW, err := askLine(prompt)
 	if err != nil {
 		return c.fail(err)
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), loginTimeout)
 	defer cancel()
+	var id login.Signer
+	if token.IsURI(*certPath) {
+		tid, err := token.NewManager(c.tokenPolicy(modules), 0).Unlock(ctx, *certPath, certPW)
+		if err != nil {
+			return c.fail(err)
+		}
+		defer tid.Close()
+		id = tid
+	} else if id, err = unlockCertificate(*certPath, certPW); err != nil {
+		return c.fail(err)
+	}
 	d := c.daemon()
 	defer d.Close()
 
