@@ -37,6 +37,10 @@ type Demo struct {
 	Profile         string `json:"profile"` // client profile file
 	Config          string `json:"config"`  // the gateway's config file
 	WireGuardPort   int    `json:"wireguard_port"`
+	// Users are the demo accounts, one per kind of certificate (demo_users.go);
+	// the fields above describe test05, the first of them.
+	Users []DemoUser `json:"users"`
+	Notes []string   `json:"notes,omitempty"` // what the demo could not set up, and why
 }
 
 // Demo account and certificate, printed for the person trying it.
@@ -117,7 +121,7 @@ func PrepareDemo(dir, listen string, wgPort int) (*Config, *Demo, error) {
 		TLSKey:        tlsKey,
 		Store:         "sqlite:" + filepath.Join(dir, "gateway.db"),
 		TrustAnchors:  []string{filepath.Join(dir, "ca.pem")},
-		Intermediates: []string{filepath.Join(dir, "yessign.pem")},
+		Intermediates: []string{filepath.Join(dir, "yessign.pem"), filepath.Join(dir, "gpki.pem")},
 		Posture:       PostureConfig{RequireAntivirus: false, InstallURL: p.AntivirusURL},
 		WG: WireGuardConfig{Mode: "netstack", ListenPort: wgPort, Address: demoTunnel, PrivateKeyFile: filepath.Join(dir, "wg.key"),
 			Endpoint: net.JoinHostPort(host, strconv.Itoa(wgPort))},
@@ -138,6 +142,9 @@ func PrepareDemo(dir, listen string, wgPort int) (*Config, *Demo, error) {
 	d := &Demo{APIURL: apiURL, GatewayID: DemoGatewayID, CAFile: filepath.Join(dir, "ca.pem"), UserID: DemoUserID, InitialPassword: DemoPassword,
 		CertPath: certPath, CertPassword: DemoCertPassword, DriveRoot: drive, PortalURL: "http://10.77.0.1/",
 		Profile: profile, Config: cfgPath, WireGuardPort: wgPort}
+	if d.Users, d.Notes, err = prepareDemoUsers(dir, pki, d); err != nil {
+		return nil, nil, err
+	}
 	return cfg, d, nil
 }
 
@@ -153,10 +160,21 @@ func findDemoCert(drive string) (string, error) {
 func loadOrCreateDemoPKI(dir string) (*certgen.PKI, error) {
 	rootCert, rootKey := filepath.Join(dir, "ca.pem"), filepath.Join(dir, "ca.key")
 	ysCert, ysKey := filepath.Join(dir, "yessign.pem"), filepath.Join(dir, "yessign.key")
+	gpkiCert, gpkiKey := filepath.Join(dir, "gpki.pem"), filepath.Join(dir, "gpki.key")
 	root, err1 := certgen.LoadCA(rootCert, rootKey)
 	ys, err2 := certgen.LoadCA(ysCert, ysKey)
 	if err1 == nil && err2 == nil {
-		return &certgen.PKI{Root: root, Yessign: ys}, nil
+		// The GPKI CA, added to demo folders made before it existed.
+		gpki, err := certgen.LoadCA(gpkiCert, gpkiKey)
+		if err != nil {
+			if gpki, err = certgen.NewGPKICA(root); err != nil {
+				return nil, err
+			}
+			if err := gpki.WritePEM(gpkiCert, gpkiKey); err != nil {
+				return nil, err
+			}
+		}
+		return &certgen.PKI{Root: root, Yessign: ys, GPKI: gpki}, nil
 	}
 	pki, err := certgen.NewPKI()
 	if err != nil {
@@ -166,6 +184,9 @@ func loadOrCreateDemoPKI(dir string) (*certgen.PKI, error) {
 		return nil, err
 	}
 	if err := pki.Yessign.WritePEM(ysCert, ysKey); err != nil {
+		return nil, err
+	}
+	if err := pki.GPKI.WritePEM(gpkiCert, gpkiKey); err != nil {
 		return nil, err
 	}
 	return pki, nil
@@ -182,11 +203,12 @@ func writeJSONFile(path string, v any) error {
 // WriteDemo writes demo.json.
 func WriteDemo(dir string, d *Demo) error { return writeJSONFile(filepath.Join(dir, "demo.json"), d) }
 
-// EnsureDemoUser creates the demo account (initial password, to be changed
-// at first login) bound to the demo certificate, unless it exists.
+// EnsureDemoUser creates the demo accounts (initial password, to be
+// changed at first login) bound to their certificates, unless they exist:
+// test05 and the others of d.Users.
 func EnsureDemoUser(ctx context.Context, st *store.Store, d *Demo, p password.Params) error {
 	if _, err := st.GetUser(ctx, d.UserID); err == nil {
-		return nil
+		return ensureDemoUsers(ctx, st, d, p)
 	} else if !errors.Is(err, store.ErrNotFound) {
 		return err
 	}
@@ -198,9 +220,12 @@ func EnsureDemoUser(ctx context.Context, st *store.Store, d *Demo, p password.Pa
 	if err != nil {
 		return err
 	}
-	return st.AddUser(ctx, store.User{ID: d.UserID, DisplayName: certstore.DisplayName(c.X509), Group: "default",
+	if err := st.AddUser(ctx, store.User{ID: d.UserID, DisplayName: certstore.DisplayName(c.X509), Group: "default",
 		PasswordHash: hash, MustChangePassword: true,
-		Cert: CertBindingOf(c.X509)})
+		Cert: CertBindingOf(c.X509)}); err != nil {
+		return err
+	}
+	return ensureDemoUsers(ctx, st, d, p)
 }
 
 // Started fills in what was only known once g listened: the API's port

@@ -29,11 +29,16 @@ func NewPKI() (*PKI, error) {
 	if err != nil {
 		return nil, err
 	}
-	gpki, err := root.NewIntermediate([]RDN{{"C", "KR"}, {"O", "Government of Korea"}, {"OU", "GPKI"}, {"CN", "CA134100031"}}, 10*365*24*time.Hour)
+	gpki, err := NewGPKICA(root)
 	if err != nil {
 		return nil, err
 	}
 	return &PKI{Root: root, Yessign: ys, GPKI: gpki}, nil
+}
+
+// NewGPKICA issues a GPKI-like CA (행정전자서명 인증기관) under root.
+func NewGPKICA(root *CA) (*CA, error) {
+	return root.NewIntermediate([]RDN{{"C", "KR"}, {"O", "Government of Korea"}, {"OU", "GPKI"}, {"CN", "CA134100031"}}, 10*365*24*time.Hour)
 }
 
 // TreeOptions describe a bulk tree of certificates, for benchmarks and load

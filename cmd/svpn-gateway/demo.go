@@ -80,6 +80,7 @@ Connect:
 Stop with Ctrl-C.
 `, d.APIURL, d.CAFile, d.UserID, d.InitialPassword, d.CertPath, d.CertPassword, d.PortalURL, abs,
 		sock, d.Profile, sock, d.UserID, filepath.Dir(d.CertPath))
+	printDemoUsers(c.stdout, d, sock)
 	<-ctx.Done()
 	return nil
 }
