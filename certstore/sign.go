@@ -61,6 +61,9 @@ func (id *Identity) Sign(rand io.Reader, msg []byte, alg api.SignatureAlgorithm)
 	}
 	sig, err := key.Sign(rand, digest[:], opts)
 	if err != nil {
+		if c := api.CodeOf(err); c != api.CodeInternal {
+			return nil, "", err // a signer that knows what went wrong (a token pulled out)
+		}
 		return nil, "", api.Errorf(api.CodeInternal, "signing: %w", err)
 	}
 	return sig, alg, nil

@@ -9,6 +9,7 @@ import (
 	"crypto/rsa"
 	"errors"
 	"fmt"
+	"io"
 	"os"
 	"os/exec"
 	"strings"
@@ -450,10 +451,20 @@ func (m *Manager) unlock(ctx context.Context, u *URI, pin []byte) (*Identity, er
 		t.c11.Close()
 		return nil, api.Errorf(api.CodeTokenKeyMissing, "%s: the key with CKA_ID %x belongs to another certificate", cert.Path, cert.ID)
 	}
-	id := &Identity{Identity: &certstore.Identity{Certificate: &cert.Certificate, Key: &certstore.PrivateKey{Signer: signer}},
+	id := &Identity{Identity: &certstore.Identity{Certificate: &cert.Certificate, Key: &certstore.PrivateKey{Signer: classifyingSigner{signer}}},
 		Cert: cert, m: m, closer: t.c11}
 	m.live[cert.Token.Module.Path] = id
 	return id, nil
+}
+
+// classifyingSigner gives the token's failures their codes, so that the
+// certstore.Identity inside an Identity reports a pulled-out token as
+// token_removed too.
+type classifyingSigner struct{ crypto.Signer }
+
+func (s classifyingSigner) Sign(rand io.Reader, digest []byte, opts crypto.SignerOpts) ([]byte, error) {
+	sig, err := s.Signer.Sign(rand, digest, opts)
+	return sig, classify("signing on the token", err)
 }
 
 // liveToken is the real pinToken: flags through miekg/pkcs11, the login

@@ -313,4 +313,9 @@ func TestSoftHSMPulledMidLogin(t *testing.T) {
 	if api.CodeOf(err) != api.CodeTokenRemoved {
 		t.Fatalf("got %v, want token_removed", err)
 	}
+	// The certstore.Identity inside (what the desktop app's flow holds)
+	// says the same.
+	if _, _, err := id.Identity.Sign(rand.Reader, []byte("msg"), ""); api.CodeOf(err) != api.CodeTokenRemoved {
+		t.Fatalf("inner identity: %v, want token_removed", err)
+	}
 }
