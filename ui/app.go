@@ -44,6 +44,9 @@ type Options struct {
 	OpenDiagnostics func()
 	// Now is the clock (tests).
 	Now func() time.Time
+	// PKCS11Modules are security token modules allowed for this run, besides
+	// the system's registry and the profile's (tests).
+	PKCS11Modules []string
 }
 
 // Windows are the app's windows in this process, each created on first use

@@ -11,6 +11,7 @@ import (
 
 	"github.com/opensvpn/svpn/api"
 	"github.com/opensvpn/svpn/certstore"
+	"github.com/opensvpn/svpn/certstore/token"
 )
 
 // certRow is one line of the picker's table.
@@ -20,10 +21,14 @@ type certRow struct {
 	Info certstore.Info         // zero for an encrypted PKCS#12 until unlocked
 	// Locked: a PKCS#12 file whose contents show only after the password.
 	Locked bool
+	// Token is the certificate on a security token (보안토큰), nil for files.
+	Token *token.Cert
 }
 
 // Usable reports whether the row's certificate is within its validity.
-func (r certRow) Usable() bool { return r.Locked || (!r.Info.Expired && !r.Info.NotYetValid) }
+func (r certRow) Usable() bool {
+	return r.Locked || (!r.Info.Expired && !r.Info.NotYetValid && (r.Token == nil || r.Token.Unusable == ""))
+}
 
 // rowRank orders rows: usable certificates, then not yet valid ones, then
 // expired ones.

@@ -243,8 +243,8 @@ func TestLoginFlow(t *testing.T) {
 	if sel, ok := p.selectedRow(); !ok || sel.Info.Name != "홍길동" {
 		t.Errorf("preselected: %v %v", sel, ok)
 	}
-	if !p.tokenBtn.Disabled() {
-		t.Error("보안토큰 must be disabled")
+	if p.tokenBtn.Disabled() {
+		t.Error("보안토큰 must be enabled")
 	}
 	// Arrow keys move the selection.
 	p.table.TypedKey(&fyne.KeyEvent{Name: fyne.KeyDown})

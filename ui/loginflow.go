@@ -3,6 +3,7 @@ package ui
 import (
 	"github.com/opensvpn/svpn/api"
 	"github.com/opensvpn/svpn/certstore"
+	"github.com/opensvpn/svpn/certstore/token"
 	"github.com/opensvpn/svpn/client/login"
 )
 
@@ -25,7 +26,17 @@ type loginFlow struct {
 	user     string
 	password string
 	id       *certstore.Identity
+	tokenID  *token.Identity // when id is on a security token: logged out by forgetKey
 	row      certRow
+}
+
+// forgetKey drops the unlocked certificate; a token is logged out.
+func (f *loginFlow) forgetKey() {
+	if f.tokenID != nil {
+		f.tokenID.Close()
+		f.tokenID = nil
+	}
+	f.id = nil
 }
 
 // openPicker opens 인증서 선택 for this flow.
@@ -43,7 +54,7 @@ func (f *loginFlow) pickerDone() {
 func (f *loginFlow) passwordWindowClosed(changed bool) {
 	f.lw.pwChange = nil
 	if !changed {
-		f.id = nil
+		f.forgetKey()
 		f.pickerClosed()
 	}
 }
@@ -80,7 +91,7 @@ func (f *loginFlow) login(newPW string, done func(api.Status, error)) {
 func (f *loginFlow) connected(st api.Status) {
 	lw := f.lw
 	lw.x.rememberCertificate(f.row.Info, lw.x.o.Now())
-	f.id = nil
+	f.forgetKey()
 	lw.busy = false
 	lw.password.SetText("")
 	lw.problem.Set(nil, "")
@@ -95,7 +106,7 @@ func (f *loginFlow) connected(st api.Status) {
 // failed ends the flow with a problem shown in the login window.
 func (f *loginFlow) failed(err error) {
 	lw := f.lw
-	f.id = nil
+	f.forgetKey()
 	lw.busy = false
 	lw.setFormEnabled(true)
 	lw.showForm()

@@ -18,6 +18,7 @@ import (
 
 	"github.com/opensvpn/svpn/api"
 	"github.com/opensvpn/svpn/certstore"
+	"github.com/opensvpn/svpn/certstore/token"
 )
 
 // pickerWindow is 인증서 선택: where the certificate is (하드디스크,
@@ -33,6 +34,9 @@ type pickerWindow struct {
 
 	locButtons map[certstore.Location]*widget.Button
 	tokenBtn   *widget.Button
+	tok        *tokenTab     // 보안토큰 (token.go)
+	pwForm     *widget.Form  // its label turns to PIN on the token tab
+	caseNote   *widget.Label // or the PIN's tries-left warning
 	table      *certTable
 	empty      *widget.Label
 	password   *secretEntry
@@ -70,6 +74,7 @@ func newPickerWindow(x *Windows, f *loginFlow) *pickerWindow {
 		p.selected = c.Path
 		p.loc = certstore.Location(c.Location)
 	}
+	p.tok = newTokenTab(p)
 	p.build()
 	p.w.Resize(fyne.NewSize(720, 540))
 	p.w.CenterOnScreen()
@@ -87,6 +92,7 @@ func newPickerWindow(x *Windows, f *loginFlow) *pickerWindow {
 	p.w.Show()
 	p.w.Canvas().Focus(p.password)
 	go p.watchSources()
+	go p.tok.watch()
 	return p
 }
 
@@ -97,12 +103,12 @@ func (p *pickerWindow) build() {
 	}
 	loc(certstore.LocationDisk, "picker.loc_disk", theme.ComputerIcon())
 	loc(certstore.LocationRemovable, "picker.loc_removable", theme.StorageIcon())
-	p.tokenBtn = widget.NewButtonWithIcon(T("picker.loc_token"), theme.AccountIcon(), nil)
-	p.tokenBtn.Disable()
+	loc(certstore.LocationToken, "picker.loc_token", theme.AccountIcon())
+	p.tokenBtn = p.locButtons[certstore.LocationToken]
 	browse := widget.NewButtonWithIcon(T("picker.browse"), theme.FolderOpenIcon(), p.browse)
 	p.locButtons[certstore.LocationFile] = browse
 	locRow := container.NewGridWithColumns(4, p.locButtons[certstore.LocationDisk], p.locButtons[certstore.LocationRemovable], p.tokenBtn, browse)
-	tokenHint := caption(T("picker.token_unsupported"))
+	tokenHint := p.tok.hint
 
 	p.table = newCertTable(p)
 	p.empty = wrapped(T("picker.scanning"))
@@ -122,6 +128,7 @@ func (p *pickerWindow) build() {
 	pwForm := widget.NewForm(widget.NewFormItem(T("picker.password"), p.password))
 	caseNote := widget.NewLabel(T("picker.case_sensitive"))
 	caseNote.SizeName = theme.SizeNameCaptionText
+	p.pwForm, p.caseNote = pwForm, caseNote
 
 	p.problem = newProblemView(p.x.opener(p.w))
 	p.progress = newProgressView()
@@ -205,6 +212,8 @@ func (p *pickerWindow) setLocation(l certstore.Location) {
 	p.loc = l
 	if l == certstore.LocationFile {
 		p.shown = p.files
+	} else if l == certstore.LocationToken {
+		p.shown = p.tok.rows
 	} else {
 		p.shown = rowsAt(p.all, l)
 	}
@@ -220,11 +229,14 @@ func (p *pickerWindow) setLocation(l certstore.Location) {
 		}
 	}
 	switch {
-	case !p.scanned && l != certstore.LocationFile:
+	case !p.scanned && l != certstore.LocationFile && l != certstore.LocationToken:
 		p.empty.SetText(T("picker.scanning"))
 		p.empty.Show()
 	case len(p.shown) == 0 && l == certstore.LocationFile:
 		p.empty.SetText(T("picker.empty_file"))
+		p.empty.Show()
+	case len(p.shown) == 0 && l == certstore.LocationToken:
+		p.empty.SetText(p.tok.emptyText())
 		p.empty.Show()
 	case len(p.shown) == 0 && l == certstore.LocationRemovable:
 		p.empty.SetText(T("picker.empty_removable"))
@@ -240,6 +252,7 @@ func (p *pickerWindow) setLocation(l certstore.Location) {
 		p.table.ScrollTo(widget.TableCellID{Row: idx, Col: 0})
 	}
 	p.updateButtons()
+	p.tok.locationChanged()
 }
 
 func (p *pickerWindow) updateLocationButtons() {
@@ -277,6 +290,7 @@ func (p *pickerWindow) selectRow(i int) {
 	p.problem.Set(nil, "")
 	p.table.Refresh()
 	p.updateButtons()
+	p.tok.locationChanged()
 }
 
 func (p *pickerWindow) updateButtons() {
@@ -367,6 +381,14 @@ func (p *pickerWindow) submit() {
 	case !ok:
 		p.localProblem("picker.need_certificate")
 		return
+	case row.Token != nil && row.Token.Unusable != "":
+		p.problem.Set(&Problem{Code: api.CodeTokenKeyMissing, Number: api.Number(api.CodeTokenKeyMissing),
+			Text: ExplainCode(api.CodeTokenKeyMissing).Text + " (" + row.Token.Unusable + ")"}, "")
+		return
+	case p.password.Text == "" && row.Token != nil:
+		p.localProblem("picker.token_need_pin")
+		p.w.Canvas().Focus(p.password)
+		return
 	case p.password.Text == "":
 		p.localProblem("picker.need_password")
 		p.w.Canvas().Focus(p.password)
@@ -384,20 +406,30 @@ func (p *pickerWindow) submit() {
 	p.setBusy(T("picker.unlocking"))
 	f := p.flow
 	go func() {
-		id, err := unlockRow(row, pw)
+		var id *certstore.Identity
+		var tid *token.Identity
+		var err error
+		if row.Token != nil {
+			if tid, err = p.tok.unlock(row, pw); err == nil {
+				id = tid.Identity
+			}
+		} else {
+			id, err = unlockRow(row, pw)
+		}
 		clear(pw)
 		onMain(p.ctx, func() {
 			if err != nil {
 				p.setBusy("")
-				pr := Explain(err)
-				p.problem.Set(&pr, "")
-				if pr.Code == api.CodeCertPasswordWrong {
+				pr := tokenProblem(err)
+				p.problem.Set(&pr, f.lw.helpdeskText())
+				if pr.Code == api.CodeCertPasswordWrong || pr.Code == api.CodeTokenPINWrong {
 					p.password.SetText("")
 				}
 				p.w.Canvas().Focus(p.password)
 				return
 			}
 			f.id, f.row = id, row
+			f.tokenID = tid
 			if row.Locked {
 				f.row.Info = id.Certificate.Info(p.x.o.Now())
 			}
@@ -422,8 +454,8 @@ func (p *pickerWindow) loginDone(st api.Status, err error) {
 		p.close(true)
 		f.passwordChange()
 	case isCertificateProblem(code):
-		f.id = nil
-		pr := Explain(err)
+		f.forgetKey()
+		pr := tokenProblem(err)
 		p.problem.Set(&pr, f.lw.helpdeskText())
 	default:
 		p.close(true)
@@ -489,6 +521,12 @@ func (p *pickerWindow) showDetails() {
 		add("cert.format", kindText(in.Kind))
 		add("cert.location", locationText(in.Location))
 		add("cert.file", in.Path)
+		if row.Token != nil {
+			add("picker.token_label", row.Token.Token.Label+" ("+row.Token.Token.Manufacturer+", "+row.Token.Token.Model+")")
+			if row.Token.Unusable != "" {
+				add("picker.token_unusable", row.Token.Unusable)
+			}
+		}
 	}
 	d := dialog.NewCustom(T("picker.details_title"), T("common.close"), container.NewVScroll(form), p.w)
 	d.SetOnClosed(func() {
@@ -533,6 +571,8 @@ func kindText(k certstore.Kind) string {
 		return "GPKI"
 	case certstore.KindPKCS12:
 		return "PKCS#12"
+	case certstore.KindToken:
+		return "PKCS#11"
 	}
 	return string(k)
 }
@@ -545,6 +585,8 @@ func locationText(l certstore.Location) string {
 		return T("picker.loc_removable")
 	case certstore.LocationFile:
 		return T("picker.browse")
+	case certstore.LocationToken:
+		return T("picker.loc_token")
 	}
 	return string(l)
 }
@@ -597,6 +639,9 @@ func newCertTable(p *pickerWindow) *certTable {
 				l.SetText(validityText(r.Info))
 			}
 			switch {
+			case r.Token != nil && r.Token.Unusable != "":
+				l.SetText(T("picker.token_unusable"))
+				l.Importance = widget.DangerImportance
 			case r.Info.Expired || r.Info.NotYetValid:
 				l.Importance = widget.DangerImportance
 			case r.Info.ExpiringSoon:

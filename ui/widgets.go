@@ -185,7 +185,8 @@ func (v *problemView) Text() string {
 func needsHelpdesk(c api.Code) bool {
 	switch c {
 	case api.CodeAccountLocked, api.CodeCertificateNotRegistered, api.CodeCertificateRevoked,
-		api.CodeInternal, api.CodeProfileInvalid, api.CodeTunnelConfig, api.CodePoolExhausted:
+		api.CodeInternal, api.CodeProfileInvalid, api.CodeTunnelConfig, api.CodePoolExhausted,
+		api.CodeTokenPINLocked, api.CodeTokenModuleNotAllowed, api.CodeTokenModuleHash:
 		return true
 	}
 	return false

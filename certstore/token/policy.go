@@ -38,10 +38,16 @@ func (p Policy) Modules() []Module {
 	seen := map[string]bool{}
 	add := func(m Module) {
 		m.Path = filepath.Clean(m.Path)
-		if !filepath.IsAbs(m.Path) || seen[m.Path] {
+		// One file under two names (a symbolic link) is one module: it
+		// is loaded, and its tokens listed, once.
+		key := m.Path
+		if real, err := filepath.EvalSymlinks(m.Path); err == nil {
+			key = real
+		}
+		if !filepath.IsAbs(m.Path) || seen[key] {
 			return
 		}
-		seen[m.Path] = true
+		seen[key] = true
 		out = append(out, m)
 	}
 	for _, m := range p.Registry {

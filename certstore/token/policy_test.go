@@ -49,6 +49,10 @@ func TestPolicyCheck(t *testing.T) {
 	if m, err := (Policy{Extra: []string{other}}).Check(link); err != nil || m.Path != other {
 		t.Errorf("link to an allowed file: %+v %v", m, err)
 	}
+	// The same file under two names is listed once.
+	if ms := (Policy{Registry: []Module{{Path: other, From: "registry"}}, Extra: []string{link}}).Modules(); len(ms) != 1 || ms[0].From != "registry" {
+		t.Errorf("one file, two names: %+v", ms)
+	}
 	missing := filepath.Join(dir, "missing.so")
 	if _, err := (Policy{Extra: []string{lib}}).Check(missing); api.CodeOf(err) != api.CodeTokenModuleNotAllowed {
 		t.Errorf("missing, not allowed: %v", err)
