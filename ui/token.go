@@ -122,16 +122,24 @@ func (t *tokenTab) set(r token.Result) {
 // updateHint names the tokens present (label, manufacturer) under the
 // location buttons while the tab is shown.
 func (t *tokenTab) updateHint() {
+	was := t.hint.Visible()
 	if t.p.loc != certstore.LocationToken || len(t.tokens) == 0 {
 		t.hint.Hide()
-		return
+	} else {
+		var names []string
+		for _, tk := range t.tokens {
+			names = append(names, fmt.Sprintf("%s (%s)", tk.Label, tk.Manufacturer))
+		}
+		t.hint.SetText(Tf("picker.token_present", map[string]any{"Tokens": strings.Join(names, ", ")}))
+		t.hint.Show()
 	}
-	var names []string
-	for _, tk := range t.tokens {
-		names = append(names, fmt.Sprintf("%s (%s)", tk.Label, tk.Manufacturer))
+	if was != t.hint.Visible() {
+		// The line above the table comes or goes: lay the window out
+		// again, or the table's header stays under it.
+		if c := t.p.w.Content(); c != nil {
+			c.Refresh()
+		}
 	}
-	t.hint.SetText(Tf("picker.token_present", map[string]any{"Tokens": strings.Join(names, ", ")}))
-	t.hint.Show()
 }
 
 // emptyText says why the tab is empty: no token, or the modules' problem.
