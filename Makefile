@@ -16,9 +16,12 @@ all: build
 deps:
 	@./scripts/deps.sh
 
+# svpnctl is built with cgo: it loads security token (PKCS#11) modules;
+# built without, it says token_unsupported (E-250) for pkcs11: certificates.
 build: deps
 	@mkdir -p $(BIN)
-	CGO_ENABLED=0 $(GO) build -o $(BIN)/ ./cmd/svpnctl ./cmd/svpn-gateway ./cmd/svpnd
+	CGO_ENABLED=0 $(GO) build -o $(BIN)/ ./cmd/svpn-gateway ./cmd/svpnd
+	CGO_ENABLED=1 $(GO) build -o $(BIN)/ ./cmd/svpnctl
 
 # The whole product on this machine, for a person: the demo gateway, svpnd
 # in userspace mode (no privileges needed) and the desktop app, on loopback,
