@@ -14,15 +14,14 @@ import (
 // fakeToken is a token whose PIN flags the test sets: SoftHSM never counts
 // wrong PINs, real tokens do.
 type fakeToken struct {
-	pin         string
-	flags       []uint // CK_TOKEN_INFO.flags at each Info call; the last repeats
-	infos       int
-	logins      int
-	loginErr    error
-	minPIN      uint
-	maxPIN      uint
-	key         crypto.Signer
-	flagsOnFail uint
+	pin      string
+	flags    []uint // CK_TOKEN_INFO.flags at each Info call; the last repeats
+	infos    int
+	logins   int
+	loginErr error
+	minPIN   uint
+	maxPIN   uint
+	key      crypto.Signer
 }
 
 func (f *fakeToken) Info() (TokenInfo, error) {
