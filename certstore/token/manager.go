@@ -122,11 +122,3 @@ func (id *Identity) Close() error {
 	id.once.Do(func() { err = id.close() })
 	return err
 }
-
-// probeKey is a module file as it was when probed: a replaced file is
-// probed again.
-type probeKey struct {
-	path  string
-	size  int64
-	mtime time.Time
-}

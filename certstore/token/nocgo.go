@@ -12,6 +12,9 @@ var errUnsupported = api.Errorf(api.CodeTokenUnsupported, "this program was buil
 
 func ckrFromLib(error) (uint, bool) { return 0, false }
 
+// probeKey: nothing is probed without cgo.
+type probeKey struct{}
+
 // Supported reports whether this build can use security tokens.
 func Supported() bool { return false }
 

@@ -23,6 +23,14 @@ import (
 	"github.com/opensvpn/svpn/certstore"
 )
 
+// probeKey is a module file as it was when probed: a replaced file is
+// probed again.
+type probeKey struct {
+	path  string
+	size  int64
+	mtime time.Time
+}
+
 // probeArg makes the program a module probe (see init).
 const probeArg = "--svpn-pkcs11-probe"
 
