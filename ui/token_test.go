@@ -2,6 +2,8 @@ package ui
 
 import (
 	"context"
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -10,6 +12,7 @@ import (
 
 	"github.com/opensvpn/svpn/api"
 	"github.com/opensvpn/svpn/certstore"
+	"github.com/opensvpn/svpn/certstore/certgen"
 	"github.com/opensvpn/svpn/certstore/token"
 	"github.com/opensvpn/svpn/gateway"
 	"github.com/opensvpn/svpn/internal/softhsm"
@@ -65,6 +68,36 @@ func TestTokenTab(t *testing.T) {
 		!strings.Contains(p.tok.hint.Text, "SoftHSM") {
 		t.Errorf("PIN label %q, hint %q", p.pwForm.Items[0].Text, p.tok.hint.Text)
 	}
+	// A second token plugged in shows by itself, and goes when pulled out.
+	demoTok, err := softhsm.New(filepath.Dir(u.SoftHSM2Conf), gateway.DemoTokenLabel, u.CertPassword)
+	if err != nil {
+		t.Fatal(err)
+	}
+	second, folder, err := demoTok.AddToken("second")
+	if err != nil {
+		t.Fatal(err)
+	}
+	pki, err := certgen.NewPKI()
+	if err != nil {
+		t.Fatal(err)
+	}
+	other, err := pki.Yessign.IssueUser(certgen.UserOptions{Name: "두번째"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := second.Import(other.Cert, other.Key, []byte{1}, "signCert"); err != nil {
+		t.Fatal(err)
+	}
+	eventually(t, 20*time.Second, "the token plugged in", func() bool { return len(p.shown) == 2 })
+	if !strings.Contains(p.tok.hint.Text, "second") {
+		t.Errorf("hint %q", p.tok.hint.Text)
+	}
+	if err := os.RemoveAll(folder); err != nil {
+		t.Fatal(err)
+	}
+	eventually(t, 20*time.Second, "the token pulled out", func() bool { return len(p.shown) == 1 })
+	p.selectRow(0)
+
 	// No PIN: asked for, nothing sent.
 	test.Tap(p.okBtn)
 	if got := p.problem.Text(); got != "보안토큰 PIN을 입력하세요." {

@@ -258,10 +258,16 @@ func TestBrokenModules(t *testing.T) {
 	if len(r.Errors) != 1 || api.CodeOf(r.Errors[0]) != api.CodeTokenModuleFailed || !strings.Contains(r.Errors[0].Error(), "crashed") {
 		t.Errorf("crashing module: %v", r.Errors)
 	}
+	// Not allowed: refused before the module is even probed (this one
+	// would crash).
+	_, err := NewManager(Policy{}, time.Second).Unlock(ctx, "pkcs11:token=x?module-path="+crash, []byte("1234"))
+	if api.CodeOf(err) != api.CodeTokenModuleNotAllowed {
+		t.Errorf("a module outside the policy: %v", err)
+	}
 	hang := buildFakeModule(t, true)
 	m = NewManager(Policy{Extra: []string{hang}}, 500*time.Millisecond)
 	start := time.Now()
-	_, err := m.Unlock(ctx, "pkcs11:token=x?module-path="+hang, []byte("1234"))
+	_, err = m.Unlock(ctx, "pkcs11:token=x?module-path="+hang, []byte("1234"))
 	if api.CodeOf(err) != api.CodeTokenModuleTimeout || !strings.Contains(err.Error(), hang) {
 		t.Errorf("hanging module: %v", err)
 	}
@@ -317,5 +323,42 @@ func TestSoftHSMPulledMidLogin(t *testing.T) {
 	// says the same.
 	if _, _, err := id.Identity.Sign(rand.Reader, []byte("msg"), ""); api.CodeOf(err) != api.CodeTokenRemoved {
 		t.Fatalf("inner identity: %v, want token_removed", err)
+	}
+}
+
+// TestSoftHSMInsertRemoveAndForeignKey: a token plugged in shows at the
+// next listing and one pulled out goes; a certificate whose CKA_ID names
+// another certificate's key is listed as unusable, with the reason.
+func TestSoftHSMInsertRemoveAndForeignKey(t *testing.T) {
+	tt := newTestToken(t)
+	ctx := context.Background()
+	second, folder, err := tt.tok.AddToken("second")
+	if err != nil {
+		t.Fatal(err)
+	}
+	// The orphan's certificate with the first user's key pair under its
+	// CKA_ID: a key is there, but not this certificate's.
+	if err := second.Import(tt.orphan.Cert, tt.user.Key, []byte{3}, "foreign"); err != nil {
+		t.Fatal(err)
+	}
+	r := tt.manager.List(ctx)
+	var foreign *Cert
+	for _, c := range r.Certificates {
+		if c.Token.Label == "second" && c.Object == "foreign" {
+			foreign = c
+		}
+	}
+	if len(r.Tokens) != 2 || foreign == nil || !strings.Contains(foreign.Unusable, "another certificate") {
+		t.Fatalf("after plugging in: tokens %d, foreign %+v", len(r.Tokens), foreign)
+	}
+	if _, err := tt.manager.Unlock(ctx, foreign.Path, []byte(testPIN)); api.CodeOf(err) != api.CodeTokenKeyMissing {
+		t.Errorf("foreign key: %v", err)
+	}
+	if err := os.RemoveAll(folder); err != nil {
+		t.Fatal(err)
+	}
+	r = tt.manager.List(ctx)
+	if len(r.Tokens) != 1 || r.Tokens[0].Label != "svpn-test" {
+		t.Errorf("after pulling out: %+v", r.Tokens)
 	}
 }

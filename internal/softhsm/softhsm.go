@@ -96,6 +96,30 @@ func New(dir, label, pin string) (*Token, error) {
 	return t, nil
 }
 
+// AddToken initialises another token, labelled label with the same PINs,
+// in this token's folder (a second token plugged in), and returns it and
+// the folder SoftHSM keeps it in: removing that folder pulls it out.
+func (t *Token) AddToken(label string) (*Token, string, error) {
+	tokens := filepath.Join(t.Dir, "tokens")
+	before := map[string]bool{}
+	entries, _ := os.ReadDir(tokens)
+	for _, e := range entries {
+		before[e.Name()] = true
+	}
+	if _, err := t.run("softhsm2-util", "--init-token", "--free", "--label", label, "--pin", t.PIN, "--so-pin", t.SOPIN); err != nil {
+		return nil, "", err
+	}
+	entries, _ = os.ReadDir(tokens)
+	for _, e := range entries {
+		if !before[e.Name()] {
+			nt := *t
+			nt.Label = label
+			return &nt, filepath.Join(tokens, e.Name()), nil
+		}
+	}
+	return nil, "", errors.New("softhsm: the new token's folder was not found")
+}
+
 // Import puts a certificate and its key on the token under id and label:
 // the private key sensitive, private and not extractable (it can sign,
 // never be read back), the public key and the certificate readable.
