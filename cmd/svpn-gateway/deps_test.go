@@ -12,7 +12,7 @@ import (
 func TestDeps(t *testing.T) {
 	deptest.Check(t, deptest.Rule{
 		Pkg:       ".",
-		Forbidden: slices.Concat(deptest.GUI, []string{deptest.Module + "/client/...", deptest.Module + "/tunnel/..."}),
+		Forbidden: slices.Concat(deptest.GUI, deptest.Token, []string{deptest.Module + "/client/...", deptest.Module + "/tunnel/..."}),
 		Required:  []string{deptest.Module + "/gateway"},
 	})
 }

@@ -14,6 +14,6 @@ func TestDeps(t *testing.T) {
 	deptest.Check(t, deptest.Rule{
 		Pkg:       ".",
 		Forbidden: slices.Concat(deptest.Daemon, deptest.Gateway, deptest.GUI),
-		Required:  []string{deptest.Module + "/client/local"},
+		Required:  []string{deptest.Module + "/client/local", deptest.Module + "/certstore/token"},
 	})
 }

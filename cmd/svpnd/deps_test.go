@@ -8,11 +8,15 @@ import (
 )
 
 // TestDeps: the service links neither the gateway's code (argon2) nor the
-// GUI.
+// GUI, nor any PKCS#11 code: it never loads a token module, built with cgo
+// or without.
 func TestDeps(t *testing.T) {
-	deptest.Check(t, deptest.Rule{
-		Pkg:       ".",
-		Forbidden: slices.Concat(deptest.Gateway, deptest.GUI),
-		Required:  []string{deptest.Module + "/client/localapi", deptest.Module + "/tunnel"},
-	})
+	for _, cgo := range []bool{false, true} {
+		deptest.Check(t, deptest.Rule{
+			Pkg:       ".",
+			Cgo:       cgo,
+			Forbidden: slices.Concat(deptest.Gateway, deptest.GUI, deptest.Token),
+			Required:  []string{deptest.Module + "/client/localapi", deptest.Module + "/tunnel"},
+		})
+	}
 }

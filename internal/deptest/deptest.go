@@ -50,6 +50,15 @@ var GUI = []string{
 	"fyne.io/...",
 }
 
+// Token is the security token (PKCS#11) code: a module runs inside the
+// process that loads it, so only the front ends, which sign, load one;
+// svpnd and the server never do.
+var Token = []string{
+	Module + "/certstore/token",
+	"github.com/miekg/pkcs11",
+	"github.com/ThalesGroup/crypto11",
+}
+
 // Rule is what one binary may not link.
 type Rule struct {
 	// Pkg is the binary's package, as go list takes it ("." in its own test).
