@@ -95,7 +95,18 @@ func (m *Manager) probe(ctx context.Context, mod Module) error {
 	}
 	pctx, cancel := context.WithTimeout(ctx, m.timeout)
 	defer cancel()
-	cmd := exec.CommandContext(pctx, exe, probeArg, mod.Path)
+	path, f, err := loadPath(mod)
+	if err != nil {
+		return err
+	}
+	if f != nil {
+		defer f.Close()
+		path = childLoadPath
+	}
+	cmd := exec.CommandContext(pctx, exe, probeArg, path)
+	if f != nil {
+		cmd.ExtraFiles = []*os.File{f}
+	}
 	var stderr limitedBuffer
 	cmd.Stderr = &stderr
 	cmd.WaitDelay = time.Second
@@ -180,7 +191,8 @@ func withTimeout[T any](ctx context.Context, m *Manager, mod Module, f func() (T
 // session is a module loaded in this process, for reading tokens.
 type session struct {
 	c     *pkcs11.Ctx
-	owned bool // this context initialised the module, so it finalises it
+	owned bool     // this context initialised the module, so it finalises it
+	file  *os.File // the pinned module's file it was loaded through (loadPath)
 }
 
 func (s *session) release() {
@@ -188,6 +200,9 @@ func (s *session) release() {
 		_ = s.c.Finalize()
 	}
 	s.c.Destroy()
+	if s.file != nil {
+		s.file.Close()
+	}
 }
 
 // open loads mod here (after its probe). A module already initialised in
@@ -197,18 +212,28 @@ func (m *Manager) open(ctx context.Context, mod Module) (*session, error) {
 		return nil, err
 	}
 	return withTimeout(ctx, m, mod, func() (*session, error) {
-		c := pkcs11.New(mod.Path)
+		path, f, err := loadPath(mod)
+		if err != nil {
+			return nil, err
+		}
+		c := pkcs11.New(path)
 		if c == nil {
+			if f != nil {
+				f.Close()
+			}
 			return nil, api.Errorf(api.CodeTokenModuleFailed, "cannot load %s as a PKCS#11 module", mod.Path)
 		}
-		err := c.Initialize()
+		err = c.Initialize()
 		if err == nil {
-			return &session{c: c, owned: true}, nil
+			return &session{c: c, owned: true, file: f}, nil
 		}
 		if v, ok := ckrFromLib(err); ok && v == pkcs11.CKR_CRYPTOKI_ALREADY_INITIALIZED {
-			return &session{c: c}, nil
+			return &session{c: c, file: f}, nil
 		}
 		c.Destroy()
+		if f != nil {
+			f.Close()
+		}
 		return nil, api.Errorf(api.CodeTokenModuleFailed, "PKCS#11 module %s: C_Initialize: %w", mod.Path, err)
 	}, (*session).release)
 }
@@ -482,7 +507,22 @@ type liveToken struct {
 	ctx  context.Context
 	m    *Manager
 	cert *Cert
-	c11  *crypto11.Context
+	c11  io.Closer // the logged-in crypto11 context, once Login succeeded
+}
+
+// loadedContext is a crypto11 context and the pinned module file it was
+// loaded through, closed together.
+type loadedContext struct {
+	c *crypto11.Context
+	f *os.File
+}
+
+func (l *loadedContext) Close() error {
+	err := l.c.Close()
+	if l.f != nil {
+		l.f.Close()
+	}
+	return err
 }
 
 func (t *liveToken) Info() (TokenInfo, error) {
@@ -507,15 +547,27 @@ func (t *liveToken) Info() (TokenInfo, error) {
 
 func (t *liveToken) Login(pin string) (crypto.Signer, error) {
 	tok := t.cert.Token
-	cfg := &crypto11.Config{Path: tok.Module.Path, Pin: pin}
+	path, f, err := loadPath(tok.Module)
+	if err != nil {
+		return nil, err
+	}
+	cfg := &crypto11.Config{Path: path, Pin: pin}
 	if tok.Serial != "" {
 		cfg.TokenSerial = tok.Serial
 	} else {
 		cfg.TokenLabel = tok.Label
 	}
 	c, err := withTimeout(t.ctx, t.m, tok.Module, func() (*crypto11.Context, error) { return crypto11.Configure(cfg) },
-		func(c *crypto11.Context) { c.Close() })
+		func(c *crypto11.Context) {
+			c.Close()
+			if f != nil {
+				f.Close()
+			}
+		})
 	if err != nil {
+		if f != nil && api.CodeOf(err) != api.CodeTokenModuleTimeout {
+			f.Close()
+		}
 		if api.CodeOf(err) == api.CodeTokenModuleTimeout || t.ctx.Err() != nil {
 			return nil, err
 		}
@@ -527,6 +579,9 @@ func (t *liveToken) Login(pin string) (crypto.Signer, error) {
 	signer, err := c.FindKeyPair(t.cert.ID, nil)
 	if err != nil || signer == nil {
 		c.Close()
+		if f != nil {
+			f.Close()
+		}
 		if err != nil {
 			if _, ok := ckrOf(err); ok {
 				return nil, err
@@ -534,7 +589,7 @@ func (t *liveToken) Login(pin string) (crypto.Signer, error) {
 		}
 		return nil, api.Errorf(api.CodeTokenKeyMissing, "%s: no private key with CKA_ID %x after login", t.cert.Path, t.cert.ID)
 	}
-	t.c11 = c
+	t.c11 = &loadedContext{c, f}
 	return signer, nil
 }
 

@@ -92,12 +92,14 @@ func (p Policy) Check(path string) (Module, error) {
 		}
 		m.Path = real
 		if m.SHA256 != "" {
-			got, err := fileSHA256(real)
+			f, err := os.Open(real)
 			if err != nil {
-				return Module{}, api.Errorf(api.CodeTokenModuleFailed, "PKCS#11 module %s: %w", real, err)
+				return Module{}, moduleFileError(m, err)
 			}
-			if got != m.SHA256 {
-				return Module{}, api.Errorf(api.CodeTokenModuleHash, "PKCS#11 module %s: SHA-256 %s, the profile allows %s", real, got, m.SHA256)
+			err = checkHash(m, f)
+			f.Close()
+			if err != nil {
+				return Module{}, err
 			}
 		}
 		return m, nil
@@ -105,15 +107,18 @@ func (p Policy) Check(path string) (Module, error) {
 	return Module{}, api.Errorf(api.CodeTokenModuleNotAllowed, "PKCS#11 module %s is neither in the module registry nor in the profile's pkcs11_modules", abs)
 }
 
-func fileSHA256(path string) (string, error) {
-	f, err := os.Open(path)
-	if err != nil {
-		return "", err
-	}
-	defer f.Close()
+// checkHash hashes the open module file f against m's pinned SHA-256.
+func checkHash(m Module, f *os.File) error {
 	h := sha256.New()
 	if _, err := io.Copy(h, f); err != nil {
-		return "", err
+		return moduleFileError(m, err)
 	}
-	return hex.EncodeToString(h.Sum(nil)), nil
+	if got := hex.EncodeToString(h.Sum(nil)); got != m.SHA256 {
+		return api.Errorf(api.CodeTokenModuleHash, "PKCS#11 module %s: SHA-256 %s, the profile allows %s", m.Path, got, m.SHA256)
+	}
+	return nil
+}
+
+func moduleFileError(m Module, err error) error {
+	return api.Errorf(api.CodeTokenModuleFailed, "PKCS#11 module %s: %w", m.Path, err)
 }
