@@ -153,6 +153,10 @@ func TestPINStateTexts(t *testing.T) {
 	if pinStateText(token.PINOK) != "" {
 		t.Error("a warning for a PIN in good standing")
 	}
+	// A locked token is the helpdesk's to reset: its sentence shows.
+	if !needsHelpdesk(api.CodeTokenPINLocked) {
+		t.Error("a locked token does not show the helpdesk")
+	}
 	pr := tokenProblem(&token.PINError{Code: api.CodeTokenPINWrong, State: token.PINFinalTry})
 	if !strings.HasPrefix(pr.String(), "E-245 ") || !strings.Contains(pr.Text, pinStateText(token.PINFinalTry)) {
 		t.Errorf("final try: %q", pr.String())

@@ -73,7 +73,7 @@ func TestCertsListToken(t *testing.T) {
 	// A wrong PIN exits 3 with the catalogue's sentence.
 	code, _, stderr = runCLI(t, "user\n000000\n", "--socket", t.TempDir()+"/none.sock", "login", "--user", "u", "--cert",
 		"pkcs11:token=svpnctl-test;id=%01", "--pkcs11-module", tok.Module, "--password-stdin")
-	if code != exitPassword || !strings.Contains(stderr, "E-245") {
+	if code != exitPassword || !strings.Contains(stderr, "E-245") || !strings.Contains(stderr, "few tries may be left") {
 		t.Errorf("wrong PIN: exit %d\n%s", code, stderr)
 	}
 }
