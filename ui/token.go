@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"slices"
 	"strings"
+	"sync/atomic"
 	"time"
 
 	"fyne.io/fyne/v2/widget"
@@ -23,7 +24,7 @@ import (
 // signs; svpnd never loads one.
 type tokenTab struct {
 	p      *pickerWindow
-	m      *token.Manager
+	m      atomic.Pointer[token.Manager] // set by watch, used by unlock on another goroutine
 	rows   []certRow
 	tokens []token.TokenInfo
 	errs   []error
@@ -63,13 +64,14 @@ func (t *tokenTab) watch() {
 		onMain(t.p.ctx, func() { t.set(token.Result{Errors: []error{api.Errorf(api.CodeTokenUnsupported, "no PKCS#11")}}) })
 		return
 	}
-	t.m = token.NewManager(t.policy(), 0)
+	m := token.NewManager(t.policy(), 0)
+	t.m.Store(m)
 	last := "-"
 	tick := time.NewTicker(tokenRefresh)
 	defer tick.Stop()
 	for {
 		ctx, cancel := context.WithTimeout(t.p.ctx, 30*time.Second)
-		r := t.m.List(ctx)
+		r := m.List(ctx)
 		cancel()
 		if fp := tokenFingerprint(r); fp != last && t.p.ctx.Err() == nil {
 			last = fp
@@ -205,12 +207,13 @@ func pinStateText(s token.PINState) string {
 
 // unlock logs in to the row's token with pin, off Fyne's goroutine.
 func (t *tokenTab) unlock(row certRow, pin []byte) (*token.Identity, error) {
-	if t.m == nil {
+	m := t.m.Load()
+	if m == nil {
 		return nil, api.Errorf(api.CodeTokenUnsupported, "no PKCS#11")
 	}
 	ctx, cancel := context.WithTimeout(t.p.ctx, loginTimeout)
 	defer cancel()
-	return t.m.Unlock(ctx, row.Path, pin)
+	return m.Unlock(ctx, row.Path, pin)
 }
 
 // problem is how a token failure is shown: the catalogue's sentence, and
