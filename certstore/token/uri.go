@@ -233,7 +233,9 @@ func (u *URI) String() string {
 	q := "?"
 	for _, kv := range [][2]string{{"module-name", u.ModuleName}, {"module-path", u.ModulePath}} {
 		if kv[1] != "" {
-			b.WriteString(q + kv[0] + "=" + escape([]byte(kv[1]), false))
+			// RFC 7512 lets "/" stand as it is in the query: module
+			// paths stay readable.
+			b.WriteString(q + kv[0] + "=" + strings.ReplaceAll(escape([]byte(kv[1]), false), "%2F", "/"))
 			q = "&"
 		}
 	}

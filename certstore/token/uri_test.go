@@ -22,6 +22,9 @@ func TestParseURI(t *testing.T) {
 	if err != nil || again.String() != u.String() {
 		t.Fatalf("round trip: %s -> %v %v", u, again, err)
 	}
+	if !strings.Contains(u.String(), "?module-path=/usr/lib/softhsm/libsofthsm2.so") {
+		t.Errorf("module path: %s", u)
+	}
 	if !strings.Contains(u.String(), "id=%01%A0") {
 		t.Errorf("id not percent-encoded: %s", u)
 	}
