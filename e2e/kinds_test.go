@@ -90,7 +90,15 @@ func openDemoCertificate(t *testing.T, d *gateway.Demo, u gateway.DemoUser) logi
 		}
 		t.Fatalf("%s not found by a scan of %+v: %+v", u.CertPath, src, res)
 	case "file":
-		id, err := certstore.LoadPKCS12(u.CertPath, []byte(u.CertPassword))
+		// 찾아보기: the file is read, then unlocked with its password.
+		c, err := certstore.Load(u.CertPath)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if c.Kind != certstore.KindPKCS12 || c.Location != certstore.LocationFile {
+			t.Fatalf("%s read as %s/%s", u.CertPath, c.Kind, c.Location)
+		}
+		id, err := c.Unlock([]byte(u.CertPassword))
 		if err != nil {
 			t.Fatal(err)
 		}
