@@ -90,8 +90,17 @@ func openDemoCertificate(t *testing.T, d *gateway.Demo, u gateway.DemoUser) logi
 		}
 		t.Fatalf("%s not found by a scan of %+v: %+v", u.CertPath, src, res)
 	case "file":
-		// 찾아보기: the file is read, then unlocked with its password.
+		// 찾아보기: the file is read, then unlocked with its password; a
+		// file whose certificate is encrypted too (as the demo's) opens
+		// with the password alone, as the picker's locked row does.
 		c, err := certstore.Load(u.CertPath)
+		if api.CodeOf(err) == api.CodeCertPasswordNeeded {
+			id, err := certstore.LoadPKCS12(u.CertPath, []byte(u.CertPassword))
+			if err != nil {
+				t.Fatal(err)
+			}
+			return id
+		}
 		if err != nil {
 			t.Fatal(err)
 		}
