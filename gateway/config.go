@@ -122,6 +122,9 @@ type GroupConfig struct {
 	SearchDomains []string `json:"search_domains,omitempty"`
 	PortalURL     string   `json:"portal_url,omitempty"`
 	Banner        string   `json:"banner,omitempty"`
+
+	// CertMove is the group's 인증서 이동 policy (certmove.go).
+	CertMove CertMovePolicy `json:"cert_move,omitzero"`
 }
 
 // DefaultPolicies are the policy OIDs accepted unless configured: general-
