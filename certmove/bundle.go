@@ -7,6 +7,7 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"strings"
 
 	"golang.org/x/crypto/chacha20poly1305"
 	"golang.org/x/crypto/hkdf"
@@ -31,6 +32,9 @@ const maxFile = 12 << 10
 // ReadBundle reads the certificate at path (as certstore.Load takes it:
 // signCert.der, its folder, or a GPKI *_sig.cer) and its key file.
 func ReadBundle(path string) (*Bundle, *certstore.Certificate, error) {
+	if ext := strings.ToLower(filepath.Ext(path)); ext == ".pfx" || ext == ".p12" {
+		return nil, nil, api.Errorf(api.CodeCertMoveUnsupported, "%s is a PKCS#12 file", path)
+	}
 	c, err := certstore.Load(path)
 	if err != nil {
 		return nil, nil, err

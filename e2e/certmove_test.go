@@ -107,7 +107,7 @@ func (s *sender) wait(t *testing.T) int {
 // TestCertMoveTwoPCs: a logged-in PC sends the demo certificate with
 // `svpnctl certs send`; a fresh PC (its own svpnd, no session, no
 // certificate) receives it with `svpnctl certs receive` onto a removable
-// drive and logs in with it. Then a wrong code: both sides fail with
+// drive and logs in with it; --delete-after removed PC A's copy. Then a wrong code: both sides fail with
 // E-263, the slot is burnt and a second join is refused.
 func TestCertMoveTwoPCs(t *testing.T) {
 	p := startInProcess(t, filepath.Join(t.TempDir(), "a.sock"))
@@ -135,7 +135,8 @@ func TestCertMoveTwoPCs(t *testing.T) {
 		t.Fatalf("mistyped code: exit %d\n%s", code, out)
 	}
 
-	s := startSender(t, p.sock, "--cert", d.CertPath)
+	orig, _ := os.ReadFile(filepath.Join(filepath.Dir(d.CertPath), "signPri.key"))
+	s := startSender(t, p.sock, "--cert", d.CertPath, "--delete-after")
 	moveCode := s.code(t)
 	driveB := t.TempDir()
 	code, out = runCmd(t, nil, moveCode+"\n", "svpnctl", "--socket", sockB, "certs", "receive", "--user", d.UserID, "--removable", driveB)
@@ -153,8 +154,14 @@ func TestCertMoveTwoPCs(t *testing.T) {
 	if _, err := os.Stat(certPath); err != nil {
 		t.Fatalf("printed path: %v", err)
 	}
+	// --delete-after: PC A's copy is gone once PC B has it.
+	if _, err := os.Stat(d.CertPath); !os.IsNotExist(err) {
+		t.Fatalf("--delete-after left %s: %v", d.CertPath, err)
+	}
+	if !strings.Contains(s.out.String(), "이 PC에서 인증서를 삭제했습니다") {
+		t.Errorf("the sender does not say it deleted the certificate:\n%s", s.out.String())
+	}
 	// The moved key file is the original, still encrypted the same way.
-	orig, _ := os.ReadFile(filepath.Join(filepath.Dir(d.CertPath), "signPri.key"))
 	got, _ := os.ReadFile(filepath.Join(filepath.Dir(certPath), "signPri.key"))
 	if len(orig) == 0 || string(orig) != string(got) {
 		t.Fatal("the moved key file differs from the original")

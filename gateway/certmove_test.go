@@ -36,7 +36,7 @@ type moveSetup struct {
 	bundle *certmove.Bundle
 }
 
-func newMoveSetup(t *testing.T, mutate func(*Config)) *moveSetup {
+func newMoveSetup(t testing.TB, mutate func(*Config)) *moveSetup {
 	h := newHarness(t, mutate)
 	a := h.addUser("mover", "Mover-pass1!", false, nil, certgen.UserOptions{Name: "이동자"})
 	resp, err := h.login(a)
@@ -616,4 +616,64 @@ func hmacSHA512(key, msg []byte) []byte {
 	m := hmac.New(sha512.New, key)
 	m.Write(msg)
 	return m.Sum(nil)
+}
+
+// tamperer is a malicious relay: it flips a bit of one step's data on
+// its way.
+type tamperer struct {
+	certmove.Relay
+	step api.CertMoveStep
+}
+
+func flip(b []byte) []byte {
+	out := append([]byte(nil), b...)
+	if len(out) > 0 {
+		out[len(out)/2] ^= 0x01
+	}
+	return out
+}
+
+func (r *tamperer) CertMoveJoin(ctx context.Context, req *api.CertMoveJoinRequest) (*api.CertMoveJoinResponse, error) {
+	resp, err := r.Relay.CertMoveJoin(ctx, req)
+	if err == nil && r.step == api.CertMoveA {
+		resp.A = flip(resp.A)
+	}
+	return resp, err
+}
+
+func (r *tamperer) CertMoveGet(ctx context.Context, req *api.CertMoveGetRequest) (*api.CertMoveGetResponse, error) {
+	resp, err := r.Relay.CertMoveGet(ctx, req)
+	if err == nil && resp.Ready && req.Step == r.step {
+		resp.Data = flip(resp.Data)
+	}
+	return resp, err
+}
+
+// TestCertMoveTamperingRelay: a relay that changes any message makes both
+// sides fail, the slot burns, and no file is written.
+func TestCertMoveTamperingRelay(t *testing.T) {
+	for _, step := range []api.CertMoveStep{api.CertMoveA, api.CertMoveB, api.CertMoveTA, api.CertMovePayload} {
+		t.Run(string(step), func(t *testing.T) {
+			m := newMoveSetup(t, nil)
+			evil := &tamperer{Relay: m.relay(), step: step}
+			code, done := startSend(t, evil, certmove.SendOptions{Bundle: m.bundle})
+			dest := certmove.Removable(t.TempDir())
+			saved := false
+			_, err := certmove.Receive(context.Background(), evil, certmove.ReceiveOptions{UserID: m.a.id, Code: code,
+				Save: func(b *certmove.Bundle) (string, error) { saved = true; return b.Install(dest) }})
+			if err == nil || saved {
+				t.Fatalf("receiver accepted a changed %s (saved %v): %v", step, saved, err)
+			}
+			if c := api.CodeOf(err); c != api.CodeCertMoveMismatch && c != api.CodeCertMoveProtocol {
+				t.Fatalf("receiver: %v", err)
+			}
+			if err := <-done; api.CodeOf(err) != api.CodeCertMoveMismatch && api.CodeOf(err) != api.CodeCertMoveProtocol {
+				t.Fatalf("sender: %v", err)
+			}
+			slots, _ := m.h.st.PruneMoveSlots(context.Background(), m.h.clock.Now().Add(time.Hour))
+			if len(slots) != 1 || slots[0].Stage != store.MoveBurnt {
+				t.Fatalf("slot not burnt: %+v", slots)
+			}
+		})
+	}
 }
