@@ -677,3 +677,22 @@ func TestCertMoveTamperingRelay(t *testing.T) {
 		})
 	}
 }
+
+// TestCertMoveSenderSeesExpiry: a sender waiting for a receiver that never
+// comes learns that the code expired (E-265), and a late receiver too.
+func TestCertMoveSenderSeesExpiry(t *testing.T) {
+	m := newMoveSetup(t, nil)
+	code, done := startSend(t, m.relay(), certmove.SendOptions{Bundle: m.bundle})
+	m.h.clock.Advance(api.CertMoveTTL + time.Second)
+	select {
+	case err := <-done:
+		if api.CodeOf(err) != api.CodeCertMoveExpired {
+			t.Fatalf("sender: %v", err)
+		}
+	case <-time.After(15 * time.Second):
+		t.Fatal("the sender did not notice the expiry")
+	}
+	if _, err := receiveInto(t, m.relay(), m.a.id, code); api.CodeOf(err) != api.CodeCertMoveExpired {
+		t.Fatalf("late receiver: %v", err)
+	}
+}
