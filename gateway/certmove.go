@@ -405,7 +405,6 @@ func (s *Server) certMoveGet(ctx context.Context, req *api.CertMoveGetRequest) (
 	deadline := time.NewTimer(wait)
 	defer deadline.Stop()
 	for {
-		woken := s.moves.wait(req.SlotID)
 		slot, sender, err := s.slotFor(ctx, req.SlotID, req.Token)
 		if err != nil {
 			return nil, err
@@ -434,6 +433,11 @@ func (s *Server) certMoveGet(ctx context.Context, req *api.CertMoveGetRequest) (
 			}
 			return resp, nil
 		}
+		// Only a side of a live slot waits here, so the waiters stay as
+		// few as the slots (each change and each prune removes them). A
+		// change between the read above and this line is seen at the
+		// next movePoll.
+		woken := s.moves.wait(slot.ID)
 		select {
 		case <-woken:
 		case <-time.After(movePoll):

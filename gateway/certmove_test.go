@@ -696,3 +696,28 @@ func TestCertMoveSenderSeesExpiry(t *testing.T) {
 		t.Fatalf("late receiver: %v", err)
 	}
 }
+
+// TestCertMoveWaitersBounded: Gets for slots that do not exist, or with a
+// wrong token, leave nothing behind on the gateway.
+func TestCertMoveWaitersBounded(t *testing.T) {
+	m := newMoveSetup(t, nil)
+	ctx := context.Background()
+	open, err := m.h.client.CertMoveOpen(ctx, m.token, &api.CertMoveOpenRequest{Certificate: m.bundle.Cert})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i := range 50 {
+		id := store.NewID()
+		if i%2 == 0 {
+			id = open.SlotID
+		}
+		_, err := m.h.client.CertMoveGet(ctx, &api.CertMoveGetRequest{SlotID: id, Token: "forged", Step: api.CertMoveB, WaitSeconds: 1})
+		wantCode(t, err, api.CodeCertMoveNotFound)
+	}
+	m.h.srv.moves.mu.Lock()
+	n := len(m.h.srv.moves.ch)
+	m.h.srv.moves.mu.Unlock()
+	if n != 0 {
+		t.Fatalf("%d waiters left by refused Gets", n)
+	}
+}
