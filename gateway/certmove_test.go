@@ -636,7 +636,15 @@ func flip(b []byte) []byte {
 func (r *tamperer) CertMoveJoin(ctx context.Context, req *api.CertMoveJoinRequest) (*api.CertMoveJoinResponse, error) {
 	resp, err := r.Relay.CertMoveJoin(ctx, req)
 	if err == nil && r.step == api.CertMoveA {
-		resp.A = flip(resp.A)
+		resp.A = flip(resp.A) // the middle byte is in ADa
+	}
+	if err == nil && r.step == "ya" {
+		// Another valid element in place of Ya: Ya + B.
+		resp.A = append([]byte(nil), resp.A...)
+		y := ristretto255.NewElement()
+		if y.Decode(resp.A[1:33]) == nil {
+			copy(resp.A[1:33], y.Add(y, ristretto255.NewElement().Base()).Encode(nil))
+		}
 	}
 	return resp, err
 }
@@ -652,7 +660,7 @@ func (r *tamperer) CertMoveGet(ctx context.Context, req *api.CertMoveGetRequest)
 // TestCertMoveTamperingRelay: a relay that changes any message makes both
 // sides fail, the slot burns, and no file is written.
 func TestCertMoveTamperingRelay(t *testing.T) {
-	for _, step := range []api.CertMoveStep{api.CertMoveA, api.CertMoveB, api.CertMoveTA, api.CertMovePayload} {
+	for _, step := range []api.CertMoveStep{api.CertMoveA, "ya", api.CertMoveB, api.CertMoveTA, api.CertMovePayload} {
 		t.Run(string(step), func(t *testing.T) {
 			m := newMoveSetup(t, nil)
 			evil := &tamperer{Relay: m.relay(), step: step}
@@ -664,8 +672,13 @@ func TestCertMoveTamperingRelay(t *testing.T) {
 			if err == nil || saved {
 				t.Fatalf("receiver accepted a changed %s (saved %v): %v", step, saved, err)
 			}
-			if c := api.CodeOf(err); c != api.CodeCertMoveMismatch && c != api.CodeCertMoveProtocol {
-				t.Fatalf("receiver: %v", err)
+			want := api.CodeCertMoveMismatch // the keys differ: key confirmation fails
+			switch step {
+			case api.CertMoveA, api.CertMovePayload:
+				want = api.CodeCertMoveProtocol // the version/slot check, the AEAD
+			}
+			if c := api.CodeOf(err); c != want {
+				t.Fatalf("receiver: %v, want %s", err, want)
 			}
 			if err := <-done; api.CodeOf(err) != api.CodeCertMoveMismatch && api.CodeOf(err) != api.CodeCertMoveProtocol {
 				t.Fatalf("sender: %v", err)
@@ -720,4 +733,33 @@ func TestCertMoveWaitersBounded(t *testing.T) {
 	if n != 0 {
 		t.Fatalf("%d waiters left by refused Gets", n)
 	}
+}
+
+// TestCertMoveRefusals: requests the relay refuses before touching a slot.
+func TestCertMoveRefusals(t *testing.T) {
+	m := newMoveSetup(t, nil)
+	ctx := context.Background()
+	c := m.h.client
+	for _, slot := range []string{"", "12", "1234", "12a", "-12"} {
+		_, err := c.CertMoveJoin(ctx, &api.CertMoveJoinRequest{UserID: m.a.id, Slot: slot})
+		wantCode(t, err, api.CodeBadRequest)
+	}
+	_, err := c.CertMoveJoin(ctx, &api.CertMoveJoinRequest{UserID: "bad id\n", Slot: "123"})
+	wantCode(t, err, api.CodeBadRequest)
+	open, err := c.CertMoveOpen(ctx, m.token, &api.CertMoveOpenRequest{Certificate: m.bundle.Cert})
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, err = c.CertMoveGet(ctx, &api.CertMoveGetRequest{SlotID: open.SlotID, Token: open.Token, Step: "payload2"})
+	wantCode(t, err, api.CodeCertMoveProtocol)
+	err = c.CertMovePut(ctx, &api.CertMovePutRequest{SlotID: open.SlotID, Token: open.Token, Step: "a2", Data: []byte("x")})
+	wantCode(t, err, api.CodeCertMoveProtocol)
+	_, err = c.CertMoveGet(ctx, &api.CertMoveGetRequest{SlotID: "short", Token: open.Token, Step: api.CertMoveB})
+	wantCode(t, err, api.CodeBadRequest)
+	// An ended session opens nothing.
+	if err := c.Logout(ctx, m.token); err != nil {
+		t.Fatal(err)
+	}
+	_, err = c.CertMoveOpen(ctx, m.token, &api.CertMoveOpenRequest{Certificate: m.bundle.Cert})
+	wantCode(t, err, api.CodeSessionEnded)
 }
