@@ -10,7 +10,7 @@ import (
 )
 
 // A code is what the sender shows and the receiver types: 12 digits in
-// three groups, 4821-0937-5516:
+// three groups, 4821-0937-5519:
 //
 //	digits 1-3   the slot, chosen by the relay (public: the relay knows it)
 //	digits 4-11  8 secret digits, chosen by the sender's front end; they
@@ -36,7 +36,7 @@ type Code struct {
 // Slot is the code's slot part, sent to the relay.
 func (c Code) Slot() string { return c.digits[:SlotDigits] }
 
-// String is the code as shown: 4821-0937-5516.
+// String is the code as shown: 4821-0937-5519.
 func (c Code) String() string {
 	d := c.digits
 	return d[0:4] + "-" + d[4:8] + "-" + d[8:12]

@@ -83,3 +83,10 @@ func TestParseCodeCatchesTypos(t *testing.T) {
 		t.Error("a two-digit slot accepted")
 	}
 }
+
+func TestDocumentedCodeIsValid(t *testing.T) {
+	// The example in the README and the doc comment.
+	if c, err := ParseCode("4821-0937-5519"); err != nil || c.Slot() != "482" {
+		t.Fatalf("%v %v", c, err)
+	}
+}

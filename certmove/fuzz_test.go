@@ -50,7 +50,7 @@ func FuzzSplitLV(f *testing.F) {
 // FuzzParseCode: any typed text parses or is refused with a code; what
 // parses has 12 digits with a valid check digit and prints back parsably.
 func FuzzParseCode(f *testing.F) {
-	for _, s := range []string{"4821-0937-5516", "", "0000-0000-0000", "１２３４-５６７８-９０１２", "12345678901x", strings.Repeat("9", 40)} {
+	for _, s := range []string{"4821-0937-5519", "", "0000-0000-0000", "１２３４-５６７８-９０１２", "12345678901x", strings.Repeat("9", 40)} {
 		f.Add(s)
 	}
 	f.Fuzz(func(t *testing.T, s string) {
