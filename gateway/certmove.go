@@ -7,6 +7,7 @@ import (
 	"encoding/base64"
 	"encoding/hex"
 	"errors"
+	"fmt"
 	"net/http"
 	"sync"
 	"time"
@@ -38,6 +39,14 @@ type CertMovePolicy struct {
 	// MaxDevices is how many PCs a certificate may be on: the original
 	// plus each completed move that kept the sender's copy. 0: no limit.
 	MaxDevices int `json:"max_devices,omitempty"`
+}
+
+// validate checks the policy; nil when it is fine.
+func (p CertMovePolicy) validate(where string) error {
+	if p.MaxDevices < 0 {
+		return fmt.Errorf("%s.max_devices: 0 (no limit) or more, got %d", where, p.MaxDevices)
+	}
+	return nil
 }
 
 // Relay limits.

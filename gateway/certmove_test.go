@@ -7,9 +7,11 @@ import (
 	"crypto/sha256"
 	"crypto/sha512"
 	"encoding/hex"
+	"encoding/json"
 	"errors"
 	"os"
 	"path/filepath"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -762,4 +764,20 @@ func TestCertMoveRefusals(t *testing.T) {
 	}
 	_, err = c.CertMoveOpen(ctx, m.token, &api.CertMoveOpenRequest{Certificate: m.bundle.Cert})
 	wantCode(t, err, api.CodeSessionEnded)
+}
+
+func TestCertMovePolicyConfig(t *testing.T) {
+	var c Config
+	raw := `{"gateway_id":"gw","store":"sqlite:x","trust_anchors":["a"],"wireguard":{"address":"10.77.0.1/24"},
+		"groups":{"default":{"routes":[],"cert_move":{"disabled":true,"max_devices":-1}}}}`
+	if err := json.Unmarshal([]byte(raw), &c); err != nil {
+		t.Fatal(err)
+	}
+	c.SetDefaults()
+	if p := c.group("default").CertMove; !p.Disabled || p.MaxDevices != -1 {
+		t.Fatalf("cert_move read as %+v", p)
+	}
+	if err := c.Validate(); err == nil || !strings.Contains(err.Error(), "groups.default.cert_move.max_devices") {
+		t.Fatalf("a negative max_devices: %v", err)
+	}
 }

@@ -325,6 +325,7 @@ func (c *Config) Validate() error {
 				errs = append(errs, fmt.Errorf("groups.%s.dns: %w", name, err))
 			}
 		}
+		errs = append(errs, g.CertMove.validate("groups."+name+".cert_move")) // certmove.go
 	}
 	if c.CRLGrace < 0 {
 		errs = append(errs, fmt.Errorf("crl_grace: must not be negative, got %s", time.Duration(c.CRLGrace)))
