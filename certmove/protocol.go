@@ -87,7 +87,8 @@ func sidOf(slotID string) ([]byte, error) {
 type SendOptions struct {
 	Bundle      *Bundle
 	DeleteAfter bool // told to the gateway: a move, not a copy, for the device count
-	// OnCode is called once the code can be shown, with the slot's expiry.
+	// OnCode is called once the code can be shown, with the slot's expiry
+	// by this PC's clock.
 	OnCode func(code Code, expires time.Time)
 	// OnJoined is called when a receiver has confirmed the code, before
 	// the files are sent.
@@ -116,7 +117,10 @@ func Send(ctx context.Context, r Relay, o SendOptions) error {
 	if err != nil {
 		return err
 	}
-	ctx, cancel := context.WithDeadline(ctx, open.ExpiresAt.Add(5*time.Second))
+	// The slot's life by this PC's clock, which may differ from the
+	// gateway's: the relay itself refuses an expired slot.
+	expires := time.Now().Add(api.CertMoveTTL)
+	ctx, cancel := context.WithDeadline(ctx, expires.Add(5*time.Second))
 	defer cancel()
 	s := &side{r: r, slotID: open.SlotID, token: open.Token}
 	adA, adB := associatedData(roleSender, open.UserID, open.SlotID), associatedData(roleReceiver, open.UserID, open.SlotID)
@@ -128,7 +132,7 @@ func Send(ctx context.Context, r Relay, o SendOptions) error {
 		return err
 	}
 	if o.OnCode != nil {
-		o.OnCode(code, open.ExpiresAt)
+		o.OnCode(code, expires)
 	}
 	b, err := s.get(ctx, api.CertMoveB)
 	if err != nil {
@@ -192,7 +196,7 @@ func Receive(ctx context.Context, r Relay, o ReceiveOptions) (string, error) {
 	if err != nil {
 		return "", err
 	}
-	ctx, cancel := context.WithDeadline(ctx, join.ExpiresAt.Add(5*time.Second))
+	ctx, cancel := context.WithDeadline(ctx, time.Now().Add(api.CertMoveTTL+5*time.Second)) // this PC's clock, see Send
 	defer cancel()
 	s := &side{r: r, slotID: join.SlotID, token: join.Token}
 	adA, adB := associatedData(roleSender, o.UserID, join.SlotID), associatedData(roleReceiver, o.UserID, join.SlotID)

@@ -781,3 +781,20 @@ func TestCertMovePolicyConfig(t *testing.T) {
 		t.Fatalf("a negative max_devices: %v", err)
 	}
 }
+
+// TestCertMoveClockSkew: PCs whose clocks differ from the gateway's (an
+// hour ahead of it, 20 minutes behind) still move: the relay's clock
+// decides expiry, each PC waits by its own.
+func TestCertMoveClockSkew(t *testing.T) {
+	for _, skew := range []time.Duration{-time.Hour, 20 * time.Minute} { // ahead: within the session's idle time
+		m := newMoveSetup(t, nil)
+		m.h.clock.Advance(skew)
+		code, done := startSend(t, m.relay(), certmove.SendOptions{Bundle: m.bundle})
+		if _, err := receiveInto(t, m.relay(), m.a.id, code); err != nil {
+			t.Fatalf("skew %v: receiver: %v", skew, err)
+		}
+		if err := <-done; err != nil {
+			t.Fatalf("skew %v: sender: %v", skew, err)
+		}
+	}
+}
