@@ -116,6 +116,11 @@ func (c *cli) certsReceive(args []string) int {
 	defer d.Close()
 	path, err := certmove.Receive(ctx, d, certmove.ReceiveOptions{UserID: *user, Code: code,
 		Save: func(b *certmove.Bundle) (string, error) { return b.Install(dest) }})
+	if err != nil && path != "" {
+		// Saved, but the acknowledgement did not reach the relay: the
+		// sending PC will not hear that this one has it.
+		fmt.Fprintf(c.stderr, "svpnctl: the certificate was saved at %s, but the sending PC was not told\n", path)
+	}
 	if err != nil {
 		return c.fail(err)
 	}
