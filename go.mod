@@ -9,6 +9,7 @@ require (
 	github.com/ThalesGroup/crypto11 v1.6.2
 	github.com/fyne-io/image v0.1.1
 	github.com/godbus/dbus/v5 v5.2.4
+	github.com/gtank/ristretto255 v0.1.2
 	github.com/jackc/pgx/v5 v5.12.0
 	github.com/kardianos/service v1.3.0
 	github.com/miekg/pkcs11 v1.1.2

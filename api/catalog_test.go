@@ -387,6 +387,15 @@ var gatewayStatuses = map[Code]int{
 	CodePoolExhausted:                http.StatusServiceUnavailable,
 	CodeUnavailable:                  http.StatusServiceUnavailable,
 	CodeInternal:                     http.StatusInternalServerError,
+	// certmove_catalog.go
+	CodeCertMoveDisabled:      http.StatusForbidden,
+	CodeCertMoveDeviceLimit:   http.StatusForbidden,
+	CodeCertMoveMismatch:      http.StatusForbidden,
+	CodeCertMoveNotFound:      http.StatusNotFound,
+	CodeCertMoveExpired:       http.StatusGone,
+	CodeCertMoveTaken:         http.StatusConflict,
+	CodeCertMoveNotRegistered: http.StatusForbidden,
+	CodeCertMoveProtocol:      http.StatusBadRequest,
 }
 
 func TestGatewayStatusesUnchanged(t *testing.T) {

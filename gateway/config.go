@@ -122,6 +122,9 @@ type GroupConfig struct {
 	SearchDomains []string `json:"search_domains,omitempty"`
 	PortalURL     string   `json:"portal_url,omitempty"`
 	Banner        string   `json:"banner,omitempty"`
+
+	// CertMove is the group's 인증서 이동 policy (certmove.go).
+	CertMove CertMovePolicy `json:"cert_move,omitzero"`
 }
 
 // DefaultPolicies are the policy OIDs accepted unless configured: general-
@@ -322,6 +325,7 @@ func (c *Config) Validate() error {
 				errs = append(errs, fmt.Errorf("groups.%s.dns: %w", name, err))
 			}
 		}
+		errs = append(errs, g.CertMove.validate("groups."+name+".cert_move")) // certmove.go
 	}
 	if c.CRLGrace < 0 {
 		errs = append(errs, fmt.Errorf("crl_grace: must not be negative, got %s", time.Duration(c.CRLGrace)))

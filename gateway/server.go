@@ -61,6 +61,9 @@ type Server struct {
 	// replaced on another node) have their peers removed.
 	mu   sync.Mutex
 	live map[string]wgkey.Public
+
+	// moves wakes the certificate-move Gets waiting on a slot (certmove.go).
+	moves moveWaiters
 }
 
 // Secret names in the store, shared by every node of a cluster.
@@ -114,6 +117,10 @@ func (s *Server) Handler() http.Handler {
 	mux.HandleFunc("POST "+api.PathPassword, s.handlePassword)
 	mux.HandleFunc("POST "+api.PathHeartbeat, s.handleHeartbeat)
 	mux.HandleFunc("POST "+api.PathLogout, s.handleLogout)
+	mux.HandleFunc("POST "+api.PathCertMoveOpen, s.handleCertMoveOpen)
+	mux.HandleFunc("POST "+api.PathCertMoveJoin, s.handleCertMoveJoin)
+	mux.HandleFunc("POST "+api.PathCertMovePut, s.handleCertMovePut)
+	mux.HandleFunc("POST "+api.PathCertMoveGet, s.handleCertMoveGet)
 	mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
 		s.writeError(w, r, refuse(api.CodeBadRequest, "no such API call: %s %s", r.Method, r.URL.Path))
 	})

@@ -152,6 +152,7 @@ func (s *Server) Run(ctx context.Context) {
 
 // Reconcile expires due sessions and drops peers whose session ended.
 func (s *Server) Reconcile(ctx context.Context) {
+	s.pruneMoves(ctx)
 	expired, err := s.st.ExpireDue(ctx, s.now())
 	if err != nil {
 		s.log.Error("expiring sessions", "err", err)

@@ -184,7 +184,7 @@ func (lw *loginWindow) content() fyne.CanvasObject {
 		widget.NewSeparator(),
 		lw.links,
 		lw.helpdesk,
-		container.NewHBox(layout.NewSpacer(), diagBtn),
+		container.NewHBox(lw.certMoveButton(), layout.NewSpacer(), diagBtn), // 인증서 이동: certmove.go
 	)
 	return container.NewPadded(body)
 }

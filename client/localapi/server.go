@@ -157,6 +157,7 @@ func (s *Server) Handler() http.Handler {
 		}
 		return struct{}{}, s.eng.ChangePassword(ctx, &req)
 	}))
+	s.certMoveRoutes(mux) // certmove.go
 	mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
 		if refuseUnknown(w, caller(r)) {
 			return

@@ -401,11 +401,14 @@ func (c *cli) sessionRun(ctx context.Context, st *store.Store, sub string, id, u
 }
 
 func (c *cli) cert(ctx context.Context, args []string) error {
-	sub, args, err := subcommand("cert", "revoke|list", args)
+	sub, args, err := subcommand("cert", "revoke|list|moves|moves-reset", args)
 	if err != nil {
 		return err
 	}
 	fs := c.flags("cert " + sub)
+	if sub == "moves" || sub == "moves-reset" { // 인증서 이동's device count: certmove.go
+		return c.certMoves(ctx, fs, sub, args)
+	}
 	var serial, issuer, path, reason *string
 	switch sub {
 	case "revoke":

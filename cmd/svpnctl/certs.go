@@ -29,6 +29,8 @@ func (c *cli) certs(args []string) int {
 		return c.certsExport(args[1:])
 	case "import":
 		return c.certsImport(args[1:])
+	case "send", "receive": // 인증서 이동, certmove.go
+		return c.certsMove(args[0], args[1:])
 	}
 	fmt.Fprintf(c.stderr, "svpnctl certs: unknown command %q\n\n%s", args[0], usage)
 	return exitUsage

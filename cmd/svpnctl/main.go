@@ -69,6 +69,11 @@ commands:
                                              NPKI/GPKI certificate -> PKCS#12
   certs import --p12 FILE --password-stdin [--removable ROOT]
                                              PKCS#12 -> NPKI on disk or drive
+  certs send --cert PATH [--delete-after]   move a certificate to another PC: prints a
+                                             code, waits until that PC has it (needs a login)
+  certs receive --user ID [--code CODE] [--removable ROOT]
+                                             receive it there (code also on stdin); prints
+                                             where it was written
   version                                    print the version
 `
 

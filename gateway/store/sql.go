@@ -84,6 +84,7 @@ func (c conn) lock(ctx context.Context, key int64) error {
 const (
 	lockMigrate int64 = 0x5356504e_00000001
 	lockLeases  int64 = 0x5356504e_00000002
+	lockMoves   int64 = 0x5356504e_00000006 // certificate-move slot numbers (certmove.go)
 )
 
 // reader is a conn for plain reads outside a transaction.
