@@ -1,0 +1,182 @@
+package streambind
+
+import (
+	"errors"
+	"io"
+	"net"
+	"sync"
+	"sync/atomic"
+	"time"
+)
+
+// Defaults of both sides.
+const (
+	// DefaultQueueBytes bounds what waits to be written to a stream: about
+	// 20 ms at 100 Mbit/s. More would be a buffer the inner TCP fills and
+	// then waits on (bufferbloat); less drops bursts a UDP socket would take.
+	DefaultQueueBytes = 256 << 10
+	// writeTimeout closes a stream whose peer stopped reading.
+	writeTimeout = 10 * time.Second
+	// maxWrite is how much the writer gathers into one write (one syscall,
+	// a few TLS records).
+	maxWrite = 64 << 10
+)
+
+// A stream is one framed connection: a writer goroutine draining a queue
+// bounded in bytes, and a reader the owner runs. It is closed once, by
+// whichever side fails first or by its owner.
+type stream struct {
+	conn      net.Conn
+	r         *frameReader
+	queue     chan []byte // batches of encoded frames
+	queued    atomic.Int64
+	maxQueued int64
+	idle      time.Duration // read deadline per frame; 0 for none
+
+	done      chan struct{}
+	closeOnce sync.Once
+	writerWG  sync.WaitGroup
+
+	txPackets, txBytes, dropped atomic.Uint64
+}
+
+// newStream starts the writer of c; r, if not nil, holds bytes of c already
+// read (what an HTTP upgrade buffered). The caller runs readLoop and calls
+// close.
+func newStream(c net.Conn, r io.Reader, queueBytes int, idle time.Duration) *stream {
+	if r == nil {
+		r = c
+	}
+	if tc, ok := underlyingTCP(c); ok {
+		tc.SetNoDelay(true) // Go's default; said here because the design relies on it
+	}
+	if queueBytes <= 0 {
+		queueBytes = DefaultQueueBytes
+	}
+	s := &stream{conn: c, r: newFrameReader(r), queue: make(chan []byte, 1024), maxQueued: int64(queueBytes),
+		idle: idle, done: make(chan struct{})}
+	s.writerWG.Add(1)
+	go s.writeLoop()
+	return s
+}
+
+// underlyingTCP finds the TCP connection under TLS or other wrappers that
+// expose it with NetConn.
+func underlyingTCP(c net.Conn) (*net.TCPConn, bool) {
+	for range 4 {
+		switch x := c.(type) {
+		case *net.TCPConn:
+			return x, true
+		case interface{ NetConn() net.Conn }:
+			c = x.NetConn()
+		default:
+			return nil, false
+		}
+	}
+	return nil, false
+}
+
+var errStreamClosed = errors.New("streambind: stream closed")
+
+// send frames bufs and queues them as one batch, or drops them all when the
+// queue is full: the stream then behaves like a congested UDP path.
+func (s *stream) send(bufs [][]byte) error {
+	select {
+	case <-s.done:
+		return errStreamClosed
+	default:
+	}
+	size := 0
+	for _, b := range bufs {
+		size += headerLen + len(b)
+	}
+	if s.queued.Add(int64(size)) > s.maxQueued {
+		s.queued.Add(-int64(size))
+		s.dropped.Add(uint64(len(bufs)))
+		return nil
+	}
+	batch := make([]byte, 0, size)
+	var err error
+	for _, b := range bufs {
+		if batch, err = appendFrame(batch, b); err != nil {
+			s.queued.Add(-int64(size))
+			return err
+		}
+	}
+	select {
+	case s.queue <- batch:
+		s.txPackets.Add(uint64(len(bufs)))
+		s.txBytes.Add(uint64(size))
+	case <-s.done:
+		s.queued.Add(-int64(size))
+		return errStreamClosed
+	default: // more batches than slots: drop too
+		s.queued.Add(-int64(size))
+		s.dropped.Add(uint64(len(bufs)))
+	}
+	return nil
+}
+
+// writeLoop writes queued batches, gathering what is waiting into one
+// write, until the stream closes or a write fails.
+func (s *stream) writeLoop() {
+	defer s.writerWG.Done()
+	buf := make([]byte, 0, maxWrite)
+	for {
+		var b []byte
+		select {
+		case b = <-s.queue:
+		case <-s.done:
+			return
+		}
+		buf = append(buf[:0], b...)
+	gather:
+		for len(buf) < maxWrite {
+			select {
+			case b = <-s.queue:
+				buf = append(buf, b...)
+			default:
+				break gather
+			}
+		}
+		s.conn.SetWriteDeadline(time.Now().Add(writeTimeout))
+		_, err := s.conn.Write(buf)
+		s.queued.Add(-int64(len(buf)))
+		if err != nil {
+			s.close()
+			return
+		}
+	}
+}
+
+// readLoop delivers each frame to deliver (which must copy it) until the
+// stream fails or closes, and returns why.
+func (s *stream) readLoop(deliver func(pkt []byte)) error {
+	buf := make([]byte, MaxFrame)
+	for {
+		if s.idle > 0 {
+			s.conn.SetReadDeadline(time.Now().Add(s.idle))
+		}
+		n, err := s.r.next(buf)
+		if err != nil {
+			s.close()
+			return err
+		}
+		deliver(buf[:n])
+	}
+}
+
+// close closes the connection and stops the writer; it waits for the
+// writer, never for the reader (which returns once the connection is
+// closed).
+func (s *stream) close() {
+	s.closeOnce.Do(func() {
+		close(s.done)
+		s.conn.Close()
+	})
+}
+
+func (s *stream) closeWait() {
+	s.close()
+	s.writerWG.Wait()
+}
