@@ -25,6 +25,8 @@ type Profile struct {
 	Helpdesk     string `json:"helpdesk,omitempty"`      // e.g. ☎ 콜센터 : 1833-6570 (운영시간 : 09:00 ~ 18:00)
 	ManualURL    string `json:"manual_url,omitempty"`    // user manual
 	AntivirusURL string `json:"antivirus_url,omitempty"` // 백신 프로그램 설치 (필수)
+	// Transport is how the tunnel travels: "auto" (default), "udp" or "tcp".
+	Transport Transport `json:"transport,omitempty"`
 }
 
 // LoadProfile reads and validates a profile file.
@@ -67,6 +69,9 @@ func (p *Profile) Validate() error {
 		if b, err := base64.StdEncoding.DecodeString(p.CAPin); err != nil || len(b) != sha256.Size {
 			errs = append(errs, fmt.Errorf("ca_pin: the base64 SHA-256 of the gateway certificate's public key (44 characters), got %q", p.CAPin))
 		}
+	}
+	if !p.Transport.Valid() {
+		errs = append(errs, fmt.Errorf("transport: %q, %q or %q, got %q", TransportAuto, TransportUDP, TransportTCP, p.Transport))
 	}
 	for field, v := range map[string]string{"manual_url": p.ManualURL, "antivirus_url": p.AntivirusURL} {
 		if v == "" {
