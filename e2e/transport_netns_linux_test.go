@@ -1,0 +1,87 @@
+package e2e
+
+import (
+	"crypto/rand"
+	"encoding/hex"
+	"fmt"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/opensvpn/svpn/api"
+)
+
+// TestNetnsUDPBlocked runs svpnd as root with a kernel TUN in a network
+// namespace whose nftables drop UDP to the gateway's WireGuard port: the
+// login (transport auto) connects over TCP within 10 s, the portal works
+// and the status says tcp. Once the rule is gone the session is back on
+// UDP within a minute, without a new login.
+func TestNetnsUDPBlocked(t *testing.T) {
+	n := newNetns(t)
+	if _, err := exec.LookPath("nft"); err != nil {
+		t.Skip("nft not installed; run make deps")
+	}
+	dir := t.TempDir()
+	start(t, nil, "svpn-gateway", "demo", "--dir", dir, "--listen", n.hostIP+":0",
+		"--wg-port", "0", "--heartbeat", "2s", "--dns", "10.77.0.1")
+	d := readDemo(t, dir)
+
+	// The drop rule lives in the client's namespace only, in a table of
+	// its own: the host's firewall is never touched.
+	b := make([]byte, 3)
+	rand.Read(b)
+	table := "svpn_tcp_" + hex.EncodeToString(b)
+	nft := func(args ...string) { sh(t, append(append(n.prefix(), "nft"), args...)...) }
+	nft("add", "table", "inet", table)
+	t.Cleanup(func() { exec.Command("ip", "netns", "exec", n.name, "nft", "delete", "table", "inet", table).Run() })
+	nft("add", "chain", "inet", table, "out", "{ type filter hook output priority 0 ; }")
+	nft("add", "rule", "inet", table, "out", "ip", "daddr", n.hostIP, "udp", "dport", fmt.Sprint(d.WireGuardPort), "counter", "drop")
+
+	sock := filepath.Join(dir, "svpnd.sock")
+	start(t, n.prefix(), "svpnd", "run", "--socket", sock, "--profile", d.Profile, "--state-dir", filepath.Join(dir, "state"), "--tun", "svpn0")
+	eventually(t, 20*time.Second, "svpnd socket", func() bool {
+		code, _ := runCmd(t, nil, "", "svpnctl", "--socket", sock, "status")
+		return code == 0
+	})
+	t0 := time.Now()
+	code, out := runCmd(t, n.prefix(), d.InitialPassword+"\n"+d.CertPassword+"\nNetns-tcp9!\n", "svpnctl", "--socket", sock,
+		"login", "--user", d.UserID, "--cert", d.CertPath, "--password-stdin")
+	took := time.Since(t0)
+	if code != 0 {
+		t.Fatalf("login with UDP dropped: exit %d\n%s", code, out)
+	}
+	t.Logf("login with UDP dropped took %v (the certificate password prompt and argon2id included)", took)
+	if took > 10*time.Second {
+		t.Fatalf("login with UDP dropped took %v, want under 10 s", took)
+	}
+	st := status(t, nil, sock)
+	if st.State != api.StateConnected || st.Transport != api.TransportTCP || st.TransportReason != api.ReasonUDPBlocked {
+		t.Fatalf("status with UDP dropped: %s, transport %q (%q)", st.State, st.Transport, st.TransportReason)
+	}
+	if !strings.Contains(sh(t, append(n.prefix(), "nft", "list", "table", "inet", table)...), "packets") {
+		t.Fatal("the drop rule counted nothing")
+	}
+	page := sh(t, "ip", "netns", "exec", n.name, "curl", "-s", "--max-time", "10", d.PortalURL)
+	if !strings.Contains(page, "행정포탈") {
+		t.Fatalf("portal over TCP: %q", page)
+	}
+	_, human := runCmd(t, nil, "", "svpnctl", "--socket", sock, "status")
+	if !strings.Contains(human, "tcp (udp_blocked)") {
+		t.Fatalf("svpnctl status does not say tcp:\n%s", human)
+	}
+
+	nft("delete", "table", "inet", table)
+	t1 := time.Now()
+	eventually(t, 60*time.Second, "back on UDP", func() bool { return status(t, nil, sock).Transport == api.TransportUDP })
+	t.Logf("back on UDP %v after the rule went", time.Since(t1))
+	after := status(t, nil, sock)
+	if after.State != api.StateConnected || !after.ConnectedAt.Equal(st.ConnectedAt) || after.TransportReason != api.ReasonUDPRestored {
+		t.Fatalf("after UDP returned: %s since %v (was %v), reason %q", after.State, after.ConnectedAt, st.ConnectedAt, after.TransportReason)
+	}
+	page = sh(t, "ip", "netns", "exec", n.name, "curl", "-s", "--max-time", "10", d.PortalURL)
+	if !strings.Contains(page, "행정포탈") {
+		t.Fatalf("portal back on UDP: %q", page)
+	}
+}
