@@ -17,8 +17,14 @@ import (
 // namespace whose nftables drop UDP to the gateway's WireGuard port: the
 // login (transport auto) connects over TCP within 10 s, the portal works
 // and the status says tcp. Once the rule is gone the session is back on
-// UDP within a minute, without a new login.
+// UDP within a minute, without a new login. Both tunnel modes: the kernel
+// TUN, and userspace (netstack and the loopback proxy).
 func TestNetnsUDPBlocked(t *testing.T) {
+	t.Run("tun", func(t *testing.T) { testUDPBlocked(t, false) })
+	t.Run("userspace", func(t *testing.T) { testUDPBlocked(t, true) })
+}
+
+func testUDPBlocked(t *testing.T, userspace bool) {
 	n := newNetns(t)
 	if _, err := exec.LookPath("nft"); err != nil {
 		t.Skip("nft not installed; run make deps")
@@ -40,7 +46,11 @@ func TestNetnsUDPBlocked(t *testing.T) {
 	nft("add", "rule", "inet", table, "out", "ip", "daddr", n.hostIP, "udp", "dport", fmt.Sprint(d.WireGuardPort), "counter", "drop")
 
 	sock := filepath.Join(dir, "svpnd.sock")
-	start(t, n.prefix(), "svpnd", "run", "--socket", sock, "--profile", d.Profile, "--state-dir", filepath.Join(dir, "state"), "--tun", "svpn0")
+	args := []string{"run", "--socket", sock, "--profile", d.Profile, "--state-dir", filepath.Join(dir, "state"), "--tun", "svpn0"}
+	if userspace {
+		args = []string{"run", "--userspace", "--socket", sock, "--profile", d.Profile, "--proxy", "127.0.0.1:0"}
+	}
+	start(t, n.prefix(), "svpnd", args...)
 	eventually(t, 20*time.Second, "svpnd socket", func() bool {
 		code, _ := runCmd(t, nil, "", "svpnctl", "--socket", sock, "status")
 		return code == 0
@@ -63,8 +73,14 @@ func TestNetnsUDPBlocked(t *testing.T) {
 	if !strings.Contains(sh(t, append(n.prefix(), "nft", "list", "table", "inet", table)...), "packets") {
 		t.Fatal("the drop rule counted nothing")
 	}
-	page := sh(t, "ip", "netns", "exec", n.name, "curl", "-s", "--max-time", "10", d.PortalURL)
-	if !strings.Contains(page, "행정포탈") {
+	portal := func() string {
+		curl := []string{"ip", "netns", "exec", n.name, "curl", "-s", "--max-time", "10"}
+		if userspace {
+			curl = append(curl, "-x", status(t, nil, sock).ProxyURL)
+		}
+		return sh(t, append(curl, d.PortalURL)...)
+	}
+	if page := portal(); !strings.Contains(page, "행정포탈") {
 		t.Fatalf("portal over TCP: %q", page)
 	}
 	_, human := runCmd(t, nil, "", "svpnctl", "--socket", sock, "status")
@@ -80,8 +96,7 @@ func TestNetnsUDPBlocked(t *testing.T) {
 	if after.State != api.StateConnected || !after.ConnectedAt.Equal(st.ConnectedAt) || after.TransportReason != api.ReasonUDPRestored {
 		t.Fatalf("after UDP returned: %s since %v (was %v), reason %q", after.State, after.ConnectedAt, st.ConnectedAt, after.TransportReason)
 	}
-	page = sh(t, "ip", "netns", "exec", n.name, "curl", "-s", "--max-time", "10", d.PortalURL)
-	if !strings.Contains(page, "행정포탈") {
+	if page := portal(); !strings.Contains(page, "행정포탈") {
 		t.Fatalf("portal back on UDP: %q", page)
 	}
 }
