@@ -88,7 +88,7 @@ func (r *udpRelay) addr() string { return r.pc.LocalAddr().String() }
 // transportHarness is the demo gateway on netstack, whose WireGuard
 // endpoint is a udpRelay, and a client engine in userspace mode.
 type transportHarness struct {
-	t     *testing.T
+	t     testing.TB
 	dir   string
 	cfg   *gateway.Config
 	demo  *gateway.Demo
@@ -99,7 +99,13 @@ type transportHarness struct {
 	pw    string
 }
 
-func newTransportHarness(t *testing.T, transport api.Transport, o engine.Options) *transportHarness {
+func newTransportHarness(t testing.TB, transport api.Transport, o engine.Options) *transportHarness {
+	return newTransportHarnessArgon(t, transport, o, false)
+}
+
+// newTransportHarnessArgon is newTransportHarness, with the production
+// argon2id parameters if prodArgon (benchmarks), else fast ones.
+func newTransportHarnessArgon(t testing.TB, transport api.Transport, o engine.Options, prodArgon bool) *transportHarness {
 	t.Helper()
 	h := &transportHarness{t: t, dir: t.TempDir(), relay: newUDPRelay(t), me: engine.Caller{UID: "t"}}
 	var err error
@@ -107,7 +113,9 @@ func newTransportHarness(t *testing.T, transport api.Transport, o engine.Options
 	if err != nil {
 		t.Fatal(err)
 	}
-	h.cfg.Argon2 = password.Params{Memory: 64, Time: 1, Threads: 1, SaltLen: 16, KeyLen: 32}
+	if !prodArgon {
+		h.cfg.Argon2 = password.Params{Memory: 64, Time: 1, Threads: 1, SaltLen: 16, KeyLen: 32}
+	}
 	h.cfg.WG.Endpoint = h.relay.addr()
 	h.startGateway()
 	if err := gateway.EnsureDemoUser(context.Background(), h.g.Store, h.demo, h.cfg.Argon2); err != nil {
