@@ -1,6 +1,7 @@
 package streambind
 
 import (
+	"bytes"
 	"context"
 	"fmt"
 	"io"
@@ -410,5 +411,31 @@ func TestPendingIsBounded(t *testing.T) {
 	c.mu.Unlock()
 	if got := s.txPackets.Load(); got != maxPending-1 {
 		t.Fatalf("%d packets flushed, want %d (the old one dropped)", got, maxPending-1)
+	}
+}
+
+// TestStaleBatchesDropped: what waited in the queue beyond maxQueueDelay is
+// dropped, not written late; fresh frames are written.
+func TestStaleBatchesDropped(t *testing.T) {
+	a, b := net.Pipe()
+	defer b.Close()
+	st := newStream(a, nil, 0, 0)
+	defer st.closeWait()
+	stale, _ := appendFrame(nil, make([]byte, 100))
+	st.queued.Add(int64(len(stale)))
+	st.queue <- batch{b: stale, packets: 1, at: time.Now().Add(-time.Second)}
+	if err := st.send([][]byte{bytes.Repeat([]byte{9}, 40)}); err != nil {
+		t.Fatal(err)
+	}
+	got := make([]byte, 42)
+	b.SetReadDeadline(time.Now().Add(5 * time.Second))
+	if _, err := io.ReadFull(b, got); err != nil {
+		t.Fatal(err)
+	}
+	if got[0] != 0 || got[1] != 40 || got[2] != 9 {
+		t.Fatalf("first bytes written: % x, want the fresh frame", got[:4])
+	}
+	if st.dropped.Load() != 1 {
+		t.Fatalf("%d dropped, want the stale one", st.dropped.Load())
 	}
 }

@@ -11,10 +11,15 @@ import (
 
 // Defaults of both sides.
 const (
-	// DefaultQueueBytes bounds what waits to be written to a stream: about
-	// 20 ms at 100 Mbit/s. More would be a buffer the inner TCP fills and
-	// then waits on (bufferbloat); less drops bursts a UDP socket would take.
-	DefaultQueueBytes = 256 << 10
+	// DefaultQueueBytes bounds what waits to be written to a stream: 8 ms
+	// at 1 Gbit/s. Less drops bursts a fast path carries (256 KiB halved
+	// the throughput on a 1 Gbit/s path); on slower paths maxQueueDelay
+	// drops first.
+	DefaultQueueBytes = 1 << 20
+	// maxQueueDelay drops what waited longer than this to be written: a
+	// slow path must not become seconds of buffer the inner TCP fills and
+	// then waits on (bufferbloat). A UDP path would have dropped it too.
+	maxQueueDelay = 100 * time.Millisecond
 	// writeTimeout closes a stream whose peer stopped reading.
 	writeTimeout = 10 * time.Second
 	// maxWrite is how much the writer gathers into one write (one syscall,
@@ -28,7 +33,7 @@ const (
 type stream struct {
 	conn      net.Conn
 	r         *frameReader
-	queue     chan []byte // batches of encoded frames
+	queue     chan batch
 	queued    atomic.Int64
 	maxQueued int64
 	idle      time.Duration // read deadline per frame; 0 for none
@@ -53,7 +58,7 @@ func newStream(c net.Conn, r io.Reader, queueBytes int, idle time.Duration) *str
 	if queueBytes <= 0 {
 		queueBytes = DefaultQueueBytes
 	}
-	s := &stream{conn: c, r: newFrameReader(r), queue: make(chan []byte, 1024), maxQueued: int64(queueBytes),
+	s := &stream{conn: c, r: newFrameReader(r), queue: make(chan batch, 1024), maxQueued: int64(queueBytes),
 		idle: idle, done: make(chan struct{})}
 	s.writerWG.Add(1)
 	go s.writeLoop()
@@ -78,6 +83,13 @@ func underlyingTCP(c net.Conn) (*net.TCPConn, bool) {
 
 var errStreamClosed = errors.New("streambind: stream closed")
 
+// batch is a send's frames, with when they were queued.
+type batch struct {
+	b       []byte
+	packets int
+	at      time.Time
+}
+
 // send frames bufs and queues them as one batch, or drops them all when the
 // queue is full: the stream then behaves like a congested UDP path.
 func (s *stream) send(bufs [][]byte) error {
@@ -95,16 +107,16 @@ func (s *stream) send(bufs [][]byte) error {
 		s.dropped.Add(uint64(len(bufs)))
 		return nil
 	}
-	batch := make([]byte, 0, size)
+	frames := make([]byte, 0, size)
 	var err error
 	for _, b := range bufs {
-		if batch, err = appendFrame(batch, b); err != nil {
+		if frames, err = appendFrame(frames, b); err != nil {
 			s.queued.Add(-int64(size))
 			return err
 		}
 	}
 	select {
-	case s.queue <- batch:
+	case s.queue <- batch{b: frames, packets: len(bufs), at: time.Now()}:
 		s.txPackets.Add(uint64(len(bufs)))
 		s.txBytes.Add(uint64(size))
 	case <-s.done:
@@ -122,27 +134,38 @@ func (s *stream) send(bufs [][]byte) error {
 func (s *stream) writeLoop() {
 	defer s.writerWG.Done()
 	buf := make([]byte, 0, maxWrite)
+	take := func(b batch, now time.Time) {
+		s.queued.Add(-int64(len(b.b)))
+		if now.Sub(b.at) > maxQueueDelay {
+			s.dropped.Add(uint64(b.packets))
+			return
+		}
+		buf = append(buf, b.b...)
+	}
 	for {
-		var b []byte
+		var b batch
 		select {
 		case b = <-s.queue:
 		case <-s.done:
 			return
 		}
-		buf = append(buf[:0], b...)
+		now := time.Now()
+		buf = buf[:0]
+		take(b, now)
 	gather:
 		for len(buf) < maxWrite {
 			select {
 			case b = <-s.queue:
-				buf = append(buf, b...)
+				take(b, now)
 			default:
 				break gather
 			}
 		}
-		s.conn.SetWriteDeadline(time.Now().Add(writeTimeout))
-		_, err := s.conn.Write(buf)
-		s.queued.Add(-int64(len(buf)))
-		if err != nil {
+		if len(buf) == 0 {
+			continue
+		}
+		s.conn.SetWriteDeadline(now.Add(writeTimeout))
+		if _, err := s.conn.Write(buf); err != nil {
 			s.close()
 			return
 		}
