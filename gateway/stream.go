@@ -41,8 +41,9 @@ const (
 // streamRegistry holds the streams of this node's sessions, so ending a
 // session (logout, kick, expiry) closes its streams at once.
 type streamRegistry struct {
-	streams Streams
-	max     int
+	streams    Streams
+	max        int
+	maxSources int // maxFailSources; smaller in tests
 
 	mu        sync.Mutex
 	bySession map[string][]*streambind.ServerStream
@@ -60,7 +61,7 @@ func newStreamRegistry(s Streams, max int) *streamRegistry {
 	if max <= 0 {
 		max = 10000
 	}
-	return &streamRegistry{streams: s, max: max, bySession: map[string][]*streambind.ServerStream{}, fails: map[string]*sourceFails{},
+	return &streamRegistry{streams: s, max: max, maxSources: maxFailSources, bySession: map[string][]*streambind.ServerStream{}, fails: map[string]*sourceFails{},
 		refusals: prometheus.NewCounterVec(prometheus.CounterOpts{
 			Name: "svpn_gateway_stream_refusals_total",
 			Help: "Requests for a tunnel stream refused, by reason (no_upgrade, no_token, rate_limited, unknown_token, session_ended, wrong_node, limit).",
@@ -88,13 +89,13 @@ func (r *streamRegistry) failed(src string, now time.Time) {
 	defer r.mu.Unlock()
 	f, ok := r.fails[src]
 	if !ok || now.Sub(f.since) > streamFailWindow {
-		if !ok && len(r.fails) >= maxFailSources {
+		if !ok && len(r.fails) >= r.maxSources {
 			for k, v := range r.fails {
 				if now.Sub(v.since) > streamFailWindow {
 					delete(r.fails, k)
 				}
 			}
-			if len(r.fails) >= maxFailSources {
+			if len(r.fails) >= r.maxSources {
 				return // no room: the lookups stay bounded by the store's speed
 			}
 		}

@@ -221,3 +221,76 @@ func TestStreamClosedWithSession(t *testing.T) {
 		}
 	}
 }
+
+// TestStreamLimitsAndNodes: beyond max_streams a stream is refused with
+// stream_limit; a session whose peer is not on this node gets
+// stream_wrong_node; an Upgrade to another protocol is no stream.
+func TestStreamLimitsAndNodes(t *testing.T) {
+	sg := newStreamGateway(t)
+	ctx := context.Background()
+	sg.g.Server.streams.max = 1
+	c, err := sg.client.DialStream(ctx, sg.token)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	if _, err := sg.client.DialStream(ctx, sg.token); api.CodeOf(err) != api.CodeStreamLimit {
+		t.Fatalf("a stream beyond max_streams: %v", err)
+	}
+	sg.g.Server.streams.max = 10
+
+	hc := &http.Client{Transport: &http.Transport{TLSClientConfig: &tls.Config{RootCAs: sg.pool}}}
+	req, _ := http.NewRequest("GET", "https://"+sg.g.APIAddr.String()+api.PathTunnelStream, nil)
+	req.Header.Set("Authorization", "Bearer "+sg.token)
+	req.Header.Set("Connection", "Upgrade")
+	req.Header.Set("Upgrade", "websocket")
+	r, err := hc.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	r.Body.Close()
+	if r.StatusCode != http.StatusBadRequest {
+		t.Fatalf("Upgrade: websocket: %s", r.Status)
+	}
+
+	// The session stays active in the store, but its peer is gone from
+	// this node (as when another node holds it).
+	sessions, err := sg.g.Store.ListActiveSessions(ctx)
+	if err != nil || len(sessions) != 1 {
+		t.Fatalf("%d sessions, %v", len(sessions), err)
+	}
+	sg.g.Server.mu.Lock()
+	delete(sg.g.Server.live, sessions[0].ID)
+	sg.g.Server.mu.Unlock()
+	if _, err := sg.client.DialStream(ctx, sg.token); api.CodeOf(err) != api.CodeStreamWrongNode {
+		t.Fatalf("a session of another node: %v", err)
+	}
+}
+
+// TestStreamFailBudget: the per-source refusal budget opens again after
+// the window, and its table of sources stays bounded.
+func TestStreamFailBudget(t *testing.T) {
+	r := newStreamRegistry(nil, 0)
+	r.maxSources = 3
+	now := time.Now()
+	for range streamFailLimit {
+		r.failed("a", now)
+	}
+	if !r.limited("a", now) || r.limited("b", now) {
+		t.Fatal("the budget is per source")
+	}
+	if r.limited("a", now.Add(streamFailWindow+time.Second)) {
+		t.Fatal("the budget did not reopen after the window")
+	}
+	for _, src := range []string{"b", "c", "d", "e"} {
+		r.failed(src, now)
+	}
+	if len(r.fails) > 3 {
+		t.Fatalf("%d sources tracked, bound 3", len(r.fails))
+	}
+	// Expired entries make room.
+	r.failed("f", now.Add(2*streamFailWindow))
+	if _, ok := r.fails["f"]; !ok {
+		t.Fatal("a new source found no room after the others expired")
+	}
+}

@@ -439,3 +439,46 @@ func TestStaleBatchesDropped(t *testing.T) {
 		t.Fatalf("%d dropped, want the stale one", st.dropped.Load())
 	}
 }
+
+// TestAcceptClearsDeadlines: the HTTP server's request deadlines must not
+// end a stream: the stream sets its own before each read and write.
+func TestAcceptClearsDeadlines(t *testing.T) {
+	s := NewServer(conn.NewDefaultBind(), ServerOptions{})
+	fns, _, err := s.Open(0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ln.Close()
+	cli, err := net.Dial("tcp", ln.Addr().String())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer cli.Close()
+	srv, err := ln.Accept()
+	if err != nil {
+		t.Fatal(err)
+	}
+	srv.SetDeadline(time.Now().Add(-time.Second)) // as a request timeout that passed
+	if _, err := s.Accept(srv, nil); err != nil {
+		t.Fatal(err)
+	}
+	frame, _ := appendFrame(nil, bytes.Repeat([]byte{4}, 64))
+	cli.Write(frame)
+	recv := fns[len(fns)-1]
+	bufs, sizes, eps := [][]byte{make([]byte, MaxFrame)}, make([]int, 1), make([]conn.Endpoint, 1)
+	done := make(chan int, 1)
+	go func() { n, _ := recv(bufs, sizes, eps); done <- n }()
+	select {
+	case n := <-done:
+		if n != 1 || sizes[0] != 64 {
+			t.Fatalf("received %d packets, size %d", n, sizes[0])
+		}
+	case <-time.After(5 * time.Second):
+		t.Fatal("a stream accepted past its deadline delivered nothing")
+	}
+}

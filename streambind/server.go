@@ -184,9 +184,10 @@ type ServerStream struct {
 // answered; r holds what was read from c beyond the request (nil if
 // nothing). Frames from c enter the device as packets from the new
 // stream's endpoint. The stream ends when c fails, stays idle beyond
-// IdleTimeout, or on Close; Done is closed then.
+// IdleTimeout, or on Close; Done is closed then. The deadlines the HTTP
+// server set on c for its request do not matter: the stream sets its own
+// before every read and write.
 func (s *Server) Accept(c net.Conn, r io.Reader) (*ServerStream, error) {
-	c.SetDeadline(time.Time{}) // the HTTP server's deadlines are for requests
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	if s.in == nil {
