@@ -70,7 +70,7 @@ staticcheck:
 	$(GO) run $(STATICCHECK) ./...
 
 # The packages with goroutines and shared state, under the race detector.
-RACE_PKGS ?= ./gateway/... ./client/... ./tunnel/...
+RACE_PKGS ?= ./gateway/... ./client/... ./tunnel/... ./streambind
 race:
 	$(GO) test -race -count=1 -timeout 15m $(RACE_PKGS)
 
