@@ -130,12 +130,21 @@ func newTransportHarnessArgon(t testing.TB, transport api.Transport, o engine.Op
 		t.Fatal(err)
 	}
 	quiet := slog.New(slog.DiscardHandler)
+	if os.Getenv("SVPN_DEBUG_LOG") != "" {
+		quiet = slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelDebug}))
+	}
 	o.Profile = &api.Profile{Name: "t", GatewayURL: url, GatewayID: h.demo.GatewayID, Transport: transport}
 	o.Gateway = gw
 	o.NewTunnel = func(c tunnel.Config) (tunnel.Tunnel, error) { return tunnel.NewUserspace(c, quiet) }
 	o.Userspace, o.Logger, o.ProxyAddr = true, quiet, "127.0.0.1:0"
 	h.eng = engine.New(o)
-	t.Cleanup(func() { h.eng.Close() })
+	t.Cleanup(func() {
+		h.eng.Close()
+		// A heartbeat the last stream's end prompted may have left a
+		// dialled, unused connection in the pool, which the gateway's
+		// shutdown would wait 5 s for.
+		gw.CloseIdleConnections()
+	})
 	return h
 }
 

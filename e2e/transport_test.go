@@ -14,10 +14,12 @@ import (
 // gateway's HTTPS port.
 func TestTransportTCP(t *testing.T) {
 	h := newTransportHarness(t, api.TransportTCP, engine.Options{})
+	t0 := time.Now()
 	st, err := h.login(context.Background())
 	if err != nil {
 		t.Fatal(err)
 	}
+	t.Logf("login over tcp: %v", time.Since(t0))
 	if st.Transport != api.TransportTCP || st.TransportReason != api.ReasonProfile {
 		t.Fatalf("status: transport %q (%q)", st.Transport, st.TransportReason)
 	}
@@ -114,5 +116,31 @@ func TestTransportGatewayRestart(t *testing.T) {
 	}
 	if h.g.Device.Streams().Stats().Streams != 1 {
 		t.Fatal("no stream on the restarted gateway")
+	}
+}
+
+// TestTransportUDPBlockedMidSession: a session on UDP whose UDP stops
+// getting through (a network that starts filtering it) moves to TCP and
+// keeps working, without a new login.
+func TestTransportUDPBlockedMidSession(t *testing.T) {
+	h := newTransportHarness(t, api.TransportAuto, engine.Options{ProbeInterval: 300 * time.Millisecond})
+	h.relay.blocked.Store(false)
+	st, err := h.login(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if st.Transport != api.TransportUDP || st.TransportReason != api.ReasonUDPWorks {
+		t.Fatalf("status with UDP open: transport %q (%q)", st.Transport, st.TransportReason)
+	}
+	token := h.eng.Secrets()[0]
+	h.relay.blocked.Store(true)
+	// Traffic that gets no answer is what gives UDP away.
+	eventually(t, 30*time.Second, "moved to TCP", func() bool {
+		go h.portal()
+		return h.eng.Status().Transport == api.TransportTCP
+	})
+	eventually(t, 20*time.Second, "the portal over TCP", func() bool { return h.portal() == nil })
+	if st := h.eng.Status(); st.State != api.StateConnected || st.TransportReason != api.ReasonUDPBlocked || h.eng.Secrets()[0] != token {
+		t.Fatalf("after UDP was blocked: %s, reason %q, same session %v", st.State, st.TransportReason, h.eng.Secrets()[0] == token)
 	}
 }

@@ -10,6 +10,7 @@ import (
 
 	"github.com/opensvpn/svpn/api"
 	"github.com/opensvpn/svpn/streambind"
+	"github.com/opensvpn/svpn/tunnel"
 )
 
 // Defaults of the transport choice.
@@ -136,11 +137,13 @@ func (e *Engine) toUDP(s *session) {
 // manageTransport runs for the session's life: it reports the stream's
 // failures (and checks the session at once: a stream closed by the gateway
 // is often a kick), and in auto probes UDP while on TCP and moves back
-// when it answers, and watches UDP while on it.
+// when it answers, and while on UDP moves to TCP when UDP falls silent and
+// a probe goes unanswered.
 func (e *Engine) manageTransport(ctx context.Context, s *session) {
 	t := s.tr
 	tick := time.NewTicker(e.o.ProbeInterval)
 	defer tick.Stop()
+	var last tunnel.Stats // at the previous tick, on UDP
 	for {
 		select {
 		case <-ctx.Done():
@@ -162,6 +165,7 @@ func (e *Engine) manageTransport(ctx context.Context, s *session) {
 			}
 			switch t.bind.Transport() {
 			case streambind.TCP:
+				last = tunnel.Stats{}
 				pctx, cancel := context.WithTimeout(ctx, 2*time.Second)
 				err := t.bind.ProbeUDP(pctx)
 				cancel()
@@ -170,14 +174,28 @@ func (e *Engine) manageTransport(ctx context.Context, s *session) {
 				}
 			case streambind.UDP:
 				st, err := s.tun.Stats()
-				if err != nil || time.Since(st.LastHandshake) < udpStale {
+				if err != nil {
+					continue
+				}
+				// Suspect UDP when the handshake is stale, or when packets
+				// went out since the last tick and nothing came back; then
+				// ask the gateway directly.
+				stale := time.Since(st.LastHandshake) > udpStale
+				silent := last.TxBytes != 0 && st.TxBytes > last.TxBytes && st.RxBytes == last.RxBytes
+				last = st
+				if !stale && !silent {
 					continue
 				}
 				pctx, cancel := context.WithTimeout(ctx, 2*time.Second)
 				err = t.bind.ProbeUDP(pctx)
 				cancel()
 				if err != nil && ctx.Err() == nil {
-					e.toTCP(s, fmt.Sprintf("no handshake over UDP for %s and no answer to a UDP probe", time.Since(st.LastHandshake).Round(time.Second)))
+					why := fmt.Sprintf("nothing received over UDP for %s and no answer to a UDP probe", e.o.ProbeInterval)
+					if stale {
+						why = fmt.Sprintf("no handshake over UDP for %s and no answer to a UDP probe", time.Since(st.LastHandshake).Round(time.Second))
+					}
+					e.toTCP(s, why)
+					last = tunnel.Stats{}
 				}
 			}
 		}
