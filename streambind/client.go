@@ -311,13 +311,14 @@ func (c *Client) keep(ctx context.Context, in *inbound) {
 		c.report(nil)
 		stop := context.AfterFunc(ctx, s.close)
 		start := time.Now()
-		err = s.readLoop(func(pkt []byte) {
-			ep := conn.Endpoint(streamEP)
+		err = s.readLoop(in, func() conn.Endpoint {
 			if p := c.lastUDP.Load(); p != nil {
-				ep = *p
+				return *p
 			}
-			if in.put(pkt, ep) {
-				c.rxStream.Add(1)
+			return streamEP
+		}, func(packets, _ int, queued bool) {
+			if queued {
+				c.rxStream.Add(uint64(packets))
 			}
 		})
 		stop()

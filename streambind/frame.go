@@ -67,3 +67,13 @@ func (f *frameReader) next(buf []byte) (int, error) {
 	}
 	return n, nil
 }
+
+// ready reports whether a whole frame is buffered, so next will not block.
+func (f *frameReader) ready() bool {
+	n := f.r.Buffered()
+	if n < headerLen {
+		return false
+	}
+	h, _ := f.r.Peek(headerLen)
+	return n >= headerLen+int(binary.BigEndian.Uint16(h))
+}

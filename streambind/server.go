@@ -205,11 +205,11 @@ func (s *Server) Accept(c net.Conn, r io.Reader) (*ServerStream, error) {
 	go func() {
 		defer s.wg.Done()
 		defer close(ss.done)
-		err := st.readLoop(func(pkt []byte) {
-			if in.put(pkt, ss.ep) {
-				s.tcpRx.add(1, len(pkt))
+		err := st.readLoop(in, func() conn.Endpoint { return ss.ep }, func(packets, bytes int, queued bool) {
+			if queued {
+				s.tcpRx.add(packets, bytes)
 			} else {
-				s.tcpDrops.Add(1)
+				s.tcpDrops.Add(uint64(packets))
 			}
 		})
 		st.closeWait()

@@ -2,6 +2,8 @@ package streambind
 
 import (
 	"errors"
+
+	"golang.zx2c4.com/wireguard/conn"
 	"io"
 	"net"
 	"sync"
@@ -172,20 +174,42 @@ func (s *stream) writeLoop() {
 	}
 }
 
-// readLoop delivers each frame to deliver (which must copy it) until the
-// stream fails or closes, and returns why.
-func (s *stream) readLoop(deliver func(pkt []byte)) error {
+// maxBatch bounds the packets a reader hands over at once (the device's
+// batch size).
+const maxBatch = 128
+
+// readLoop reads frames until the stream fails or closes, and returns why.
+// Every frame already buffered is read before the batch goes to in, with
+// ep as its endpoint; counted is told how many packets and bytes each
+// batch held, and whether they were queued or dropped.
+func (s *stream) readLoop(in *inbound, ep func() conn.Endpoint, counted func(packets, bytes int, queued bool)) error {
 	buf := make([]byte, MaxFrame)
+	var batch []inPacket
+	bytes := 0
+	flush := func() {
+		if len(batch) > 0 {
+			counted(len(batch), bytes, in.put(batch))
+			batch, bytes = nil, 0
+		}
+	}
 	for {
-		if s.idle > 0 {
-			s.conn.SetReadDeadline(time.Now().Add(s.idle))
+		if !s.r.ready() {
+			flush() // before a read that may wait
+			if s.idle > 0 {
+				s.conn.SetReadDeadline(time.Now().Add(s.idle))
+			}
 		}
 		n, err := s.r.next(buf)
 		if err != nil {
+			flush()
 			s.close()
 			return err
 		}
-		deliver(buf[:n])
+		batch = append(batch, packet(buf[:n], ep()))
+		bytes += n
+		if len(batch) == maxBatch {
+			flush()
+		}
 	}
 }
 

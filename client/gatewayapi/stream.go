@@ -42,6 +42,9 @@ func (c *Client) DialStream(ctx context.Context, token string) (net.Conn, error)
 	conf := c.tls.Clone()
 	conf.ServerName = u.Hostname()
 	conf.NextProtos = []string{"http/1.1"} // an upgrade is HTTP/1.1
+	// Full-size records from the start: frames stream continuously, and
+	// small records only cost more encryptions and headers.
+	conf.DynamicRecordSizingDisabled = true
 	conn := tls.Client(raw, conf)
 	stop := context.AfterFunc(ctx, func() { conn.Close() })
 	defer stop()
@@ -77,6 +80,9 @@ func (c *Client) DialStream(ctx context.Context, token string) (net.Conn, error)
 	if !stop() {
 		conn.Close()
 		return nil, transportError(ctx.Err())
+	}
+	if br.Buffered() == 0 {
+		return conn, nil // the reader of frames buffers on its own
 	}
 	return &streamConn{Conn: conn, r: br}, nil
 }
