@@ -482,3 +482,53 @@ func TestAcceptClearsDeadlines(t *testing.T) {
 		t.Fatal("a stream accepted past its deadline delivered nothing")
 	}
 }
+
+// TestInboundBounded: beyond inboundSlots queued packets, batches are
+// dropped (their buffers returned), and the ReceiveFunc hands out what was
+// queued in order, at most len(bufs) at a time.
+func TestInboundBounded(t *testing.T) {
+	q := newInbound()
+	ep := streamEP
+	mk := func(n int, b byte) []inPacket {
+		var batch []inPacket
+		for range n {
+			batch = append(batch, packet(bytes.Repeat([]byte{b}, 40), ep))
+		}
+		return batch
+	}
+	if !q.put(mk(inboundSlots-10, 1)) {
+		t.Fatal("a batch within the bound was dropped")
+	}
+	if q.put(mk(11, 2)) {
+		t.Fatal("a batch beyond the bound was queued")
+	}
+	if !q.put(mk(10, 3)) {
+		t.Fatal("a batch that fits exactly was dropped")
+	}
+	bufs := make([][]byte, 128)
+	for i := range bufs {
+		bufs[i] = make([]byte, 100)
+	}
+	sizes, eps := make([]int, 128), make([]conn.Endpoint, 128)
+	total := 0
+	for total < inboundSlots {
+		n, err := q.receive(bufs, sizes, eps)
+		if err != nil || n == 0 || n > 128 {
+			t.Fatalf("receive: %d, %v", n, err)
+		}
+		for i := range n {
+			want := byte(1)
+			if total+i >= inboundSlots-10 {
+				want = 3
+			}
+			if sizes[i] != 40 || bufs[i][0] != want {
+				t.Fatalf("packet %d: %d bytes of %d, want 40 of %d", total+i, sizes[i], bufs[i][0], want)
+			}
+		}
+		total += n
+	}
+	q.close()
+	if _, err := q.receive(bufs, sizes, eps); err != net.ErrClosed {
+		t.Fatalf("after close: %v", err)
+	}
+}
