@@ -4,6 +4,7 @@ import (
 	"crypto/rand"
 	"encoding/hex"
 	"fmt"
+	"net/url"
 	"os/exec"
 	"path/filepath"
 	"strings"
@@ -18,7 +19,9 @@ import (
 // login (transport auto) connects over TCP within 10 s, the portal works
 // and the status says tcp. Once the rule is gone the session is back on
 // UDP within a minute, without a new login. Both tunnel modes: the kernel
-// TUN, and userspace (netstack and the loopback proxy).
+// TUN, and userspace (netstack and the loopback proxy). With the TUN also:
+// a gateway restart while on TCP (the session carries on), and an
+// administrator's kick while on TCP (svpnd says kicked).
 func TestNetnsUDPBlocked(t *testing.T) {
 	t.Run("tun", func(t *testing.T) { testUDPBlocked(t, false) })
 	t.Run("userspace", func(t *testing.T) { testUDPBlocked(t, true) })
@@ -30,7 +33,7 @@ func testUDPBlocked(t *testing.T, userspace bool) {
 		t.Skip("nft not installed; run make deps")
 	}
 	dir := t.TempDir()
-	start(t, nil, "svpn-gateway", "demo", "--dir", dir, "--listen", n.hostIP+":0",
+	gw := start(t, nil, "svpn-gateway", "demo", "--dir", dir, "--listen", n.hostIP+":0",
 		"--wg-port", "0", "--heartbeat", "2s", "--dns", "10.77.0.1")
 	d := readDemo(t, dir)
 
@@ -40,10 +43,13 @@ func testUDPBlocked(t *testing.T, userspace bool) {
 	rand.Read(b)
 	table := "svpn_tcp_" + hex.EncodeToString(b)
 	nft := func(args ...string) { sh(t, append(append(n.prefix(), "nft"), args...)...) }
-	nft("add", "table", "inet", table)
 	t.Cleanup(func() { exec.Command("ip", "netns", "exec", n.name, "nft", "delete", "table", "inet", table).Run() })
-	nft("add", "chain", "inet", table, "out", "{ type filter hook output priority 0 ; }")
-	nft("add", "rule", "inet", table, "out", "ip", "daddr", n.hostIP, "udp", "dport", fmt.Sprint(d.WireGuardPort), "counter", "drop")
+	block := func() {
+		nft("add", "table", "inet", table)
+		nft("add", "chain", "inet", table, "out", "{ type filter hook output priority 0 ; }")
+		nft("add", "rule", "inet", table, "out", "ip", "daddr", n.hostIP, "udp", "dport", fmt.Sprint(d.WireGuardPort), "counter", "drop")
+	}
+	block()
 
 	sock := filepath.Join(dir, "svpnd.sock")
 	args := []string{"run", "--socket", sock, "--profile", d.Profile, "--state-dir", filepath.Join(dir, "state"), "--tun", "svpn0"}
@@ -88,6 +94,23 @@ func testUDPBlocked(t *testing.T, userspace bool) {
 		t.Fatalf("svpnctl status does not say tcp:\n%s", human)
 	}
 
+	if !userspace {
+		// The gateway restarts (same ports, same store) while the session
+		// is on TCP: the stream is redialled and the tunnel carries the
+		// portal again, without a new login.
+		apiURL, _ := url.Parse(d.APIURL)
+		gw.Stop()
+		start(t, nil, "svpn-gateway", "demo", "--dir", dir, "--listen", apiURL.Host, "--wg-port", fmt.Sprint(d.WireGuardPort),
+			"--heartbeat", "2s", "--dns", "10.77.0.1") // stopped by the test's cleanup
+		eventually(t, 30*time.Second, "the portal through the restarted gateway", func() bool {
+			out, _ := exec.Command("ip", "netns", "exec", n.name, "curl", "-s", "--max-time", "3", d.PortalURL).Output()
+			return strings.Contains(string(out), "행정포탈")
+		})
+		if cur := status(t, nil, sock); cur.State != api.StateConnected || cur.Transport != api.TransportTCP || !cur.ConnectedAt.Equal(st.ConnectedAt) {
+			t.Fatalf("after the gateway restart: %s on %q since %v (was %v)", cur.State, cur.Transport, cur.ConnectedAt, st.ConnectedAt)
+		}
+	}
+
 	nft("delete", "table", "inet", table)
 	t1 := time.Now()
 	eventually(t, 60*time.Second, "back on UDP", func() bool { return status(t, nil, sock).Transport == api.TransportUDP })
@@ -99,4 +122,29 @@ func testUDPBlocked(t *testing.T, userspace bool) {
 	if page := portal(); !strings.Contains(page, "행정포탈") {
 		t.Fatalf("portal back on UDP: %q", page)
 	}
+	if userspace {
+		return
+	}
+
+	// UDP blocked again, a new login (over TCP), and an administrator's
+	// kick: svpnd says the session was kicked.
+	block()
+	if code, out := runCmd(t, nil, "", "svpnctl", "--socket", sock, "logout"); code != 0 {
+		t.Fatalf("logout: exit %d\n%s", code, out)
+	}
+	code, out = runCmd(t, n.prefix(), "Netns-tcp9!\n"+d.CertPassword+"\n", "svpnctl", "--socket", sock,
+		"login", "--user", d.UserID, "--cert", d.CertPath, "--password-stdin")
+	if code != 0 {
+		t.Fatalf("second login with UDP dropped: exit %d\n%s", code, out)
+	}
+	if st := status(t, nil, sock); st.Transport != api.TransportTCP {
+		t.Fatalf("second login: transport %q", st.Transport)
+	}
+	if code, out := runCmd(t, nil, "", "svpn-gateway", "session", "kick", "--config", filepath.Join(dir, "config.json"), "--user", d.UserID); code != 0 {
+		t.Fatalf("kick: exit %d\n%s", code, out)
+	}
+	eventually(t, 10*time.Second, "the kick to reach svpnd", func() bool {
+		st := status(t, nil, sock)
+		return st.State == api.StateDisconnected && st.EndReason == api.EndKicked && st.Transport == ""
+	})
 }
