@@ -74,7 +74,7 @@ staticcheck:
 	$(GO) run $(STATICCHECK) ./...
 
 # The packages with goroutines and shared state, under the race detector.
-RACE_PKGS ?= ./gateway/... ./client/... ./tunnel/...
+RACE_PKGS ?= ./gateway/... ./client/... ./tunnel/... ./streambind
 race:
 	$(GO) test -race -count=1 -timeout 15m $(RACE_PKGS)
 
@@ -111,8 +111,10 @@ bench: deps
 	$(GO) test -run '^$$' -bench . -benchmem -count 1 -benchtime 300x ./gateway | tee -a bench.txt
 	$(GO) test -run '^$$' -bench . -benchmem -count 3 ./gateway/store ./gateway/wgdevice ./gateway/password ./tunnel ./client/gatewayapi | tee -a bench.txt
 	$(GO) test -run '^$$' -bench LoginToFirstPacket -benchtime 30x -count 3 ./e2e | tee -a bench.txt
+	$(GO) test -run '^$$' -bench UDPBlocked -benchtime 10x -count 1 ./e2e | tee -a bench.txt
 	@$(MAKE) --no-print-directory build
 	BIN=$(BIN) ./scripts/bench-iperf.sh | tee -a bench.txt
+	BIN=$(BIN) ./scripts/bench-iperf-tcp.sh | tee -a bench.txt
 	$(GO) test -run '^$$' -bench DesktopApp -benchtime 1x ./ui/xvfbtest | tee -a bench.txt
 
 # Coverage-guided fuzzing of every parser of outside input, FUZZTIME each:

@@ -359,6 +359,9 @@ func TestExplain(t *testing.T) {
 // gatewayStatuses is gateway/server.go's httpStatus map as it was before the
 // catalogue took its place: clients and monitoring see the same statuses.
 var gatewayStatuses = map[Code]int{
+	CodeStreamLimit:                  http.StatusServiceUnavailable,
+	CodeStreamWrongNode:              http.StatusConflict,
+	CodeStreamRateLimited:            http.StatusTooManyRequests,
 	CodeBadRequest:                   http.StatusBadRequest,
 	CodeBadCredentials:               http.StatusUnauthorized,
 	CodeUnauthorized:                 http.StatusUnauthorized,

@@ -73,6 +73,10 @@ type Status struct {
 	// withholds its details and this status has only the state and the
 	// gateway.
 	OtherUser bool `json:"other_user,omitempty"`
+	// Transport is how the tunnel's packets travel now ("udp" or "tcp",
+	// empty while no tunnel is up), and TransportReason why (ReasonUDPBlocked …).
+	Transport       Transport `json:"transport,omitempty"`
+	TransportReason string    `json:"transport_reason,omitempty"`
 }
 
 // SessionWarning is how long before the session's expiry front ends warn.

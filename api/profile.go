@@ -28,6 +28,8 @@ type Profile struct {
 	// PKCS11Modules are the security token drivers the front ends may load
 	// besides the system's module registry (profile_pkcs11.go).
 	PKCS11Modules []PKCS11Module `json:"pkcs11_modules,omitempty"`
+	// Transport is how the tunnel travels: "auto" (default), "udp" or "tcp".
+	Transport Transport `json:"transport,omitempty"`
 }
 
 // LoadProfile reads and validates a profile file.
@@ -70,6 +72,9 @@ func (p *Profile) Validate() error {
 		if b, err := base64.StdEncoding.DecodeString(p.CAPin); err != nil || len(b) != sha256.Size {
 			errs = append(errs, fmt.Errorf("ca_pin: the base64 SHA-256 of the gateway certificate's public key (44 characters), got %q", p.CAPin))
 		}
+	}
+	if !p.Transport.Valid() {
+		errs = append(errs, fmt.Errorf("transport: %q, %q or %q, got %q", TransportAuto, TransportUDP, TransportTCP, p.Transport))
 	}
 	for field, v := range map[string]string{"manual_url": p.ManualURL, "antivirus_url": p.AntivirusURL} {
 		if v == "" {

@@ -113,6 +113,9 @@ type WireGuardConfig struct {
 	PrivateKeyFile string `json:"private_key_file"` // created on first start
 	TUNName        string `json:"tun_name,omitempty"`
 	NAT            bool   `json:"nat,omitempty"`
+	// MaxStreams bounds the TCP streams (the tunnel over HTTPS for clients
+	// whose UDP is blocked) open at once; default 10000.
+	MaxStreams int `json:"max_streams,omitempty"`
 }
 
 // GroupConfig is what a group's users get pushed.

@@ -54,6 +54,9 @@ func (m *metrics) handler(s *Server) http.Handler {
 		Help: "Sessions with a WireGuard peer on this node.",
 	}, func() float64 { return float64(s.ActiveSessions()) })
 	m.reg.MustRegister(active, verified)
+	if s.streams != nil {
+		m.reg.MustRegister(s.streams.collectors()...)
+	}
 	if s.crls != nil {
 		m.reg.MustRegister(s.crls.collector(s.now))
 	}

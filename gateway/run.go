@@ -68,7 +68,7 @@ func Start(ctx context.Context, cfg *Config, o StartOptions) (_ *Gateway, err er
 	}
 	g.Device, err = wgdevice.New(wgdevice.Config{
 		Mode: wgdevice.Mode(cfg.WG.Mode), PrivateKey: priv, ListenPort: cfg.WG.ListenPort, Address: addr,
-		MTU: cfg.WG.MTU, TUNName: cfg.WG.TUNName, NAT: cfg.WG.NAT, Logger: log.With("component", "wireguard"),
+		MTU: cfg.WG.MTU, TUNName: cfg.WG.TUNName, NAT: cfg.WG.NAT, MaxStreams: cfg.WG.MaxStreams, Logger: log.With("component", "wireguard"),
 	})
 	if err != nil {
 		return nil, err
@@ -96,7 +96,7 @@ func Start(ctx context.Context, cfg *Config, o StartOptions) (_ *Gateway, err er
 		endpoint = net.JoinHostPort(host, fmt.Sprint(g.Device.ListenPort()))
 	}
 	g.Server, err = New(ctx, cfg, Options{Store: g.Store, Peers: peerStatsDevice{g.Device}, PublicKey: priv.Public(),
-		Endpoint: endpoint, Logger: log})
+		Endpoint: endpoint, Logger: log, Streams: g.Device.Streams(), MaxStreams: cfg.WG.MaxStreams})
 	if err != nil {
 		ln.Close()
 		return nil, err

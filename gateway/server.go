@@ -35,6 +35,10 @@ type Options struct {
 	Node      string       // this node's name in a cluster (default: gateway_id)
 	Logger    *slog.Logger
 	Now       func() time.Time // for tests; default time.Now
+	// Streams, when set, serves the tunnel over HTTPS (api.PathTunnelStream)
+	// into the WireGuard device, at most MaxStreams at once.
+	Streams    Streams
+	MaxStreams int
 }
 
 // Server is the gateway: the HTTP API and the session lifecycle.
@@ -63,7 +67,8 @@ type Server struct {
 	live map[string]wgkey.Public
 
 	// moves wakes the certificate-move Gets waiting on a slot (certmove.go).
-	moves moveWaiters
+	moves   moveWaiters
+	streams *streamRegistry // nil without Options.Streams
 }
 
 // Secret names in the store, shared by every node of a cluster.
@@ -86,6 +91,9 @@ func New(ctx context.Context, cfg *Config, o Options) (*Server, error) {
 	}
 	s := &Server{cfg: cfg, st: o.Store, peers: o.Peers, pub: o.PublicKey, endpoint: o.Endpoint,
 		node: o.Node, log: o.Logger, now: o.Now, live: map[string]wgkey.Public{}, metrics: newMetrics(), hash: newHasher()}
+	if o.Streams != nil {
+		s.streams = newStreamRegistry(o.Streams, o.MaxStreams)
+	}
 	var err error
 	if s.certs, err = newCertChecker(cfg.TrustAnchors, cfg.Intermediates, cfg.AllowedPolicies); err != nil {
 		return nil, err
@@ -121,6 +129,7 @@ func (s *Server) Handler() http.Handler {
 	mux.HandleFunc("POST "+api.PathCertMoveJoin, s.handleCertMoveJoin)
 	mux.HandleFunc("POST "+api.PathCertMovePut, s.handleCertMovePut)
 	mux.HandleFunc("POST "+api.PathCertMoveGet, s.handleCertMoveGet)
+	mux.HandleFunc("GET "+api.PathTunnelStream, s.handleStream)
 	mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
 		s.writeError(w, r, refuse(api.CodeBadRequest, "no such API call: %s %s", r.Method, r.URL.Path))
 	})

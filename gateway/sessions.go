@@ -28,6 +28,9 @@ func (s *Server) dropPeer(sessionID string) {
 	key, ok := s.live[sessionID]
 	delete(s.live, sessionID)
 	s.mu.Unlock()
+	if s.streams != nil {
+		s.streams.closeSession(sessionID)
+	}
 	if ok {
 		if err := s.peers.RemovePeer(key); err != nil {
 			s.log.Error("removing peer", "session", sessionID, "err", err)

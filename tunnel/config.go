@@ -6,6 +6,8 @@ import (
 	"strings"
 	"time"
 
+	"golang.zx2c4.com/wireguard/conn"
+
 	"github.com/opensvpn/svpn/api"
 	"github.com/opensvpn/svpn/wgkey"
 )
@@ -41,6 +43,9 @@ type Config struct {
 	DNS           []netip.Addr // resolvers inside the tunnel
 	SearchDomains []string     // e.g. "intra.go.kr"
 	MTU           int          // default DefaultMTU
+	// Bind is how WireGuard packets leave: nil for UDP (conn.NewDefaultBind),
+	// or a bind that can also carry them over TCP (streambind.Client).
+	Bind conn.Bind
 }
 
 // withDefaults checks c and returns a copy with the defaults filled in and

@@ -38,7 +38,11 @@ type engine struct {
 // brings it up. The device owns tdev from then on: closing the engine closes
 // it, and so does a failed start.
 func startEngine(tdev tun.Device, cfg Config, log *slog.Logger) (*engine, error) {
-	dev := device.NewDevice(tdev, conn.NewDefaultBind(), wgLogger(log))
+	bind := cfg.Bind
+	if bind == nil {
+		bind = conn.NewDefaultBind()
+	}
+	dev := device.NewDevice(tdev, bind, wgLogger(log))
 	if err := dev.IpcSet(uapiConfig(cfg)); err != nil {
 		dev.Close()
 		// Not %w of the UAPI error text alone: it says which key failed,

@@ -67,6 +67,7 @@ func buildReport(d *api.Diagnostics, daemonErr error, f reportFacts) []reportSec
 		add(&conn, "diag.user", st.User)
 		add(&conn, "diag.address", st.Address)
 		add(&conn, "diag.endpoint", st.Endpoint)
+		add(&conn, "diag.transport", TransportText(st))
 		add(&conn, "diag.connected_at", ts(st.ConnectedAt))
 		add(&conn, "diag.session_expires", ts(st.SessionExpiresAt))
 		if st.Userspace {

@@ -131,6 +131,9 @@ func (m *TrayModel) view(st api.Status) TrayView {
 		}
 		v.Status = Tf("tray.status_connected", map[string]any{"Gateway": gw, "Address": st.Address,
 			"Since": formatTime(st.ConnectedAt, m.now())})
+		if st.Transport == api.TransportTCP {
+			v.Status += " · " + T("tray.via_tcp")
+		}
 	case api.StateReconnecting:
 		v.Icon, v.Connected, v.Busy = IconConnecting, true, true
 		v.Status = T("tray.status_reconnecting")

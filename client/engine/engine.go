@@ -58,7 +58,11 @@ type Options struct {
 	HandshakeTimeout time.Duration
 	// RetryInterval is how soon a failed heartbeat is retried (default 5 s).
 	RetryInterval time.Duration
-	Now           func() time.Time
+	// UDPWait is how long the profile's transport "auto" waits for a
+	// handshake over UDP before moving to TCP (default 2.5 s), and
+	// ProbeInterval how often it asks whether UDP works again (default 20 s).
+	UDPWait, ProbeInterval time.Duration
+	Now                    func() time.Time
 }
 
 // Caller is who made a local API request: the user who starts a session
@@ -118,6 +122,7 @@ type session struct {
 	tun      tunnel.Tunnel
 	endpoint netip.AddrPort
 	kick     chan struct{} // a network change: heartbeat now
+	tr       *transport    // UDP or the stream, and why
 	// userspace mode: the proxy's credentials and the portal forward's
 	// token, fresh for each session
 	creds  proxy.Credentials
@@ -139,6 +144,12 @@ func New(o Options) *Engine {
 	}
 	if o.RetryInterval == 0 {
 		o.RetryInterval = 5 * time.Second
+	}
+	if o.UDPWait == 0 {
+		o.UDPWait = defaultUDPWait
+	}
+	if o.ProbeInterval == 0 {
+		o.ProbeInterval = defaultProbeInterval
 	}
 	if o.PortalForwardAddr == "" {
 		o.PortalForwardAddr = "127.0.0.1:0"
@@ -401,19 +412,21 @@ func (e *Engine) connect(ctx context.Context, key wgkey.Private, resp *api.Login
 	if err != nil {
 		return nil, err
 	}
+	tr := e.newTransport(resp.SessionToken)
+	cfg.Bind = tr.bind
 	tun, err := e.o.NewTunnel(cfg)
 	if err != nil {
 		return nil, err
 	}
 	sctx, cancel := context.WithCancel(context.Background())
-	s := &session{resp: resp, key: key, tun: tun, endpoint: ep, cancel: cancel, kick: make(chan struct{}, 1)}
+	s := &session{resp: resp, key: key, tun: tun, endpoint: ep, cancel: cancel, kick: make(chan struct{}, 1), tr: tr}
 	fail := func(err error) (*session, error) {
 		cancel()
 		s.wg.Wait()
 		tun.Close()
 		return nil, err
 	}
-	if err := waitHandshake(ctx, tun, e.o.HandshakeTimeout); err != nil {
+	if err := e.firstHandshake(ctx, s); err != nil {
 		return fail(err)
 	}
 	var us userspaceStatus
@@ -437,8 +450,14 @@ func (e *Engine) connect(ctx context.Context, key wgkey.Private, resp *api.Login
 		st.State, st.ConnectedAt, st.DNSMethod = api.StateConnected, now, dnsMethod
 		st.ProxyAddr, st.ProxyURL, st.SOCKSURL, st.PortalLocalURL = us.proxyAddr, us.proxyURL, us.socksURL, us.portalURL
 		st.LastErrorCode, st.LastError = "", ""
+		st.Transport, st.TransportReason = tr.current(), tr.reason
 	})
 	e.mu.Unlock()
+	s.wg.Add(1)
+	go func() {
+		defer s.wg.Done()
+		e.manageTransport(sctx, s)
+	}()
 	// The keeper is owned by the engine, not the session: it may end the
 	// session itself (the gateway said so), and Close waits for it.
 	e.keepers.Add(1)
@@ -617,6 +636,7 @@ func (e *Engine) teardown(s *session, state api.State, code api.Code, msg string
 		st.State, st.LastErrorCode, st.LastError, st.EndReason = state, code, msg, reason
 		st.Address, st.ProxyAddr, st.PortalLocalURL, st.ConnectedAt, st.SessionExpiresAt, st.DNSMethod = "", "", "", time.Time{}, time.Time{}, ""
 		st.ProxyURL, st.SOCKSURL = "", ""
+		st.Transport, st.TransportReason = "", ""
 	})
 	e.mu.Unlock()
 }

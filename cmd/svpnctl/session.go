@@ -199,6 +199,7 @@ func (c *cli) status(args []string) int {
 	add("User:", st.User)
 	add("Address:", st.Address)
 	add("Endpoint:", st.Endpoint)
+	add("Transport:", transportLine(st))
 	if !st.ConnectedAt.IsZero() {
 		add("Connected:", st.ConnectedAt.Local().Format(time.RFC3339))
 	}
@@ -267,6 +268,7 @@ func (c *cli) diag(args []string) int {
 		{"User:", st.User},
 		{"Address:", st.Address},
 		{"Endpoint:", st.Endpoint},
+		{"Transport:", transportLine(st)},
 		{"MTU:", fmt.Sprint(st.MTU)},
 		{"Routes:", strings.Join(st.Routes, ", ")},
 		{"DNS:", strings.Join(st.DNS, ", ") + " " + st.DNSMethod},
@@ -330,4 +332,12 @@ func (c *cli) passwd(args []string) int {
 	}
 	fmt.Fprintln(c.stdout, "password changed")
 	return exitOK
+}
+
+// transportLine is the status's transport and why: "tcp (udp_blocked)".
+func transportLine(st api.Status) string {
+	if st.Transport == "" || st.TransportReason == "" {
+		return string(st.Transport)
+	}
+	return string(st.Transport) + " (" + st.TransportReason + ")"
 }

@@ -47,8 +47,11 @@ type Config struct {
 	// route back to the pool. It runs the nft command (package nftables)
 	// and keeps its rule in the table "svpn", which Close removes. IP
 	// forwarding (net.ipv4.ip_forward) is the administrator's to enable.
-	NAT    bool
-	Logger *slog.Logger // nil discards
+	NAT bool
+	// MaxStreams bounds the TCP streams carrying the tunnel for clients
+	// whose UDP is blocked (default 10000).
+	MaxStreams int
+	Logger     *slog.Logger // nil discards
 
 	// natTable overrides defaultNATTable so root tests cannot clobber the
 	// table of a gateway running on the same host.

@@ -19,6 +19,7 @@ import (
 	"golang.zx2c4.com/wireguard/device"
 	"golang.zx2c4.com/wireguard/tun/netstack"
 
+	"github.com/opensvpn/svpn/streambind"
 	"github.com/opensvpn/svpn/wgkey"
 )
 
@@ -34,6 +35,8 @@ type Device struct {
 	port int
 	link link
 	wg   *device.Device
+	// streams carries UDP and the clients' TCP streams into wg.
+	streams *streambind.Server
 
 	// mu orders peer changes against Close: they hold it for reading, Close
 	// for writing, so none runs on a device being torn down.
@@ -52,7 +55,8 @@ func New(cfg Config) (*Device, error) {
 	if err != nil {
 		return nil, err
 	}
-	wg := device.NewDevice(lk.TUN(), conn.NewDefaultBind(), wgLogger(cfg.Logger))
+	streams := streambind.NewServer(conn.NewDefaultBind(), streambind.ServerOptions{MaxStreams: cfg.MaxStreams, Logger: cfg.Logger})
+	wg := device.NewDevice(lk.TUN(), streams, wgLogger(cfg.Logger))
 	fail := func(err error) (*Device, error) {
 		wg.Close() // closes the TUN too
 		return nil, errors.Join(err, lk.Teardown())
@@ -79,6 +83,8 @@ func New(cfg Config) (*Device, error) {
 		port: port,
 		link: lk,
 		wg:   wg,
+
+		streams: streams,
 	}
 	d.cfg.PrivateKey = wgkey.Private{}
 	d.log.Info("wireguard device up", "mode", cfg.Mode, "public_key", d.pub, "listen_port", port, "address", cfg.Address, "mtu", cfg.MTU)
@@ -91,6 +97,10 @@ func (d *Device) PublicKey() wgkey.Public { return d.pub }
 
 // ListenPort returns the UDP port the device listens on.
 func (d *Device) ListenPort() int { return d.port }
+
+// Streams is the device's bind: it takes over clients' TCP streams
+// (Accept) and counts packets per transport (Stats).
+func (d *Device) Streams() *streambind.Server { return d.streams }
 
 // Net returns the gateway's side of the tunnel network in netstack mode, on
 // which the server listens at Address (the portal on port 80, say). It is
