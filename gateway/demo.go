@@ -37,6 +37,8 @@ type Demo struct {
 	Profile         string `json:"profile"` // client profile file
 	Config          string `json:"config"`  // the gateway's config file
 	WireGuardPort   int    `json:"wireguard_port"`
+	WalletPath      string `json:"wallet_path"` // the demo user's mobile ID wallet (svpn-wallet)
+	WalletPIN       string `json:"wallet_pin"`
 }
 
 // Demo account and certificate, printed for the person trying it.
@@ -124,6 +126,10 @@ func PrepareDemo(dir, listen string, wgPort int) (*Config, *Demo, error) {
 		Groups: map[string]GroupConfig{"default": {Routes: []string{"10.77.0.0/24"}, PortalURL: "http://10.77.0.1/",
 			Banner: "원격근무서비스에 접속되었습니다."}},
 	}
+	walletPath := ""
+	if cfg.MobileID, walletPath, err = prepareDemoMobileID(dir, filepath.Join(dir, "ca.pem"), "홍길동"); err != nil {
+		return nil, nil, err
+	}
 	cfg.SetDefaults()
 	if wgPort == 0 {
 		cfg.WG.ListenPort = 0 // a free port, picked at start (SetDefaults would say 51820)
@@ -137,7 +143,7 @@ func PrepareDemo(dir, listen string, wgPort int) (*Config, *Demo, error) {
 	}
 	d := &Demo{APIURL: apiURL, GatewayID: DemoGatewayID, CAFile: filepath.Join(dir, "ca.pem"), UserID: DemoUserID, InitialPassword: DemoPassword,
 		CertPath: certPath, CertPassword: DemoCertPassword, DriveRoot: drive, PortalURL: "http://10.77.0.1/",
-		Profile: profile, Config: cfgPath, WireGuardPort: wgPort}
+		Profile: profile, Config: cfgPath, WireGuardPort: wgPort, WalletPath: walletPath, WalletPIN: DemoWalletPIN}
 	return cfg, d, nil
 }
 
