@@ -152,6 +152,12 @@ func (s *Server) mobileResult(r *http.Request) (*api.MobileResultResponse, error
 	case <-t.done:
 	default:
 		if ctx.Err() != nil {
+			// svpnd went away (cancelled, or closed): nobody else can
+			// collect this transaction, so no phone may answer it now.
+			if t, err := m.answer(t.trx, s.now()); err == nil {
+				m.settle(t, store.User{}, s.refused(context.WithoutCancel(ctx), "mobileid_refused", t.userID, t.source,
+					refuse(api.CodeMobileCancelled, "svpnd cancelled the login"), map[string]string{"transaction": t.id()}))
+			}
 			return nil, refuse(api.CodeUnavailable, "the request was cancelled")
 		}
 		if !s.now().After(t.expires) {

@@ -89,6 +89,9 @@ type Engine struct {
 	lastCert *api.CertificateSummary
 	keepers  sync.WaitGroup // the heartbeat goroutine of each session
 	closed   bool
+	// mobile is the QR login svpnd waits on; mobileLast the one that ended
+	// last, for a front end that asks after the fact (mobileid.go).
+	mobile, mobileLast *mobileLogin
 }
 
 type pendingLogin struct {
@@ -632,6 +635,7 @@ func (e *Engine) Close() error {
 	for _, p := range pending {
 		p.channel.Close()
 	}
+	e.stopMobile()
 	if s != nil {
 		ctx, cancel := context.WithTimeout(context.Background(), 3*time.Second)
 		e.o.Gateway.Logout(ctx, s.resp.SessionToken)
@@ -704,7 +708,7 @@ func (e *Engine) Secrets() []string {
 	for _, p := range e.pending {
 		out = append(out, p.key.Base64Secret(), p.key.UAPIHex(), p.challenge)
 	}
-	return out
+	return append(out, e.mobileSecretsLocked()...)
 }
 
 // NetworkChanged tells the engine the machine's network changed: the
