@@ -226,3 +226,17 @@ func ParseCredential(raw string, keyOf func(issuer string) *ecdsa.PublicKey) (*C
 	}
 	return &c, nil
 }
+
+// PeekCredential reads a credential without verifying it: for showing
+// the holder what their wallet holds, never for deciding.
+func PeekCredential(raw string) (*Credential, error) {
+	tok, err := jwt.ParseSigned(raw, []jose.SignatureAlgorithm{jose.ES256})
+	if err != nil {
+		return nil, err
+	}
+	var c Credential
+	if err := tok.UnsafeClaimsWithoutVerification(&c); err != nil {
+		return nil, err
+	}
+	return &c, nil
+}

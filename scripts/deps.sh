@@ -10,13 +10,15 @@ set -eu
 # Fyne (cgo); xvfb/imagemagick/xdotool/dbus-x11: UI screenshots and
 # benchmark; fonts-nanum: the Hangul font assets/gen bundles; xdg-utils:
 # the app opens the portal in the browser (make run); debootstrap,
-# systemd-container, desktop-file-utils, binutils, lintian: the .deb tests.
+# systemd-container, desktop-file-utils, binutils, lintian: the .deb tests;
+# zbar-tools: zbarimg reads the mobile ID QR code (svpn-wallet, tests).
 PKGS="ca-certificates git gcc pkg-config openssl postgresql iproute2 iperf3
       wireguard-tools curl nftables
       libgl1-mesa-dev libx11-dev libxcursor-dev libxrandr-dev libxinerama-dev
       libxi-dev libxxf86vm-dev libxkbcommon-dev xvfb imagemagick
       xdotool dbus-x11 fonts-nanum xdg-utils
-      debootstrap systemd-container desktop-file-utils binutils lintian"
+      debootstrap systemd-container desktop-file-utils binutils lintian
+      zbar-tools"
 
 "$(dirname "$0")/apt-install.sh" $PKGS
 echo "deps: Debian packages present"

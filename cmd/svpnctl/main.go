@@ -57,6 +57,9 @@ commands:
   login --user ID --cert PATH [--password-stdin]
                                              log in; stdin lines: password, certificate
                                              password, [new password for a first login]
+  login --mobile-id [--user ID] [--qr-png FILE]
+                                             log in with the mobile employee ID: scan the
+                                             QR, approve on the phone
   logout                                     end the session
   status [--json]                            connection state
   diag [--json] [--bundle FILE]              diagnostics for the helpdesk

@@ -40,8 +40,13 @@ func (c *cli) login(args []string) int {
 	user := fs.String("user", "", "account `ID`")
 	certPath := fs.String("cert", "", "certificate: signCert.der, its folder, a GPKI *_sig.cer or a .pfx/.p12")
 	pwStdin := fs.Bool("password-stdin", false, "read from standard input, one per line: account password, certificate password, [new account password]")
+	mobile := fs.Bool("mobile-id", false, "log in with the mobile employee ID (모바일 공무원증): scan the QR with the phone")
+	qrPNG := fs.String("qr-png", "", "with --mobile-id: also write the QR code to this PNG `FILE`")
 	if code, ok := parse(fs, args); !ok {
 		return code
+	}
+	if *mobile {
+		return c.loginMobile(*user, *qrPNG)
 	}
 	if *user == "" || *certPath == "" {
 		fmt.Fprintln(c.stderr, "svpnctl login: --user and --cert are required")
