@@ -107,6 +107,7 @@ bench: deps
 	$(GO) test -run '^$$' -bench . -benchmem -count 1 -benchtime 300x ./gateway | tee -a bench.txt
 	$(GO) test -run '^$$' -bench . -benchmem -count 3 ./gateway/store ./gateway/wgdevice ./gateway/password ./tunnel ./client/gatewayapi | tee -a bench.txt
 	$(GO) test -run '^$$' -bench LoginToFirstPacket -benchtime 30x -count 3 ./e2e | tee -a bench.txt
+	$(GO) test -run '^$$' -bench MobileApprovalToConnected -benchtime 30x -count 3 ./e2e | tee -a bench.txt
 	@$(MAKE) --no-print-directory build
 	BIN=$(BIN) ./scripts/bench-iperf.sh | tee -a bench.txt
 	$(GO) test -run '^$$' -bench DesktopApp -benchtime 1x ./ui/xvfbtest | tee -a bench.txt
