@@ -134,7 +134,7 @@ clean:
 # PNGs of the desktop app's windows in docs/screenshots: the real app under
 # Xvfb, driven with xdotool, against the demo gateway and svpnd (userspace).
 screenshots: deps
-	SVPN_SCREENSHOTS=$(CURDIR)/docs/screenshots $(GO) test -count=1 -timeout 10m -run '^TestScreenshots$$' -v ./ui/xvfbtest
+	SVPN_SCREENSHOTS=$(CURDIR)/docs/screenshots $(GO) test -count=1 -timeout 10m -run '^(TestScreenshots|TestMobileIDApp)$$' -v ./ui/xvfbtest
 
 # Packages for Linux (.deb), Windows (NSIS installer) and macOS (bundle to
 # finish on a Mac) into dist/: slow, outside `make test`. Settings such as

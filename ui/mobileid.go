@@ -169,7 +169,7 @@ func (m *mobileWindow) begin() {
 		if err == nil {
 			var q *qrcode.QRCode
 			if q, err = qrcode.New(b.QR, qrcode.Medium); err == nil {
-				img = q.Image(512)
+				img = qrImage(q)
 			}
 		}
 		onMain(m.ctx, func() {
@@ -190,6 +190,8 @@ func (m *mobileWindow) shown(b *api.MobileLoginBeginResponse, img image.Image, g
 	m.loginID, m.expires, m.waiting = b.LoginID, b.ExpiresAt, true
 	m.progress.Stop()
 	m.qr.Image = img
+	side := float32(img.Bounds().Dx()) / m.w.Canvas().Scale() // one image pixel per screen pixel
+	m.qr.SetMinSize(fyne.NewSize(side, side))
 	m.qr.Refresh()
 	m.qrBox.Show()
 	m.code.SetText(spaced(b.ShortCode))
@@ -334,6 +336,14 @@ func (m *mobileWindow) closeWindow() {
 	if m.lw.mobile == m {
 		m.lw.mobile = nil
 	}
+}
+
+// qrImage draws every module as the same whole number of pixels, at
+// about qrPixels a side, so the window shows it crisp (shown at its own
+// size, nothing is resampled).
+func qrImage(q *qrcode.QRCode) image.Image {
+	n := len(q.Bitmap()) // modules, quiet zone included
+	return q.Image(max(2, qrPixels/n) * n)
 }
 
 // spaced shows a code digit by digit ("4 8 2 1"), easier to compare.

@@ -211,21 +211,23 @@ func TestMobileLoginThroughApp(t *testing.T) {
 	e := startDemo(t)
 	lw, m := openMobile(t, e.client, Options{Socket: e.sock, Version: "test"})
 
-	// The QR exactly as the window draws it.
+	// The QR exactly as the window draws it, once the window has its
+	// final size (fitHeight resizes it after the QR shows).
 	shot := filepath.Join(t.TempDir(), "qr-window.png")
-	f, err := os.Create(shot)
-	if err != nil {
-		t.Fatal(err)
-	}
-	png.Encode(f, m.w.Canvas().Capture())
-	f.Close()
+	var out []byte
+	eventually(t, 10*time.Second, "zbarimg to read the window's QR", func() bool {
+		f, err := os.Create(shot)
+		if err != nil {
+			t.Fatal(err)
+		}
+		png.Encode(f, m.w.Canvas().Capture())
+		f.Close()
+		out, err = exec.Command(zbar, "--raw", "--quiet", "-Sdisable", "-Sqrcode.enable", shot).Output()
+		return err == nil
+	})
 	if dir := os.Getenv("SVPN_UI_SCREENSHOT_DIR"); dir != "" {
 		b, _ := os.ReadFile(shot)
 		os.WriteFile(filepath.Join(dir, "mobileid-test-driver.png"), b, 0o644)
-	}
-	out, err := exec.Command(zbar, "--raw", "--quiet", "-Sdisable", "-Sqrcode.enable", shot).Output()
-	if err != nil {
-		t.Fatalf("zbarimg cannot read the window's QR: %v", err)
 	}
 	qr, err := mobileid.ParseRequest(strings.TrimSpace(string(out)))
 	if err != nil {
