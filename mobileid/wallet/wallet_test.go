@@ -4,6 +4,7 @@ import (
 	"crypto/ecdsa"
 	"crypto/elliptic"
 	"crypto/rand"
+	"encoding/base64"
 	"os"
 	"path/filepath"
 	"testing"
@@ -69,7 +70,7 @@ func TestFileIsPrivateAndKeySealed(t *testing.T) {
 		t.Fatalf("wallet file mode %v %v", fi.Mode(), err)
 	}
 	b, _ := os.ReadFile(path)
-	if d := k.D.Bytes(); len(d) > 8 && containsBytes(b, d) {
+	if d, _ := k.Bytes(); len(d) > 8 && (containsBytes(b, d) || containsBytes(b, []byte(base64.StdEncoding.EncodeToString(d)))) {
 		t.Fatal("the private key is in the file in the clear")
 	}
 	if err := Create(path, "12345a", k, "vc", "", ""); err == nil {
