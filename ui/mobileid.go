@@ -156,7 +156,7 @@ func (m *mobileWindow) begin() {
 	m.codeBox.Hide()
 	m.approve.Hide()
 	m.countdown.SetText("")
-	m.scan.SetText(T("login.mobile_scan"))
+	m.scan.Show()
 	m.progress.Start(T("login.mobile_starting"))
 	m.cancelBtn.SetText(T("common.cancel"))
 	m.fit()
@@ -198,6 +198,7 @@ func (m *mobileWindow) shown(b *api.MobileLoginBeginResponse, img image.Image, g
 	m.codeBox.Show()
 	m.approve.SetText(T("login.mobile_approve"))
 	m.approve.Show()
+	m.countdown.Show()
 	m.updateCountdown()
 	m.fit()
 	id := b.LoginID
@@ -284,10 +285,11 @@ func (m *mobileWindow) cancelInDaemon() {
 // number, and offers a new QR.
 func (m *mobileWindow) failed(err error) {
 	m.progress.Stop()
+	m.scan.Hide()
 	m.qrBox.Hide()
 	m.codeBox.Hide()
 	m.approve.Hide()
-	m.countdown.SetText("")
+	m.countdown.Hide()
 	p := Explain(err)
 	m.problem.Set(&p, m.lw.helpdeskText())
 	m.retryBtn.Show()

@@ -7,6 +7,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -55,12 +56,13 @@ func TestMobileIDApp(t *testing.T) {
 	home := t.TempDir()
 	app := d.app(t, display, home, []string{d.DriveRoot}, []string{"FYNE_THEME=light"})
 	login := X.window("^원격근무서비스$")
-	X.settled(login, nil)
+	X.shot(login, png("mobileid-0-login.png")) // 모바일 공무원증으로 로그인 under 로그인
 
-	// openQR focuses the ID field's successors to 모바일 공무원증 (ID,
-	// password, 로그인, then it) and presses it.
-	openQR := func() string {
-		X.typeIn(login, "", "Tab", "Tab", "Tab", "space")
+	// openQR moves the focus from the field that has it to 모바일 공무원증
+	// (ID → password → 로그인 → it) and presses it.
+	openQR := func(tabs int) string {
+		keys := append(slices.Repeat([]string{"Tab"}, tabs), "space")
+		X.typeIn(login, "", keys...)
 		return X.window("모바일 공무원증 로그인")
 	}
 	// scan reads the QR as the window shows it, and asks the gateway for
@@ -97,7 +99,7 @@ func TestMobileIDApp(t *testing.T) {
 		return string(b), err
 	}
 
-	openQR()
+	openQR(3) // a fresh window focuses the ID
 	t.Log("the QR window is open")
 	shot := png("mobileid-1-qr.png")
 	_, code := scan(shot)
@@ -107,6 +109,12 @@ func TestMobileIDApp(t *testing.T) {
 	t.Log("svpn-wallet approved")
 	eventually(t, 30*time.Second, "the connection", func() bool { return d.state(t) == "connected" })
 	X.gone("모바일 공무원증 로그인")
+	// Connected, the app closes its login window (as after a certificate
+	// login); a second start brings it back showing the connection.
+	X.gone("^원격근무서비스$")
+	second := d.app(t, display, home, []string{d.DriveRoot}, []string{"FYNE_THEME=light"})
+	eventually(t, 10*time.Second, "the second instance to hand over", second.Exited)
+	login = X.window("^원격근무서비스$")
 	X.shot(login, png("mobileid-2-connected.png"))
 	t.Log("connected")
 
@@ -114,7 +122,7 @@ func TestMobileIDApp(t *testing.T) {
 	d.logout(t)
 	eventually(t, 10*time.Second, "the login form", func() bool { return d.state(t) == "disconnected" })
 	X.settled(login, nil)
-	qrw := openQR()
+	qrw := openQR(2) // after a session ends the password has the focus
 	text, _ := scan(filepath.Join(t.TempDir(), "qr.png"))
 	before := X.settled(qrw, nil)
 	if o, err := wallet("", "--qr", text, "--decline"); err != nil {
