@@ -1,6 +1,7 @@
 package main
 
 import (
+	"bytes"
 	"context"
 	"os/exec"
 	"path/filepath"
@@ -45,5 +46,25 @@ func TestQRPNGReadable(t *testing.T) {
 	// The terminal rendering has the same modules.
 	if lines := strings.Count(qr.ToSmallString(false), "\n"); lines < 20 {
 		t.Fatalf("terminal QR of %d lines", lines)
+	}
+}
+
+func TestMobileUsage(t *testing.T) {
+	for _, args := range [][]string{
+		{"login", "--mobile-id", "--cert", "x"},
+		{"login", "--mobile-id", "--password-stdin"},
+		{"login", "--user", "kim01", "--cert", "x", "--qr-png", "q.png"},
+	} {
+		var out bytes.Buffer
+		c := &cli{stdin: strings.NewReader(""), stdout: &out, stderr: &out, socket: filepath.Join(t.TempDir(), "none.sock"), getenv: env(nil)}
+		if code := c.run(args); code != exitUsage {
+			t.Errorf("%q: exit %d\n%s", args, code, out.String())
+		}
+	}
+	// Without svpnd: the numbered "service not running", exit 5.
+	var out bytes.Buffer
+	c := &cli{stdin: strings.NewReader(""), stdout: &out, stderr: &out, socket: filepath.Join(t.TempDir(), "none.sock"), getenv: env(nil)}
+	if code := c.run([]string{"login", "--mobile-id"}); code != exitDaemon || !strings.Contains(out.String(), "E-601") {
+		t.Errorf("no svpnd: exit %d\n%s", code, out.String())
 	}
 }

@@ -46,7 +46,15 @@ func (c *cli) login(args []string) int {
 		return code
 	}
 	if *mobile {
+		if *certPath != "" || *pwStdin {
+			fmt.Fprintln(c.stderr, "svpnctl login: --mobile-id takes no --cert nor --password-stdin (the phone approves)")
+			return exitUsage
+		}
 		return c.loginMobile(*user, *qrPNG)
+	}
+	if *qrPNG != "" {
+		fmt.Fprintln(c.stderr, "svpnctl login: --qr-png goes with --mobile-id")
+		return exitUsage
 	}
 	if *user == "" || *certPath == "" {
 		fmt.Fprintln(c.stderr, "svpnctl login: --user and --cert are required")
