@@ -75,11 +75,12 @@ func TestMobileIDCommandLine(t *testing.T) {
 		t.Fatalf("svpnctl output:\n%s", out.String())
 	}
 
-	// The user types the PC's code into the phone, then the PIN.
+	// The PIN on stdin, as the contract says; the holder compares
+	// the code the wallet prints with the PC's.
 	w := exec.CommandContext(ctx, wbin, "approve", "--wallet", p.d.WalletPath, "--qr-png", png)
-	w.Stdin = strings.NewReader(code + "\n" + p.d.WalletPIN + "\n")
+	w.Stdin = strings.NewReader(p.d.WalletPIN + "\n")
 	wout, err := w.CombinedOutput()
-	if err != nil {
+	if err != nil || !strings.Contains(string(wout), "확인 코드: "+code) && !strings.Contains(string(wout), "Code: "+code) {
 		t.Fatalf("svpn-wallet approve: %v\n%s", err, wout)
 	}
 	select {
@@ -113,8 +114,8 @@ func TestMobileIDCommandLine(t *testing.T) {
 	}
 }
 
-// TestWalletRefusesAnotherPCsCode: the holder types the code their own PC
-// shows; a QR from another PC (an attacker's, shown to the victim) carries
+// TestWalletRefusesAnotherPCsCode: the holder gives the code their own PC
+// shows (--code); a QR from another PC (an attacker's, shown to the victim) carries
 // another code, so the wallet declines it and the attacker's login ends
 // declined instead of logging in as the victim.
 func TestWalletRefusesAnotherPCsCode(t *testing.T) {
@@ -139,8 +140,8 @@ func TestWalletRefusesAnotherPCsCode(t *testing.T) {
 	if code == victimCode {
 		victimCode = "0001"
 	}
-	w := exec.CommandContext(ctx, wbin, "approve", "--wallet", p.d.WalletPath, "--qr", qr)
-	w.Stdin = strings.NewReader(victimCode + "\n" + p.d.WalletPIN + "\n")
+	w := exec.CommandContext(ctx, wbin, "approve", "--wallet", p.d.WalletPath, "--qr", qr, "--code", victimCode)
+	w.Stdin = strings.NewReader(p.d.WalletPIN + "\n")
 	w.Env = append(os.Environ(), "SVPN_LANG=en")
 	wout, err := w.CombinedOutput()
 	if err == nil || !strings.Contains(string(wout), "E-140") {

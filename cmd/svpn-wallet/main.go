@@ -9,8 +9,11 @@
 //	svpn-wallet approve --wallet FILE (--qr-png FILE | --qr TEXT) [--code NNNN] [--decline]
 //	svpn-wallet show --wallet FILE
 //
-// approve reads standard input one line at a time: the code the PC shows
-// (unless --code gives it), then the PIN, again after each wrong one.
+// approve shows who asks and the code the PC must be showing, then reads
+// the PIN from standard input (again after each wrong one). --code NNNN is
+// the code the holder reads off their PC: the wallet declines a request
+// with another code. At a terminal without --code it asks first whether
+// the codes match.
 // --qr-png reads the image with zbarimg (Debian zbar-tools), as the phone's
 // camera would.
 //
@@ -36,6 +39,7 @@ import (
 	"github.com/opensvpn/svpn/mobileid"
 	"github.com/opensvpn/svpn/mobileid/phone"
 	"github.com/opensvpn/svpn/mobileid/wallet"
+	"golang.org/x/term"
 )
 
 const (
@@ -61,8 +65,8 @@ const usage = `usage: svpn-wallet <command> [arguments]
 
 commands:
   approve --wallet FILE (--qr-png FILE | --qr TEXT) [--code NNNN] [--decline]
-                 approve (or decline) a login QR; stdin: the PC's code unless
-                 --code, then the 6-digit PIN
+                 approve (or decline) a login QR; the 6-digit PIN on stdin;
+                 --code: the code the PC shows (another one is declined)
   show --wallet FILE
                  the holder, the credential, the PIN counter
 `
@@ -144,7 +148,7 @@ func (c *cli) approve(args []string) int {
 	path := fs.String("wallet", "", "the wallet `FILE`")
 	png := fs.String("qr-png", "", "a PNG `FILE` of the QR code")
 	text := fs.String("qr", "", "the QR code's `TEXT`")
-	code := fs.String("code", "", "the code the PC shows (else read from stdin)")
+	code := fs.String("code", "", "the code the PC shows: a request with another code is declined")
 	decline := fs.Bool("decline", false, "decline the login instead")
 	if code, ok := parse(fs, args); !ok {
 		return code
@@ -192,20 +196,22 @@ func (c *cli) approve(args []string) int {
 		return exitOK
 	}
 	lines := bufio.NewScanner(c.stdin)
-	pcCode := *code
-	if pcCode == "" {
-		c.say("PC 화면의 확인 코드를 입력하세요:", "Type the code the PC shows:")
-		if !lines.Scan() {
-			return c.fail(api.Errorf(api.CodeMobileCancelled, "no code typed"))
+	// The holder compares the code the phone shows with the one their PC
+	// shows: a QR from someone else's PC (session fixation) carries that
+	// PC's code. With --code (the code the holder reads off their PC) the
+	// wallet compares itself; at a terminal it asks; otherwise, as in the
+	// app, entering the PIN under the displayed code is the confirmation.
+	// A mismatch declines, which spends the other PC's transaction.
+	if *code == "" && c.terminal() {
+		c.say("PC 화면의 확인 코드가 %s 입니까? [y/N]", "Does the PC show the code %s? [y/N]", p.ShortCode)
+		if !lines.Scan() || !strings.EqualFold(strings.TrimSpace(lines.Text()), "y") {
+			ph.Decline(ctx, req)
+			return c.fail(api.Errorf(api.CodeMobileCodeMismatch, "the holder did not confirm the code %s: declined", p.ShortCode))
 		}
-		pcCode = strings.TrimSpace(lines.Text())
 	}
-	// The holder compares what the phone shows with what their PC shows:
-	// a QR from someone else's PC (session fixation) carries that PC's
-	// code. Declining spends the attacker's transaction.
-	if pcCode != p.ShortCode {
+	if *code != "" && *code != p.ShortCode {
 		ph.Decline(ctx, req)
-		return c.fail(api.Errorf(api.CodeMobileCodeMismatch, "the PC shows %q, this request is for %q: declined", pcCode, p.ShortCode))
+		return c.fail(api.Errorf(api.CodeMobileCodeMismatch, "the PC shows %q, this request is for %q: declined", *code, p.ShortCode))
 	}
 	var key *ecdsa.PrivateKey
 	for {
@@ -229,6 +235,12 @@ func (c *cli) approve(args []string) int {
 	}
 	c.say("승인했습니다. PC에서 접속을 확인하세요.", "Approved. Check the PC for the connection.")
 	return exitOK
+}
+
+// terminal reports whether standard input is a terminal (someone to ask).
+func (c *cli) terminal() bool {
+	f, ok := c.stdin.(*os.File)
+	return ok && term.IsTerminal(int(f.Fd()))
 }
 
 // newPhone trusts the roots the wallet names (the phone's trust store).

@@ -103,7 +103,7 @@ func TestMobileIDApp(t *testing.T) {
 	t.Log("the QR window is open")
 	shot := png("mobileid-1-qr.png")
 	_, code := scan(shot)
-	if o, err := wallet(code+"\n"+dj.WalletPIN+"\n", "--qr-png", shot); err != nil {
+	if o, err := wallet(dj.WalletPIN+"\n", "--qr-png", shot, "--code", code); err != nil {
 		t.Fatalf("svpn-wallet approve: %v\n%s", err, o)
 	}
 	t.Log("svpn-wallet approved")
