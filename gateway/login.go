@@ -448,8 +448,10 @@ func (s *Server) createSession(ctx context.Context, user store.User, key wgkey.P
 		banner = s.cfg.Banner
 	}
 	detail := map[string]any{"session": sess.ID, "address": sess.TunnelAddr.String(), "device": req.Device}
-	if cert != nil { // nil for a mobile ID login
+	if cert != nil {
 		detail["cert_serial"] = serialHex(cert.SerialNumber)
+	} else { // approved by the mobile employee ID (mobileid_approved names the credential)
+		detail["method"] = "mobile_id"
 	}
 	s.audit(ctx, "login", user.ID, source, "", detail)
 	return &api.LoginResponse{

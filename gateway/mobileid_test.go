@@ -179,6 +179,10 @@ func TestMobileLogin(t *testing.T) {
 	}
 	k.audited("kim01", "mobileid_approved", "")
 	k.audited("kim01", "login", "")
+	logins, _ := k.st.ListAudit(context.Background(), store.AuditFilter{Event: "login", UserID: "kim01"})
+	if len(logins) != 1 || !strings.Contains(string(logins[0].Detail), `"method":"mobile_id"`) {
+		t.Fatalf("login audit: %+v", logins)
+	}
 	k.audited("", "mobileid_started", "")
 }
 
