@@ -20,7 +20,7 @@ deps:
 # built without, it says token_unsupported (E-250) for pkcs11: certificates.
 build: deps
 	@mkdir -p $(BIN)
-	CGO_ENABLED=0 $(GO) build -o $(BIN)/ ./cmd/svpn-gateway ./cmd/svpnd
+	CGO_ENABLED=0 $(GO) build -o $(BIN)/ ./cmd/svpn-gateway ./cmd/svpnd ./cmd/svpn-wallet
 	CGO_ENABLED=1 $(GO) build -o $(BIN)/ ./cmd/svpnctl
 
 # The whole product on this machine, for a person: the demo gateway, svpnd
@@ -112,6 +112,7 @@ bench: deps
 	$(GO) test -run '^$$' -bench . -benchmem -count 3 ./gateway/store ./gateway/wgdevice ./gateway/password ./tunnel ./client/gatewayapi | tee -a bench.txt
 	$(GO) test -run '^$$' -bench LoginToFirstPacket -benchtime 30x -count 3 ./e2e | tee -a bench.txt
 	$(GO) test -run '^$$' -bench UDPBlocked -benchtime 10x -count 1 ./e2e | tee -a bench.txt
+	$(GO) test -run '^$$' -bench MobileApprovalToConnected -benchtime 30x -count 3 ./e2e | tee -a bench.txt
 	@$(MAKE) --no-print-directory build
 	BIN=$(BIN) ./scripts/bench-iperf.sh | tee -a bench.txt
 	BIN=$(BIN) ./scripts/bench-iperf-tcp.sh | tee -a bench.txt
@@ -139,7 +140,7 @@ clean:
 # PNGs of the desktop app's windows in docs/screenshots: the real app under
 # Xvfb, driven with xdotool, against the demo gateway and svpnd (userspace).
 screenshots: deps
-	SVPN_SCREENSHOTS=$(CURDIR)/docs/screenshots $(GO) test -count=1 -timeout 10m -run '^Test(Token)?Screenshots$$' -v ./ui/xvfbtest
+	SVPN_SCREENSHOTS=$(CURDIR)/docs/screenshots $(GO) test -count=1 -timeout 10m -run '^(TestScreenshots|TestTokenScreenshots|TestMobileIDApp)$$' -v ./ui/xvfbtest
 
 # Packages for Linux (.deb), Windows (NSIS installer) and macOS (bundle to
 # finish on a Mac) into dist/: slow, outside `make test`. Settings such as

@@ -91,6 +91,9 @@ type Config struct {
 	Posture PostureConfig   `json:"posture"`
 	WG      WireGuardConfig `json:"wireguard"`
 
+	// MobileID enables login with the mobile employee ID (gateway/mobileid.go).
+	MobileID *MobileIDConfig `json:"mobile_id,omitempty"`
+
 	// Groups give users their routes, DNS and portal; "default" applies to
 	// users of no or unknown group.
 	Groups map[string]GroupConfig `json:"groups"`

@@ -39,8 +39,10 @@ type Demo struct {
 	WireGuardPort   int    `json:"wireguard_port"`
 	// Users are the demo accounts, one per kind of certificate (demo_users.go);
 	// the fields above describe test05, the first of them.
-	Users []DemoUser `json:"users"`
-	Notes []string   `json:"notes,omitempty"` // what the demo could not set up, and why
+	Users      []DemoUser `json:"users"`
+	Notes      []string   `json:"notes,omitempty"` // what the demo could not set up, and why
+	WalletPath string     `json:"wallet_path"`     // the demo user's mobile ID wallet (svpn-wallet)
+	WalletPIN  string     `json:"wallet_pin"`
 }
 
 // Demo account and certificate, printed for the person trying it.
@@ -128,6 +130,10 @@ func PrepareDemo(dir, listen string, wgPort int) (*Config, *Demo, error) {
 		Groups: map[string]GroupConfig{"default": {Routes: []string{"10.77.0.0/24"}, PortalURL: "http://10.77.0.1/",
 			Banner: "원격근무서비스에 접속되었습니다."}},
 	}
+	walletPath := ""
+	if cfg.MobileID, walletPath, err = prepareDemoMobileID(dir, filepath.Join(dir, "ca.pem"), "홍길동"); err != nil {
+		return nil, nil, err
+	}
 	cfg.SetDefaults()
 	if wgPort == 0 {
 		cfg.WG.ListenPort = 0 // a free port, picked at start (SetDefaults would say 51820)
@@ -141,7 +147,7 @@ func PrepareDemo(dir, listen string, wgPort int) (*Config, *Demo, error) {
 	}
 	d := &Demo{APIURL: apiURL, GatewayID: DemoGatewayID, CAFile: filepath.Join(dir, "ca.pem"), UserID: DemoUserID, InitialPassword: DemoPassword,
 		CertPath: certPath, CertPassword: DemoCertPassword, DriveRoot: drive, PortalURL: "http://10.77.0.1/",
-		Profile: profile, Config: cfgPath, WireGuardPort: wgPort}
+		Profile: profile, Config: cfgPath, WireGuardPort: wgPort, WalletPath: walletPath, WalletPIN: DemoWalletPIN}
 	if d.Users, d.Notes, err = prepareDemoUsers(dir, pki, d); err != nil {
 		return nil, nil, err
 	}

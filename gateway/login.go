@@ -447,10 +447,13 @@ func (s *Server) createSession(ctx context.Context, user store.User, key wgkey.P
 	if banner == "" {
 		banner = s.cfg.Banner
 	}
-	s.audit(ctx, "login", user.ID, source, "", map[string]any{
-		"session": sess.ID, "address": sess.TunnelAddr.String(), "cert_serial": serialHex(cert.SerialNumber),
-		"device": req.Device,
-	})
+	detail := map[string]any{"session": sess.ID, "address": sess.TunnelAddr.String(), "device": req.Device}
+	if cert != nil {
+		detail["cert_serial"] = serialHex(cert.SerialNumber)
+	} else { // approved by the mobile employee ID (mobileid_approved names the credential)
+		detail["method"] = "mobile_id"
+	}
+	s.audit(ctx, "login", user.ID, source, "", detail)
 	return &api.LoginResponse{
 		SessionID:         sess.ID,
 		SessionToken:      token,

@@ -59,6 +59,7 @@ type Server struct {
 	gwAddr  netip.Addr
 	hash    *hasher
 	metrics *metrics
+	mobile  *mobileVerifier // nil: mobile ID login is off
 
 	// live maps each session of this node to its peer key, so ended
 	// sessions (kicked by an administrator from another process, expired,
@@ -110,6 +111,9 @@ func New(ctx context.Context, cfg *Config, o Options) (*Server, error) {
 		return nil, err
 	}
 	s.chal = &challenger{secret: chalKey, gatewayID: cfg.GatewayID}
+	if s.mobile, err = newMobileVerifier(ctx, cfg.MobileID, s.st); err != nil {
+		return nil, err
+	}
 	if err := s.restorePeers(ctx); err != nil {
 		return nil, err
 	}
@@ -130,6 +134,7 @@ func (s *Server) Handler() http.Handler {
 	mux.HandleFunc("POST "+api.PathCertMovePut, s.handleCertMovePut)
 	mux.HandleFunc("POST "+api.PathCertMoveGet, s.handleCertMoveGet)
 	mux.HandleFunc("GET "+api.PathTunnelStream, s.handleStream)
+	s.mobileRoutes(mux)
 	mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
 		s.writeError(w, r, refuse(api.CodeBadRequest, "no such API call: %s %s", r.Method, r.URL.Path))
 	})

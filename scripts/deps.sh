@@ -12,13 +12,14 @@ set -eu
 # the app opens the portal in the browser (make run); debootstrap,
 # systemd-container, desktop-file-utils, binutils, lintian: the .deb tests;
 # softhsm2, opensc (pkcs11-tool): security token tests and the demo's token.
+# zbar-tools: zbarimg reads the mobile ID QR code (svpn-wallet, tests).
 PKGS="ca-certificates git gcc pkg-config openssl postgresql iproute2 iperf3
       wireguard-tools curl nftables
       libgl1-mesa-dev libx11-dev libxcursor-dev libxrandr-dev libxinerama-dev
       libxi-dev libxxf86vm-dev libxkbcommon-dev xvfb imagemagick
       xdotool dbus-x11 fonts-nanum xdg-utils
       debootstrap systemd-container desktop-file-utils binutils lintian
-      softhsm2 opensc"
+      softhsm2 opensc zbar-tools"
 
 "$(dirname "$0")/apt-install.sh" $PKGS
 echo "deps: Debian packages present"

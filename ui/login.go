@@ -61,6 +61,7 @@ type loginWindow struct {
 	busy       bool // this window's login is in progress
 	picker     *pickerWindow
 	pwChange   *passwordWindow
+	mobile     *mobileWindow // the QR login (모바일 공무원증), ui/mobileid.go
 	loadingPro bool
 }
 
@@ -79,6 +80,9 @@ func newLoginWindow(x *Windows) *loginWindow {
 		}
 		if lw.pwChange != nil {
 			lw.pwChange.w.Close()
+		}
+		if lw.mobile != nil {
+			lw.mobile.close()
 		}
 		x.login = nil
 	})
@@ -127,7 +131,7 @@ func (lw *loginWindow) build() {
 		widget.NewFormItem(T("login.user"), lw.user),
 		widget.NewFormItem(T("login.password"), lw.password),
 	)
-	lw.form = container.NewVBox(form, lw.capsHint, lw.loginBtn, lw.progress.box, lw.problem.box)
+	lw.form = container.NewVBox(form, lw.capsHint, lw.loginBtn, lw.mobileButton(), lw.progress.box, lw.problem.box)
 
 	lw.manualLink = widget.NewHyperlink(T("login.manual"), nil)
 	lw.avLink = widget.NewHyperlink(T("login.antivirus"), nil)

@@ -93,6 +93,9 @@ type Engine struct {
 	lastCert *api.CertificateSummary
 	keepers  sync.WaitGroup // the heartbeat goroutine of each session
 	closed   bool
+	// mobile is the QR login svpnd waits on; mobileLast the one that ended
+	// last, for a front end that asks after the fact (mobileid.go).
+	mobile, mobileLast *mobileLogin
 }
 
 type pendingLogin struct {
@@ -652,6 +655,7 @@ func (e *Engine) Close() error {
 	for _, p := range pending {
 		p.channel.Close()
 	}
+	e.stopMobile()
 	if s != nil {
 		ctx, cancel := context.WithTimeout(context.Background(), 3*time.Second)
 		e.o.Gateway.Logout(ctx, s.resp.SessionToken)
@@ -724,7 +728,7 @@ func (e *Engine) Secrets() []string {
 	for _, p := range e.pending {
 		out = append(out, p.key.Base64Secret(), p.key.UAPIHex(), p.challenge)
 	}
-	return out
+	return append(out, e.mobileSecretsLocked()...)
 }
 
 // NetworkChanged tells the engine the machine's network changed: the

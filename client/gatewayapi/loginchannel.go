@@ -108,7 +108,11 @@ func (l *LoginChannel) Login(ctx context.Context, req *api.LoginRequest) (*api.L
 }
 
 func (l *LoginChannel) do(ctx context.Context, path string, in, out any) error {
-	err := l.c.doOn(ctx, l.http, http.MethodPost, path, "", in, out)
+	return l.channelErr(l.c.doOn(ctx, l.http, http.MethodPost, path, "", in, out))
+}
+
+// channelErr names the failure of a closed login connection.
+func (l *LoginChannel) channelErr(err error) error {
 	if errors.Is(err, errLoginChannelUsed) {
 		return &api.Error{Code: CodeLoginChannel, Message: "the connection to the gateway closed during the login; log in again", Err: err}
 	}

@@ -158,6 +158,7 @@ func (s *Server) Handler() http.Handler {
 		return struct{}{}, s.eng.ChangePassword(ctx, &req)
 	}))
 	s.certMoveRoutes(mux) // certmove.go
+	s.mobileRoutes(mux)
 	mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
 		if refuseUnknown(w, caller(r)) {
 			return
@@ -247,7 +248,7 @@ func (s *Server) control(f func(ctx context.Context, c engine.Caller, body []byt
 			return
 		}
 		var undo func(error)
-		if r.URL.Path == api.LocalPathLoginBegin {
+		if r.URL.Path == api.LocalPathLoginBegin || r.URL.Path == api.LocalPathMobileBegin {
 			undo = s.loginStarting(*c)
 		}
 		v, err := f(r.Context(), *c, body)

@@ -77,9 +77,14 @@ Connect:
   svpnd run --userspace --socket %s --profile %s --proxy 127.0.0.1:1080 &
   svpnctl --socket %s login --user %s --cert '%s' --password-stdin
 
+Or with the mobile employee ID (wallet %s, PIN %s):
+  svpnctl --socket %s login --mobile-id --qr-png /tmp/qr.png
+  svpn-wallet approve --wallet %s --qr-png /tmp/qr.png
+
 Stop with Ctrl-C.
 `, d.APIURL, d.CAFile, d.UserID, d.InitialPassword, d.CertPath, d.CertPassword, d.PortalURL, abs,
-		sock, d.Profile, sock, d.UserID, filepath.Dir(d.CertPath))
+		sock, d.Profile, sock, d.UserID, filepath.Dir(d.CertPath),
+		d.WalletPath, d.WalletPIN, sock, d.WalletPath)
 	printDemoUsers(c.stdout, d, sock)
 	<-ctx.Done()
 	return nil

@@ -58,6 +58,9 @@ commands:
                                              log in; stdin lines: password, certificate
                                              password (a token's PIN for a pkcs11: URI),
                                              [new password for a first login]
+  login --mobile-id [--user ID] [--qr-png FILE]
+                                             log in with the mobile employee ID: scan the
+                                             QR, approve on the phone
   logout                                     end the session
   status [--json]                            connection state
   diag [--json] [--bundle FILE]              diagnostics for the helpdesk

@@ -43,8 +43,21 @@ func (c *cli) login(args []string) int {
 	pwStdin := fs.Bool("password-stdin", false, "read from standard input, one per line: account password, certificate password (PIN), [new account password]")
 	var modules multiFlag
 	fs.Var(&modules, "pkcs11-module", "PKCS#11 `library` of the token, for a pkcs11: certificate (repeatable)")
+	mobile := fs.Bool("mobile-id", false, "log in with the mobile employee ID (모바일 공무원증): scan the QR with the phone")
+	qrPNG := fs.String("qr-png", "", "with --mobile-id: also write the QR code to this PNG `FILE`")
 	if code, ok := parse(fs, args); !ok {
 		return code
+	}
+	if *mobile {
+		if *certPath != "" || *pwStdin {
+			fmt.Fprintln(c.stderr, "svpnctl login: --mobile-id takes no --cert nor --password-stdin (the phone approves)")
+			return exitUsage
+		}
+		return c.loginMobile(*user, *qrPNG)
+	}
+	if *qrPNG != "" {
+		fmt.Fprintln(c.stderr, "svpnctl login: --qr-png goes with --mobile-id")
+		return exitUsage
 	}
 	if *user == "" || *certPath == "" {
 		fmt.Fprintln(c.stderr, "svpnctl login: --user and --cert are required")
