@@ -261,7 +261,7 @@ func TestMobileRefusals(t *testing.T) {
 	t.Run("short code of another PC", func(t *testing.T) {
 		k.refusedBy(api.CodeMobileCodeMismatch, "", func(p *mobileid.Profile) string {
 			q := *p
-			q.ShortCode = otherCode(p.ShortCode)
+			q.ShortCode = otherShortCode(p.ShortCode)
 			return present(t, good, &q)
 		})
 	})
@@ -305,7 +305,7 @@ func signAs(t testing.TB, key *ecdsa.PrivateKey, did, credential string, p *mobi
 	return vp
 }
 
-func otherCode(c string) string {
+func otherShortCode(c string) string {
 	if c == "0000" {
 		return "0001"
 	}

@@ -11,37 +11,12 @@ import (
 	"testing"
 	"time"
 
-	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/test"
-	"fyne.io/fyne/v2/widget"
 
 	"github.com/opensvpn/svpn/api"
 	"github.com/opensvpn/svpn/certmove"
 	"github.com/opensvpn/svpn/certstore"
 )
-
-// findButton finds a button by its text in a window's visible tree.
-func findButton(o fyne.CanvasObject, text string) *widget.Button {
-	switch v := o.(type) {
-	case *widget.Button:
-		if v.Text == text {
-			return v
-		}
-	case *fyne.Container:
-		for _, c := range v.Objects {
-			if b := findButton(c, text); b != nil {
-				return b
-			}
-		}
-	case fyne.Widget:
-		for _, c := range test.WidgetRenderer(v).Objects() {
-			if b := findButton(c, text); b != nil {
-				return b
-			}
-		}
-	}
-	return nil
-}
 
 // TestCertMoveButtonWithFakeDaemon: the login window offers 인증서 이동;
 // it opens one window (a second tap focuses it), and a daemon connection

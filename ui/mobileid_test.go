@@ -17,10 +17,7 @@ import (
 	"testing"
 	"time"
 
-	"fyne.io/fyne/v2"
-	"fyne.io/fyne/v2/container"
 	"fyne.io/fyne/v2/test"
-	"fyne.io/fyne/v2/widget"
 
 	"github.com/opensvpn/svpn/api"
 	"github.com/opensvpn/svpn/certstore"
@@ -28,31 +25,6 @@ import (
 	"github.com/opensvpn/svpn/mobileid/phone"
 	"github.com/opensvpn/svpn/mobileid/wallet"
 )
-
-// findButton finds the button labelled text under o.
-func findButton(o fyne.CanvasObject, text string) *widget.Button {
-	switch v := o.(type) {
-	case *widget.Button:
-		if v.Text == text {
-			return v
-		}
-	case *fyne.Container:
-		for _, c := range v.Objects {
-			if b := findButton(c, text); b != nil {
-				return b
-			}
-		}
-	case *widget.Form:
-		for _, it := range v.Items {
-			if b := findButton(it.Widget, text); b != nil {
-				return b
-			}
-		}
-	case *container.Scroll:
-		return findButton(v.Content, text)
-	}
-	return nil
-}
 
 // mobileDaemon is svpnd's QR login with scripted outcomes.
 type mobileDaemon struct {
