@@ -73,6 +73,11 @@ type Status struct {
 	// withholds its details and this status has only the state and the
 	// gateway.
 	OtherUser bool `json:"other_user,omitempty"`
+	// KillSwitch: the kill switch is in force (always on): nothing leaves
+	// the PC outside the tunnel until the user logs out.
+	KillSwitch bool `json:"kill_switch"`
+	// CaptiveExemptUntil: a captive-portal exemption is open until then.
+	CaptiveExemptUntil time.Time `json:"captive_exempt_until,omitzero"`
 }
 
 // SessionWarning is how long before the session's expiry front ends warn.
