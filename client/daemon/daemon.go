@@ -19,6 +19,7 @@ import (
 	"github.com/opensvpn/svpn/client/netmon"
 	"github.com/opensvpn/svpn/client/posture"
 	"github.com/opensvpn/svpn/tunnel"
+	"github.com/opensvpn/svpn/tunnel/firewall"
 )
 
 // Options are svpnd's settings.
@@ -59,6 +60,7 @@ func Run(ctx context.Context, o Options) error {
 	}
 	defer gw.CloseIdleConnections()
 	var newTunnel engine.NewTunnelFunc
+	var fw engine.Firewall
 	if o.Userspace {
 		newTunnel = func(cfg tunnel.Config) (tunnel.Tunnel, error) {
 			return tunnel.NewUserspace(cfg, log.With("component", "tunnel"))
@@ -75,11 +77,20 @@ func Run(ctx context.Context, o Options) error {
 		newTunnel = func(cfg tunnel.Config) (tunnel.Tunnel, error) {
 			return tunnel.NewOS(cfg, tunnel.OSOptions{Name: o.TUNName, StateDir: o.StateDir, Logger: log.With("component", "tunnel")})
 		}
+		// A kill switch from before a crash stays in force; other rules
+		// of a run that did not stop are removed.
+		guard, err := firewall.Open(firewall.Options{StateDir: o.StateDir, Logger: log})
+		if err != nil {
+			return api.Errorf(api.CodeFirewall, "%w", err)
+		}
+		defer guard.Close()
+		fw = guard
 	}
 	eng := engine.New(engine.Options{
 		Profile: profile, Gateway: gw, NewTunnel: newTunnel, Userspace: o.Userspace,
 		ProxyAddr: o.ProxyAddr, PortalForwardAddr: o.PortalForward,
 		Posture: posture.Collect, Device: posture.DeviceInfo(o.Version), Version: o.Version, Logger: log,
+		Firewall: fw,
 	})
 	defer eng.Close()
 	ln, err := localsock.Listen(o.Socket)

@@ -59,6 +59,9 @@ type Options struct {
 	// RetryInterval is how soon a failed heartbeat is retried (default 5 s).
 	RetryInterval time.Duration
 	Now           func() time.Time
+	// Firewall, for OS tunnels: the kill switch and leak protection
+	// (alwayson.go). nil: none.
+	Firewall Firewall
 }
 
 // Caller is who made a local API request: the user who starts a session
@@ -148,7 +151,7 @@ func New(o Options) *Engine {
 	}
 	e := &Engine{o: o, log: o.Logger, pending: map[string]*pendingLogin{}, watchers: map[chan api.Status]struct{}{}}
 	e.status = api.Status{State: api.StateDisconnected, Gateway: o.Profile.GatewayURL, GatewayName: o.Profile.Name,
-		Userspace: o.Userspace, Since: o.Now()}
+		Userspace: o.Userspace, Since: o.Now(), KillSwitch: killSwitchAtStart(o.Firewall)}
 	return e
 }
 
@@ -379,7 +382,7 @@ func (e *Engine) FinishLogin(ctx context.Context, c Caller, req *api.LoginFinish
 	})
 	e.mu.Unlock()
 
-	_, err = e.connect(ctx, p.key, resp)
+	_, err = e.connect(ctx, p.key, resp, p.owner)
 	if err != nil {
 		// The gateway has a session for us: end it rather than leak it.
 		lctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 5*time.Second)
@@ -396,7 +399,7 @@ func (e *Engine) FinishLogin(ctx context.Context, c Caller, req *api.LoginFinish
 }
 
 // connect brings the tunnel up and waits for the first handshake.
-func (e *Engine) connect(ctx context.Context, key wgkey.Private, resp *api.LoginResponse) (*session, error) {
+func (e *Engine) connect(ctx context.Context, key wgkey.Private, resp *api.LoginResponse, owner string) (*session, error) {
 	cfg, ep, err := tunnelConfig(ctx, key, resp)
 	if err != nil {
 		return nil, err
@@ -405,12 +408,18 @@ func (e *Engine) connect(ctx context.Context, key wgkey.Private, resp *api.Login
 	if err != nil {
 		return nil, err
 	}
+	unguard, err := e.guardUp(ctx, resp, cfg, tun, owner)
+	if err != nil {
+		tun.Close()
+		return nil, err
+	}
 	sctx, cancel := context.WithCancel(context.Background())
 	s := &session{resp: resp, key: key, tun: tun, endpoint: ep, cancel: cancel, kick: make(chan struct{}, 1)}
 	fail := func(err error) (*session, error) {
 		cancel()
 		s.wg.Wait()
 		tun.Close()
+		unguard()
 		return nil, err
 	}
 	if err := waitHandshake(ctx, tun, e.o.HandshakeTimeout); err != nil {
@@ -584,6 +593,10 @@ func (e *Engine) Logout(ctx context.Context, c Caller) (api.Status, error) {
 	s := e.sess
 	e.mu.Unlock()
 	if s == nil {
+		// A kill switch that outlived its session goes at this logout.
+		if err := e.releaseKillSwitch(c); err != nil {
+			return api.Status{}, err
+		}
 		return e.Status(), nil
 	}
 	lctx, cancel := context.WithTimeout(ctx, 5*time.Second)
@@ -612,6 +625,9 @@ func (e *Engine) teardown(s *session, state api.State, code api.Code, msg string
 	if err := s.tun.Close(); err != nil {
 		e.log.Error("closing the tunnel", "err", err)
 	}
+	// A kill switch stays until the user logs out (or the gateway's
+	// reason is a logout of this session).
+	e.guardDown(reason == api.EndLogout)
 	e.mu.Lock()
 	e.updateLocked(func(st *api.Status) {
 		st.State, st.LastErrorCode, st.LastError, st.EndReason = state, code, msg, reason

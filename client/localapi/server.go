@@ -202,7 +202,7 @@ func (s *Server) view(st api.Status, full bool) api.Status {
 		return st
 	}
 	return api.Status{Seq: st.Seq, State: st.State, Gateway: st.Gateway, GatewayName: st.GatewayName,
-		Since: st.Since, Userspace: st.Userspace, OtherUser: true}
+		Since: st.Since, Userspace: st.Userspace, OtherUser: true, KillSwitch: st.KillSwitch}
 }
 
 // read wraps a reading call: any known caller, told whether it sees
