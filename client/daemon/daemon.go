@@ -110,9 +110,21 @@ func Run(ctx context.Context, o Options) error {
 			log.Warn("network change monitor unavailable; relying on heartbeats", "err", err)
 		}
 	}()
+	sleepDone := make(chan struct{})
+	go func() {
+		defer close(sleepDone)
+		resumed := func() {
+			log.Info("resumed from sleep: re-handshaking")
+			eng.NetworkChanged()
+		}
+		if err := netmon.WatchSleep(monCtx, resumed); err != nil {
+			log.Warn("sleep notifications unavailable; relying on the heartbeat's clock", "err", err)
+		}
+	}()
 	err = srv.Serve(ctx, ln)
 	stopMon()
 	<-monDone
+	<-sleepDone
 	log.Info("svpnd stopping")
 	return err
 }
