@@ -15,6 +15,9 @@ const (
 	LocalPathProfile     = "/localapi/v1/profile"
 	LocalPathDiag        = "/localapi/v1/diag"
 	LocalPathDiagBundle  = "/localapi/v1/diag/bundle" // application/zip, secrets redacted
+	// LocalPathCaptiveExempt (POST) opens the kill switch for a captive
+	// portal's sign-in page, where the profile allows it; answers Status.
+	LocalPathCaptiveExempt = "/localapi/v1/captive/exempt"
 )
 
 // State is the connection state. The daemon is its single source of truth.

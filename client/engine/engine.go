@@ -92,6 +92,8 @@ type Engine struct {
 	lastCert *api.CertificateSummary
 	keepers  sync.WaitGroup // the heartbeat goroutine of each session
 	closed   bool
+	// exemptTimer ends a captive-portal exemption (captive.go).
+	exemptTimer *time.Timer
 }
 
 type pendingLogin struct {
@@ -265,13 +267,13 @@ func (e *Engine) BeginLogin(ctx context.Context, c Caller, userID string) (*api.
 	}
 	lc, err := e.o.Gateway.OpenLogin(ctx)
 	if err != nil {
-		return nil, e.loginFailed(err)
+		return nil, e.loginFailed(e.explainUnreachable(ctx, err))
 	}
 	pub := key.Public().String()
 	ch, err := lc.Challenge(ctx, userID, pub)
 	if err != nil {
 		lc.Close()
-		return nil, e.loginFailed(err)
+		return nil, e.loginFailed(e.explainUnreachable(ctx, err))
 	}
 	// The signed bytes name the gateway ID pinned in the profile and this
 	// connection's channel binding; the gateway contributes only the
@@ -641,6 +643,9 @@ func (e *Engine) teardown(s *session, state api.State, code api.Code, msg string
 func (e *Engine) Close() error {
 	e.mu.Lock()
 	e.closed = true
+	if e.exemptTimer != nil {
+		e.exemptTimer.Stop()
+	}
 	s := e.sess
 	pending := e.pending
 	e.pending = map[string]*pendingLogin{}

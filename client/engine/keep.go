@@ -100,6 +100,8 @@ func (e *Engine) keepSession(ctx context.Context, s *session) *sessionEnd {
 			e.log.Info("session ended by the gateway", "reason", reason)
 			return &sessionEnd{msg: err.Error(), reason: reason}
 		default:
+			err = e.explainUnreachable(ctx, err)
+			code = api.CodeOf(err)
 			wait = min(interval, e.o.RetryInterval)
 			e.mu.Lock()
 			e.recordErrorLocked(err)

@@ -150,6 +150,9 @@ func (s *Server) Handler() http.Handler {
 	mux.HandleFunc("POST "+api.LocalPathLogout, s.control(func(ctx context.Context, c engine.Caller, body []byte) (any, error) {
 		return s.eng.Logout(ctx, c)
 	}))
+	mux.HandleFunc("POST "+api.LocalPathCaptiveExempt, s.control(func(ctx context.Context, c engine.Caller, body []byte) (any, error) {
+		return s.eng.CaptiveExempt(ctx, c)
+	}))
 	mux.HandleFunc("POST "+api.LocalPathPassword, s.control(func(ctx context.Context, c engine.Caller, body []byte) (any, error) {
 		var req api.LocalPasswordRequest
 		if err := decode(body, &req); err != nil {

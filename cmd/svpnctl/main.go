@@ -61,6 +61,8 @@ commands:
   status [--json]                            connection state
   diag [--json] [--bundle FILE]              diagnostics for the helpdesk
   passwd --user ID [--password-stdin]        change the account password
+  captive-exempt                             let a hotel's sign-in page through the kill switch
+                                             for the minutes the profile allows (logged)
   certs list [--json] [--drive ROOT]...      certificates the picker shows
   certs show --cert PATH [--json]            details of one certificate
   certs export --cert PATH --p12 OUT --password-stdin
@@ -98,6 +100,8 @@ func (c *cli) run(args []string) int {
 		return c.diag(args[1:])
 	case "passwd":
 		return c.passwd(args[1:])
+	case "captive-exempt":
+		return c.captiveExempt(args[1:])
 	case "version", "--version", "-version":
 		fmt.Fprintf(c.stdout, "svpnctl %s\n", version)
 		return exitOK
