@@ -122,6 +122,12 @@ type GroupConfig struct {
 	SearchDomains []string `json:"search_domains,omitempty"`
 	PortalURL     string   `json:"portal_url,omitempty"`
 	Banner        string   `json:"banner,omitempty"`
+	// KillSwitch makes the group's clients always on: nothing leaves their
+	// PC outside the tunnel while connected and until they log out,
+	// whatever their profile says; AllowLAN lets the local network through
+	// it. The stricter of this and the client's profile applies.
+	KillSwitch bool `json:"kill_switch,omitempty"`
+	AllowLAN   bool `json:"allow_lan,omitempty"`
 }
 
 // DefaultPolicies are the policy OIDs accepted unless configured: general-
