@@ -137,7 +137,9 @@ func TestPolicyValidate(t *testing.T) {
 		{"interface too long", func(p *Policy) { p.Interface = strings.Repeat("a", 16) }},
 		{"LAN /0", func(p *Policy) { p.LAN = []netip.Prefix{netip.MustParsePrefix("0.0.0.0/0")} }},
 		{"LAN ::/0", func(p *Policy) { p.LAN = []netip.Prefix{netip.MustParsePrefix("::/0")} }},
-		{"endpoint without port", func(p *Policy) { p.Endpoints = []Endpoint{{UDP, netip.AddrPortFrom(netip.MustParseAddr("192.0.2.1"), 0)}} }},
+		{"endpoint without port", func(p *Policy) {
+			p.Endpoints = []Endpoint{{UDP, netip.AddrPortFrom(netip.MustParseAddr("192.0.2.1"), 0)}}
+		}},
 		{"endpoint unspecified", func(p *Policy) { p.Endpoints = []Endpoint{{UDP, netip.MustParseAddrPort("0.0.0.0:51820")}} }},
 		{"endpoint ICMP", func(p *Policy) { p.Endpoints = []Endpoint{{ICMPv6, netip.MustParseAddrPort("192.0.2.1:1")}} }},
 		{"DNS unspecified", func(p *Policy) { p.DNS = []netip.Addr{netip.IPv4Unspecified()} }},
