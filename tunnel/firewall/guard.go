@@ -12,6 +12,10 @@ import (
 	"time"
 )
 
+// DefaultTable is the nftables table (family inet) svpnd owns on Linux,
+// and the name of its WFP sublayer on Windows.
+const DefaultTable = "svpn_guard"
+
 // stateFileName is the file, in Options.StateDir, that says what rule set
 // is in force. It exists exactly while one is.
 const stateFileName = "firewall-state.json"

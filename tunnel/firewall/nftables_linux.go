@@ -15,9 +15,6 @@ import (
 	"golang.org/x/sys/unix"
 )
 
-// DefaultTable is the nftables table (family inet) svpnd owns.
-const DefaultTable = "svpn_guard"
-
 // nftBackend enforces a plan as one nftables table of its own, family
 // inet, with an output and a forward chain. Every change replaces the whole
 // table in one netlink batch, which the kernel applies as one transaction:
