@@ -6,7 +6,6 @@ import (
 	"net/netip"
 	"net/url"
 	"slices"
-	"time"
 
 	"github.com/opensvpn/svpn/api"
 	"github.com/opensvpn/svpn/tunnel"
@@ -34,6 +33,11 @@ const ProbeMark = 0x5356504e // "SVPN"
 func (e *Engine) guardUp(ctx context.Context, resp *api.LoginResponse, cfg tunnel.Config, tun tunnel.Tunnel, owner string) (undo func(), err error) {
 	fw := e.o.Firewall
 	if fw == nil {
+		// Userspace mode changes nothing on the machine: a policy that
+		// requires the kill switch cannot be met there, and fails closed.
+		if e.o.Profile.AlwaysOn.Merge(resp.Tunnel).KillSwitch {
+			return nil, api.Errorf(api.CodeFirewall, "the policy requires the kill switch, which needs the SVPN service's kernel tunnel (svpnd without --userspace)")
+		}
 		return func() {}, nil
 	}
 	prev, prevOwner, hadPrev := fw.Policy()
@@ -204,5 +208,3 @@ func killSwitchAtStart(fw Firewall) bool {
 	p, _, ok := fw.Policy()
 	return ok && p.KillSwitch
 }
-
-var _ = time.Second

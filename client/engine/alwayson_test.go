@@ -166,3 +166,22 @@ func TestKillSwitchOwner(t *testing.T) {
 		t.Fatal("a refused exemption changed the rules")
 	}
 }
+
+// TestKillSwitchNeedsFirewall: where no firewall can be set (svpnd
+// --userspace), a policy that requires the kill switch refuses to connect
+// rather than connect without it.
+func TestKillSwitchNeedsFirewall(t *testing.T) {
+	_, d, id, g := setupGateway(t, func(c *gateway.Config) {
+		grp := c.Groups["default"]
+		grp.KillSwitch = true
+		c.Groups["default"] = grp
+	})
+	eng := newEngineWith(t, d, g, nil, api.AlwaysOn{})
+	_, err := login(t, eng, engine.Caller{UID: "1000"}, d, id)
+	if api.CodeOf(err) != api.CodeFirewall {
+		t.Fatalf("login without a firewall under a kill-switch policy: %v", err)
+	}
+	if st := eng.Status(); st.State != api.StateDisconnected || st.KillSwitch {
+		t.Fatalf("status %+v", st)
+	}
+}
