@@ -25,6 +25,9 @@ type pfBackend struct {
 }
 
 func newBackend(o Options) (backend, error) {
+	if o.netnsFD != 0 {
+		return nil, errors.New("firewall: network namespaces are Linux's")
+	}
 	anchor := o.Table
 	if anchor == "" {
 		anchor = DefaultAnchor

@@ -178,9 +178,15 @@ type wfpBackend struct {
 }
 
 func newBackend(o Options) (backend, error) {
+	if o.netnsFD != 0 {
+		return nil, errors.New("firewall: network namespaces are Linux's")
+	}
 	name := o.Table
 	if name == "" {
 		name = DefaultTable
+	}
+	if !validTable(name) {
+		return nil, fmt.Errorf("firewall: invalid WFP sublayer name %q", name)
 	}
 	n, err := windows.UTF16PtrFromString("SVPN " + name)
 	if err != nil {
