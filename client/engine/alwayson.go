@@ -69,8 +69,7 @@ func (e *Engine) sessionPolicy(ctx context.Context, resp *api.LoginResponse, cfg
 	if t, ok := tun.(interface{ Interface() string }); ok {
 		p.Interface = t.Interface()
 	}
-	// The tunnel carries no IPv6: IPv6 would go around it.
-	p.BlockIPv6 = !slices.ContainsFunc(cfg.Routes, func(r netip.Prefix) bool { return r.Addr().Is6() && !r.Addr().Is4In6() })
+	p.BlockIPv6 = blocksIPv6(cfg.Routes)
 	p.Endpoints = append(p.Endpoints, firewall.Endpoint{Proto: firewall.UDP, Addr: cfg.Endpoint})
 	p.Endpoints = append(p.Endpoints, e.apiEndpoints(ctx)...)
 	if ao.KillSwitch {
@@ -80,6 +79,24 @@ func (e *Engine) sessionPolicy(ctx context.Context, resp *api.LoginResponse, cfg
 		}
 	}
 	return p
+}
+
+// blocksIPv6 reports whether IPv6 outside the tunnel must be blocked while
+// it is up: when the tunnel carries no IPv6 at all (IPv6 would go around
+// it), and when it is a full tunnel for IPv4 but not for IPv6 (the policy
+// wants everything inside).
+func blocksIPv6(routes []netip.Prefix) bool {
+	v6, fullV4, fullV6 := false, false, false
+	for _, r := range routes {
+		switch {
+		case r.Addr().Is4() || r.Addr().Is4In6():
+			fullV4 = fullV4 || r.Bits() == 0
+		default:
+			v6 = true
+			fullV6 = fullV6 || r.Bits() == 0
+		}
+	}
+	return !v6 || (fullV4 && !fullV6)
 }
 
 // apiEndpoints are the addresses of the profile's gateway API (TCP), which
