@@ -6,6 +6,8 @@ import (
 	"net/netip"
 	"net/url"
 	"slices"
+	"strconv"
+	"time"
 
 	"github.com/opensvpn/svpn/api"
 	"github.com/opensvpn/svpn/tunnel"
@@ -111,12 +113,28 @@ func (e *Engine) apiEndpoints(ctx context.Context) []firewall.Endpoint {
 	if port == "" {
 		port = "443"
 	}
-	ap, err := resolveEndpoint(ctx, net.JoinHostPort(u.Hostname(), port))
+	p, err := strconv.ParseUint(port, 10, 16)
 	if err != nil {
-		e.log.Warn("kill switch: the gateway API's address is unknown; only the tunnel endpoint is allowed", "err", err)
 		return nil
 	}
-	return []firewall.Endpoint{{Proto: firewall.TCP, Addr: ap}}
+	var addrs []netip.Addr
+	if a, err := netip.ParseAddr(u.Hostname()); err == nil {
+		addrs = []netip.Addr{a}
+	} else {
+		// Every address of the name: the API client may use any of them.
+		rctx, cancel := context.WithTimeout(ctx, 10*time.Second)
+		addrs, err = net.DefaultResolver.LookupNetIP(rctx, "ip", u.Hostname())
+		cancel()
+		if err != nil {
+			e.log.Warn("kill switch: the gateway API's address is unknown; only the tunnel endpoint is allowed", "err", err)
+			return nil
+		}
+	}
+	var eps []firewall.Endpoint
+	for _, a := range addrs {
+		eps = append(eps, firewall.Endpoint{Proto: firewall.TCP, Addr: netip.AddrPortFrom(a.Unmap(), uint16(p))})
+	}
+	return eps
 }
 
 // localSubnets are the subnets of this PC's interfaces other than the
@@ -147,7 +165,8 @@ func localSubnets(tunIf string) []netip.Prefix {
 			}
 			ones, _ := n.Mask.Size()
 			p := netip.PrefixFrom(ip.Unmap(), ones).Masked()
-			if p.Bits() >= 8 && !slices.Contains(out, p) {
+			// A subnet of public addresses is the internet, not a LAN.
+			if firewall.IsLocalSubnet(p) && !slices.Contains(out, p) {
 				out = append(out, p)
 			}
 		}

@@ -92,12 +92,36 @@ func (p Policy) Validate() error {
 		}
 	}
 	for _, l := range p.LAN {
-		// A "LAN" of /0 would be no kill switch at all.
-		if !l.IsValid() || l.Bits() < 8 {
-			return fmt.Errorf("firewall: LAN prefix %v is not a local subnet", l)
+		// A "LAN" of /0, or of public addresses (a hostile network's
+		// DHCP can hand out any netmask), would let traffic around the
+		// tunnel: only private and link-local subnets qualify.
+		if !IsLocalSubnet(l) {
+			return fmt.Errorf("firewall: LAN prefix %v is not a private local subnet", l)
 		}
 	}
 	return nil
+}
+
+// localRanges are the address ranges a LAN can be in: RFC 1918, IPv4
+// link-local, IPv6 unique local and link-local.
+var localRanges = []netip.Prefix{
+	netip.MustParsePrefix("10.0.0.0/8"), netip.MustParsePrefix("172.16.0.0/12"),
+	netip.MustParsePrefix("192.168.0.0/16"), netip.MustParsePrefix("169.254.0.0/16"),
+	netip.MustParsePrefix("fc00::/7"), netip.MustParsePrefix("fe80::/10"),
+}
+
+// IsLocalSubnet reports whether p lies within a private or link-local
+// range (and is not a whole range of more than a /8).
+func IsLocalSubnet(p netip.Prefix) bool {
+	if !p.IsValid() || p.Bits() < 8 {
+		return false
+	}
+	for _, r := range localRanges {
+		if r.Bits() <= p.Bits() && r.Contains(p.Addr()) {
+			return true
+		}
+	}
+	return false
 }
 
 // validIfname: what Linux allows (IFNAMSIZ-1 bytes, no '/', no space),

@@ -137,6 +137,9 @@ func TestPolicyValidate(t *testing.T) {
 		{"interface too long", func(p *Policy) { p.Interface = strings.Repeat("a", 16) }},
 		{"LAN /0", func(p *Policy) { p.LAN = []netip.Prefix{netip.MustParsePrefix("0.0.0.0/0")} }},
 		{"LAN ::/0", func(p *Policy) { p.LAN = []netip.Prefix{netip.MustParsePrefix("::/0")} }},
+		{"LAN of public addresses", func(p *Policy) { p.LAN = []netip.Prefix{netip.MustParsePrefix("203.0.113.0/24")} }},
+		{"LAN wider than the private range", func(p *Policy) { p.LAN = []netip.Prefix{netip.MustParsePrefix("172.0.0.0/8")} }},
+		{"LAN of global IPv6", func(p *Policy) { p.LAN = []netip.Prefix{netip.MustParsePrefix("2001:db8::/64")} }},
 		{"endpoint without port", func(p *Policy) {
 			p.Endpoints = []Endpoint{{UDP, netip.AddrPortFrom(netip.MustParseAddr("192.0.2.1"), 0)}}
 		}},
