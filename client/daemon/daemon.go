@@ -8,7 +8,9 @@ import (
 	"crypto/x509"
 	"io"
 	"log/slog"
+	"net"
 	"os"
+	"time"
 
 	"github.com/opensvpn/svpn/api"
 	"github.com/opensvpn/svpn/client/diag"
@@ -54,7 +56,15 @@ func Run(ctx context.Context, o Options) error {
 	if err != nil {
 		return err
 	}
-	gw, err := GatewayClient(profile)
+	var dial func(ctx context.Context, network, addr string) (net.Conn, error)
+	if mark := firewall.MarkControl(engine.ProbeMark); mark != nil && !o.Userspace {
+		// A kill switch kept after the session ended lets only svpnd's
+		// marked sockets reach DNS: the gateway's name must still resolve
+		// for the next login.
+		resolver := &net.Resolver{PreferGo: true, Dial: (&net.Dialer{Control: mark}).DialContext}
+		dial = (&net.Dialer{Timeout: 15 * time.Second, KeepAlive: 30 * time.Second, Resolver: resolver}).DialContext
+	}
+	gw, err := gatewayClient(profile, dial)
 	if err != nil {
 		return err
 	}
@@ -130,7 +140,11 @@ func Run(ctx context.Context, o Options) error {
 }
 
 // GatewayClient builds the API client of a profile: its CA file and pin.
-func GatewayClient(p *api.Profile) (*gatewayapi.Client, error) {
+func GatewayClient(p *api.Profile) (*gatewayapi.Client, error) { return gatewayClient(p, nil) }
+
+// gatewayClient is GatewayClient with a dialer of svpnd's (nil: the
+// default).
+func gatewayClient(p *api.Profile, dial func(ctx context.Context, network, addr string) (net.Conn, error)) (*gatewayapi.Client, error) {
 	var pool *x509.CertPool
 	if p.CAFile != "" {
 		pem, err := os.ReadFile(p.CAFile)
@@ -142,5 +156,5 @@ func GatewayClient(p *api.Profile) (*gatewayapi.Client, error) {
 			return nil, api.Errorf(api.CodeProfileInvalid, "profile ca_file %s: no PEM certificate", p.CAFile)
 		}
 	}
-	return gatewayapi.New(p.GatewayURL, gatewayapi.Options{RootCAs: pool, Pin: p.CAPin})
+	return gatewayapi.New(p.GatewayURL, gatewayapi.Options{RootCAs: pool, Pin: p.CAPin, DialContext: dial})
 }

@@ -48,7 +48,7 @@ func (e *Engine) explainUnreachable(ctx context.Context, err error) error {
 func probeCaptive(ctx context.Context, probe string) (string, bool) {
 	ctx, cancel := context.WithTimeout(ctx, probeTimeout)
 	defer cancel()
-	d := &net.Dialer{Control: markSocket}
+	d := &net.Dialer{Control: firewall.MarkControl(ProbeMark)}
 	d.Resolver = &net.Resolver{PreferGo: true, Dial: d.DialContext}
 	hc := &http.Client{
 		Transport: &http.Transport{DialContext: d.DialContext, DisableKeepAlives: true, Proxy: nil},

@@ -90,6 +90,7 @@ func TestPlanKillSwitch(t *testing.T) {
 		{"beyond the LAN with allow_lan", withLAN, packet{oif: "eth0", proto: TCP, dst: "192.168.2.20", dport: 631}, Reject},
 		{"probe, marked", testPolicy, packet{oif: "eth0", proto: TCP, dst: "203.0.113.7", dport: 80, mark: 0x5356504e}, Accept},
 		{"probe mark, other port", testPolicy, packet{oif: "eth0", proto: TCP, dst: "203.0.113.7", dport: 443, mark: 0x5356504e}, Reject},
+		{"marked DNS (the gateway's name)", testPolicy, packet{oif: "eth0", proto: UDP, dst: "203.0.113.53", dport: 53, mark: 0x5356504e}, Accept},
 		{"unmarked HTTP", testPolicy, packet{oif: "eth0", proto: TCP, dst: "203.0.113.7", dport: 80, mark: 1}, Reject},
 		{"exemption HTTPS", exempt, packet{oif: "eth0", proto: TCP, dst: "203.0.113.7", dport: 443}, Accept},
 		{"exemption DNS", exempt, packet{oif: "eth0", proto: UDP, dst: "203.0.113.53", dport: 53}, Accept},
