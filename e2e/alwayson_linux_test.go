@@ -462,7 +462,7 @@ func (w *world) portal(d *gateway.Demo) error {
 // byte-identical to before the login.
 func TestKillSwitch(t *testing.T) {
 	w := newWorld(t, 0)
-	d, profile := w.alwaysOnGateway(t, api.AlwaysOn{KillSwitch: true})
+	d, profile := w.alwaysOnGateway(t, api.AlwaysOn{KillSwitch: true}, "--heartbeat", "1s")
 	probes := w.internetProbes()
 	probes["LAN host"] = (*world).lanHost
 	w.expect(t, "before login", true, probes)
@@ -482,6 +482,17 @@ func TestKillSwitch(t *testing.T) {
 		t.Fatalf("portal through the tunnel with the kill switch on: %v", err)
 	}
 	w.expect(t, "connected", false, probes)
+
+	// The gateway goes out of reach while the internet stays reachable
+	// (the router still forwards): reconnecting keeps the kill switch.
+	w.gatewayReachable(t, false)
+	eventually(t, 30*time.Second, "reconnecting", func() bool { return status(t, nil, cd.sock).State == api.StateReconnecting })
+	w.expect(t, "reconnecting", false, w.internetProbes())
+	if st := status(t, nil, cd.sock); !st.KillSwitch {
+		t.Fatalf("reconnecting without the kill switch: %+v", st)
+	}
+	w.gatewayReachable(t, true)
+	eventually(t, 30*time.Second, "connected again", func() bool { return status(t, nil, cd.sock).State == api.StateConnected })
 
 	// A crash: the rules stay in the kernel.
 	kill()
@@ -512,6 +523,26 @@ func TestKillSwitch(t *testing.T) {
 	w.expect(t, "after logout", true, probes)
 	if after := w.snapshot(t); after != before {
 		t.Fatalf("logout left changes.\nbefore:\n%s\nafter:\n%s", before, after)
+	}
+}
+
+// gatewayReachable makes the gateway's namespace drop (or stop dropping)
+// everything the client sends to its own addresses: the SVPN gateway's
+// API and WireGuard port are out of reach, routing to the internet goes on.
+func (w *world) gatewayReachable(t *testing.T, ok bool) {
+	t.Helper()
+	table := "unreach" + w.client[len(w.client)-6:]
+	g := nsExec(w.gw)
+	if ok {
+		sh(t, append(g, "nft", "delete", "table", "inet", table)...)
+		return
+	}
+	t.Cleanup(func() { exec.Command("ip", append(g[1:], "nft", "delete", "table", "inet", table)...).Run() })
+	rules := fmt.Sprintf("table inet %s {\n\tchain input_unreach {\n\t\ttype filter hook input priority filter; policy accept;\n\t\tiifname %q drop\n\t}\n}\n", table, "ag"+w.lanLinkClient[2:])
+	cmd := exec.Command(g[0], append(g[1:], "nft", "-f", "-")...)
+	cmd.Stdin = strings.NewReader(rules)
+	if out, err := cmd.CombinedOutput(); err != nil {
+		t.Fatalf("blocking the gateway: %v\n%s", err, out)
 	}
 }
 
