@@ -81,9 +81,11 @@ func Open(o Options) (*Guard, error) {
 	g := &Guard{dir: o.StateDir, log: log.With("component", "firewall"), b: b}
 	st, err := g.readState()
 	if err != nil {
-		// Unreadable: fail closed only if we cannot tell; keep the rules
-		// the kernel has and let a logout remove them.
-		g.log.Error("firewall state unreadable; leaving the rule set as it is", "err", err)
+		// Unreadable: what is in force cannot be told, so it stays (fail
+		// closed) and counts as a kill switch, which the next logout
+		// removes with the state file.
+		g.log.Error("firewall state unreadable; leaving the rule set as it is until logout", "err", err)
+		g.cur = &state{Version: stateVersion, Policy: Policy{KillSwitch: true}, Since: time.Now().UTC()}
 		return g, nil
 	}
 	if st == nil {

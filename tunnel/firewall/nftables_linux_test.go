@@ -212,3 +212,39 @@ func BenchmarkNftablesReplace(b *testing.B) {
 		}
 	}
 }
+
+// TestNftablesCorruptState: a state file that cannot be read leaves the
+// rules in force and counts as a kill switch, which Release removes.
+func TestNftablesCorruptState(t *testing.T) {
+	fd, ns := testNetns(t)
+	dir := t.TempDir()
+	g, err := Open(Options{StateDir: dir, Table: "svpn_test", netnsFD: fd})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := g.Apply(testPolicy, "1000"); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(dir, stateFileName), []byte("{half a fi"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	g2, err := Open(Options{StateDir: dir, Table: "svpn_test", netnsFD: fd})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !g2.KillSwitch() {
+		t.Fatal("an unreadable state does not count as a kill switch")
+	}
+	if rs := run(t, ns, "nft", "list", "ruleset"); !strings.Contains(rs, "kill switch: nothing else") {
+		t.Fatalf("the rules went with the unreadable state:\n%s", rs)
+	}
+	if err := g2.Release(); err != nil {
+		t.Fatal(err)
+	}
+	if rs := run(t, ns, "nft", "list", "ruleset"); rs != "" {
+		t.Fatalf("rules after Release:\n%s", rs)
+	}
+	if _, err := os.Stat(filepath.Join(dir, stateFileName)); !os.IsNotExist(err) {
+		t.Fatalf("the unreadable state file stayed: %v", err)
+	}
+}
