@@ -174,6 +174,29 @@ func localSubnets(tunIf string) []netip.Prefix {
 	return out
 }
 
+// guardEndpoint replaces the gateway's UDP endpoint old with ep in the
+// rules in force (the gateway's name now points elsewhere).
+func (e *Engine) guardEndpoint(old, ep netip.AddrPort) {
+	fw := e.o.Firewall
+	if fw == nil {
+		return
+	}
+	p, owner, ok := fw.Policy()
+	if !ok {
+		return
+	}
+	eps := make([]firewall.Endpoint, 0, len(p.Endpoints))
+	for _, x := range p.Endpoints {
+		if x.Proto != firewall.UDP || x.Addr != old {
+			eps = append(eps, x)
+		}
+	}
+	p.Endpoints = append(eps, firewall.Endpoint{Proto: firewall.UDP, Addr: ep})
+	if err := fw.Apply(p, owner); err != nil {
+		e.log.Error("letting the new gateway endpoint through the firewall", "endpoint", ep, "err", err)
+	}
+}
+
 // guardDown settles the firewall when a session's tunnel goes: at logout
 // everything is removed; otherwise (the gateway ended the session, svpnd
 // is going away without a logout) a kill switch stays in force without the

@@ -1,8 +1,12 @@
 package engine
 
 import (
+	"log/slog"
 	"net/netip"
+	"slices"
 	"testing"
+
+	"github.com/opensvpn/svpn/tunnel/firewall"
 )
 
 func TestBlocksIPv6(t *testing.T) {
@@ -26,5 +30,36 @@ func TestBlocksIPv6(t *testing.T) {
 		if got := blocksIPv6(rs); got != c.want {
 			t.Errorf("%v: %v, want %v", c.routes, got, c.want)
 		}
+	}
+}
+
+// recordingFirewall holds the rules in memory.
+type recordingFirewall struct {
+	p     firewall.Policy
+	owner string
+	on    bool
+}
+
+func (f *recordingFirewall) Apply(p firewall.Policy, owner string) error {
+	f.p, f.owner, f.on = p, owner, true
+	return nil
+}
+func (f *recordingFirewall) Release() error { *f = recordingFirewall{}; return nil }
+func (f *recordingFirewall) Policy() (firewall.Policy, string, bool) {
+	return f.p, f.owner, f.on
+}
+
+// TestGuardEndpoint: when the gateway's endpoint moves, the kill switch
+// lets the new one through and no longer the old one; the API stays.
+func TestGuardEndpoint(t *testing.T) {
+	old, moved := netip.MustParseAddrPort("192.0.2.1:51820"), netip.MustParseAddrPort("198.51.100.7:51820")
+	apiEP := firewall.Endpoint{Proto: firewall.TCP, Addr: netip.MustParseAddrPort("192.0.2.1:443")}
+	fw := &recordingFirewall{}
+	fw.Apply(firewall.Policy{KillSwitch: true, Endpoints: []firewall.Endpoint{{Proto: firewall.UDP, Addr: old}, apiEP}}, "1000")
+	e := &Engine{o: Options{Firewall: fw}, log: slog.New(slog.DiscardHandler)}
+	e.guardEndpoint(old, moved)
+	want := []firewall.Endpoint{apiEP, {Proto: firewall.UDP, Addr: moved}}
+	if !slices.Equal(fw.p.Endpoints, want) || fw.owner != "1000" || !fw.p.KillSwitch {
+		t.Fatalf("endpoints %v owner %q, want %v", fw.p.Endpoints, fw.owner, want)
 	}
 }

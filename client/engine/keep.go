@@ -120,6 +120,9 @@ func (e *Engine) rebind(ctx context.Context, s *session) {
 	if err != nil || ep == s.endpoint {
 		return
 	}
+	// The kill switch lets the new endpoint through before the tunnel
+	// sends to it.
+	e.guardEndpoint(s.endpoint, ep)
 	if err := s.tun.UpdateEndpoint(ep); err != nil {
 		e.log.Warn("updating the endpoint", "err", err)
 		return
