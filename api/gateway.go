@@ -127,6 +127,10 @@ type Tunnel struct {
 	SearchDomains   []string `json:"search_domains,omitempty"`
 	MTU             int      `json:"mtu"`
 	Keepalive       int      `json:"keepalive"` // seconds
+	// KillSwitch and AllowLAN are the group's always-on policy; the
+	// stricter of it and the profile's applies (see AlwaysOn.Merge).
+	KillSwitch bool `json:"kill_switch,omitempty"`
+	AllowLAN   bool `json:"allow_lan,omitempty"`
 }
 
 // LoginResponse is a successful login.

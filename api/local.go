@@ -15,6 +15,9 @@ const (
 	LocalPathProfile     = "/localapi/v1/profile"
 	LocalPathDiag        = "/localapi/v1/diag"
 	LocalPathDiagBundle  = "/localapi/v1/diag/bundle" // application/zip, secrets redacted
+	// LocalPathCaptiveExempt (POST) opens the kill switch for a captive
+	// portal's sign-in page, where the profile allows it; answers Status.
+	LocalPathCaptiveExempt = "/localapi/v1/captive/exempt"
 )
 
 // State is the connection state. The daemon is its single source of truth.
@@ -77,6 +80,11 @@ type Status struct {
 	// empty while no tunnel is up), and TransportReason why (ReasonUDPBlocked …).
 	Transport       Transport `json:"transport,omitempty"`
 	TransportReason string    `json:"transport_reason,omitempty"`
+	// KillSwitch: the kill switch is in force (always on): nothing leaves
+	// the PC outside the tunnel until the user logs out.
+	KillSwitch bool `json:"kill_switch"`
+	// CaptiveExemptUntil: a captive-portal exemption is open until then.
+	CaptiveExemptUntil time.Time `json:"captive_exempt_until,omitzero"`
 }
 
 // SessionWarning is how long before the session's expiry front ends warn.

@@ -30,6 +30,29 @@ type Profile struct {
 	PKCS11Modules []PKCS11Module `json:"pkcs11_modules,omitempty"`
 	// Transport is how the tunnel travels: "auto" (default), "udp" or "tcp".
 	Transport Transport `json:"transport,omitempty"`
+	AlwaysOn
+}
+
+// AlwaysOn is the "always on" policy an installed profile sets (the
+// gateway's group policy, in Tunnel, can only make it stricter): see
+// alwayson.go.
+type AlwaysOn struct {
+	// KillSwitch: while a session is up, and until the user logs out,
+	// nothing leaves the PC but to the gateway, through the tunnel, to
+	// loopback, DHCP/NDP and (AllowLAN) the local network.
+	KillSwitch bool `json:"kill_switch,omitempty"`
+	// AllowLAN lets the connected local subnets through the kill switch
+	// (printers, a home NAS).
+	AllowLAN bool `json:"allow_lan,omitempty"`
+	// CaptiveProbeURL is a plain-HTTP URL answering 204 No Content; when
+	// the gateway is unreachable svpnd fetches it and, if the network
+	// answers something else (a hotel's sign-in page), says so. Empty: no
+	// probe.
+	CaptiveProbeURL string `json:"captive_probe_url,omitempty"`
+	// CaptiveExemptionMinutes, when non-zero, lets the user open HTTP,
+	// HTTPS and DNS through the kill switch for this many minutes (at most
+	// 30) to sign in to a captive portal; every exemption is logged.
+	CaptiveExemptionMinutes int `json:"captive_exemption_minutes,omitempty"`
 }
 
 // LoadProfile reads and validates a profile file.
@@ -85,6 +108,7 @@ func (p *Profile) Validate() error {
 		}
 	}
 	errs = append(errs, p.validatePKCS11Modules()...)
+	errs = append(errs, p.AlwaysOn.validate()...)
 	return errors.Join(errs...)
 }
 

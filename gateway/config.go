@@ -131,6 +131,12 @@ type GroupConfig struct {
 
 	// CertMove is the group's 인증서 이동 policy (certmove.go).
 	CertMove CertMovePolicy `json:"cert_move,omitzero"`
+	// KillSwitch makes the group's clients always on: nothing leaves their
+	// PC outside the tunnel while connected and until they log out,
+	// whatever their profile says; AllowLAN lets the local network through
+	// it. The stricter of this and the client's profile applies.
+	KillSwitch bool `json:"kill_switch,omitempty"`
+	AllowLAN   bool `json:"allow_lan,omitempty"`
 }
 
 // DefaultPolicies are the policy OIDs accepted unless configured: general-

@@ -471,6 +471,8 @@ func (s *Server) createSession(ctx context.Context, user store.User, key wgkey.P
 			SearchDomains:   g.SearchDomains,
 			MTU:             s.cfg.WG.MTU,
 			Keepalive:       s.cfg.WG.Keepalive,
+			KillSwitch:      g.KillSwitch,
+			AllowLAN:        g.AllowLAN,
 		},
 		PortalURL: g.PortalURL,
 		Banner:    banner,

@@ -19,6 +19,7 @@ func PortalHandler(name string) http.Handler {
 	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, r *http.Request) {
 		fmt.Fprintln(w, "ok")
 	})
+	mux.HandleFunc("GET /download/10MB", serveDownload)
 	return mux
 }
 

@@ -6,7 +6,8 @@ set -eu
 
 # openssl: interoperability tests; postgresql: the gateway store's cluster
 # tests; iproute2/iperf3: tunnel tests and benchmarks; wireguard-tools,
-# curl, nftables: WireGuard interop and NAT tests; the X11/GL headers:
+# curl, nftables: WireGuard interop and NAT tests, the kill switch's;
+# dbus-daemon: a private bus for the sleep/resume tests; the X11/GL headers:
 # Fyne (cgo); xvfb/imagemagick/xdotool/dbus-x11: UI screenshots and
 # benchmark; fonts-nanum: the Hangul font assets/gen bundles; xdg-utils:
 # the app opens the portal in the browser (make run); debootstrap,
@@ -17,7 +18,7 @@ PKGS="ca-certificates git gcc pkg-config openssl postgresql iproute2 iperf3
       wireguard-tools curl nftables
       libgl1-mesa-dev libx11-dev libxcursor-dev libxrandr-dev libxinerama-dev
       libxi-dev libxxf86vm-dev libxkbcommon-dev xvfb imagemagick
-      xdotool dbus-x11 fonts-nanum xdg-utils
+      xdotool dbus-x11 dbus-daemon fonts-nanum xdg-utils
       debootstrap systemd-container desktop-file-utils binutils lintian
       softhsm2 opensc zbar-tools"
 

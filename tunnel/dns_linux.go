@@ -18,10 +18,6 @@ import (
 	"github.com/opensvpn/svpn/api"
 )
 
-// resolvConfBackupName is the resolv.conf backup's name in the state
-// directory.
-const resolvConfBackupName = "resolv.conf.backup"
-
 // dbusTimeout bounds each exchange with systemd-resolved, a local service
 // that answers in milliseconds when it is healthy.
 const dbusTimeout = 10 * time.Second

@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"log/slog"
 	"os"
+	"path/filepath"
 	"time"
 
 	"github.com/opensvpn/svpn/api"
@@ -34,12 +35,16 @@ func recoverState(stateDir string, log *slog.Logger, openHost func(*slog.Logger)
 		aside := fmt.Sprintf("%s.unreadable-%d", statePath(stateDir), time.Now().Unix())
 		if rerr := os.Rename(statePath(stateDir), aside); rerr == nil {
 			log.Error("unreadable tunnel state file moved aside; what it described was not undone", "path", aside, "err", err)
+			// What is tagged as ours can still be put back.
+			if derr := recoverUntracked(stateDir, log, openHost); derr != nil {
+				log.Error("restoring resolv.conf", "err", derr)
+			}
 			return api.Errorf(api.CodeTunnelState, "tunnel: unreadable state file moved to %s: %w", aside, err)
 		}
 		return err
 	}
 	if st == nil {
-		return nil
+		return recoverUntracked(stateDir, log, openHost)
 	}
 	log.Warn("undoing the changes of a tunnel that did not close", "interface", st.Interface, "pid", st.PID,
 		"started", st.Started, "routes", len(st.Routes), "endpoint_route", st.EndpointRoute != nil, "dns_method", st.DNS.Method)
@@ -57,4 +62,27 @@ func recoverState(stateDir string, log *slog.Logger, openHost func(*slog.Logger)
 	}
 	log.Info("tunnel leftovers removed", "interface", st.Interface)
 	return nil
+}
+
+// resolvConfBackupName is the resolv.conf backup's name in the state
+// directory (Linux's fallback DNS method).
+const resolvConfBackupName = "resolv.conf.backup"
+
+// recoverUntracked puts DNS back when no state file says what to undo but
+// what SVPN changed is tagged as its own: a resolv.conf backup in the state
+// directory means /etc/resolv.conf was rewritten, and the rewritten file
+// starts with SVPN's marker. Restoring checks that marker, so a file
+// someone else wrote since is kept (and the stale backup dropped).
+func recoverUntracked(stateDir string, log *slog.Logger, openHost func(*slog.Logger) (host, error)) error {
+	backup := filepath.Join(stateDir, resolvConfBackupName)
+	if _, err := os.Lstat(backup); err != nil {
+		return nil
+	}
+	log.Warn("a resolv.conf backup without a tunnel state file: restoring the original where resolv.conf is still SVPN's", "backup", backup)
+	h, err := openHost(log)
+	if err != nil {
+		return err
+	}
+	defer h.close()
+	return h.revertDNS(dnsState{Method: dnsResolvConf, Backup: backup})
 }

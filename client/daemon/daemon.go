@@ -8,7 +8,9 @@ import (
 	"crypto/x509"
 	"io"
 	"log/slog"
+	"net"
 	"os"
+	"time"
 
 	"github.com/opensvpn/svpn/api"
 	"github.com/opensvpn/svpn/client/diag"
@@ -19,6 +21,7 @@ import (
 	"github.com/opensvpn/svpn/client/netmon"
 	"github.com/opensvpn/svpn/client/posture"
 	"github.com/opensvpn/svpn/tunnel"
+	"github.com/opensvpn/svpn/tunnel/firewall"
 )
 
 // Options are svpnd's settings.
@@ -53,12 +56,21 @@ func Run(ctx context.Context, o Options) error {
 	if err != nil {
 		return err
 	}
-	gw, err := GatewayClient(profile)
+	var dial func(ctx context.Context, network, addr string) (net.Conn, error)
+	if mark := firewall.MarkControl(engine.ProbeMark); mark != nil && !o.Userspace {
+		// A kill switch kept after the session ended lets only svpnd's
+		// marked sockets reach DNS: the gateway's name must still resolve
+		// for the next login.
+		resolver := &net.Resolver{PreferGo: true, Dial: (&net.Dialer{Control: mark}).DialContext}
+		dial = (&net.Dialer{Timeout: 15 * time.Second, KeepAlive: 30 * time.Second, Resolver: resolver}).DialContext
+	}
+	gw, err := gatewayClient(profile, dial)
 	if err != nil {
 		return err
 	}
 	defer gw.CloseIdleConnections()
 	var newTunnel engine.NewTunnelFunc
+	var fw engine.Firewall
 	if o.Userspace {
 		newTunnel = func(cfg tunnel.Config) (tunnel.Tunnel, error) {
 			return tunnel.NewUserspace(cfg, log.With("component", "tunnel"))
@@ -75,11 +87,20 @@ func Run(ctx context.Context, o Options) error {
 		newTunnel = func(cfg tunnel.Config) (tunnel.Tunnel, error) {
 			return tunnel.NewOS(cfg, tunnel.OSOptions{Name: o.TUNName, StateDir: o.StateDir, Logger: log.With("component", "tunnel")})
 		}
+		// A kill switch from before a crash stays in force; other rules
+		// of a run that did not stop are removed.
+		guard, err := firewall.Open(firewall.Options{StateDir: o.StateDir, Logger: log})
+		if err != nil {
+			return api.Errorf(api.CodeFirewall, "%w", err)
+		}
+		defer guard.Close()
+		fw = guard
 	}
 	eng := engine.New(engine.Options{
 		Profile: profile, Gateway: gw, NewTunnel: newTunnel, Userspace: o.Userspace,
 		ProxyAddr: o.ProxyAddr, PortalForwardAddr: o.PortalForward,
 		Posture: posture.Collect, Device: posture.DeviceInfo(o.Version), Version: o.Version, Logger: log,
+		Firewall: fw,
 	})
 	defer eng.Close()
 	ln, err := localsock.Listen(o.Socket)
@@ -99,15 +120,31 @@ func Run(ctx context.Context, o Options) error {
 			log.Warn("network change monitor unavailable; relying on heartbeats", "err", err)
 		}
 	}()
+	sleepDone := make(chan struct{})
+	go func() {
+		defer close(sleepDone)
+		resumed := func() {
+			log.Info("resumed from sleep: re-handshaking")
+			eng.NetworkChanged()
+		}
+		if err := netmon.WatchSleep(monCtx, resumed); err != nil {
+			log.Warn("sleep notifications unavailable; relying on the heartbeat's clock", "err", err)
+		}
+	}()
 	err = srv.Serve(ctx, ln)
 	stopMon()
 	<-monDone
+	<-sleepDone
 	log.Info("svpnd stopping")
 	return err
 }
 
 // GatewayClient builds the API client of a profile: its CA file and pin.
-func GatewayClient(p *api.Profile) (*gatewayapi.Client, error) {
+func GatewayClient(p *api.Profile) (*gatewayapi.Client, error) { return gatewayClient(p, nil) }
+
+// gatewayClient is GatewayClient with a dialer of svpnd's (nil: the
+// default).
+func gatewayClient(p *api.Profile, dial func(ctx context.Context, network, addr string) (net.Conn, error)) (*gatewayapi.Client, error) {
 	var pool *x509.CertPool
 	if p.CAFile != "" {
 		pem, err := os.ReadFile(p.CAFile)
@@ -119,5 +156,5 @@ func GatewayClient(p *api.Profile) (*gatewayapi.Client, error) {
 			return nil, api.Errorf(api.CodeProfileInvalid, "profile ca_file %s: no PEM certificate", p.CAFile)
 		}
 	}
-	return gatewayapi.New(p.GatewayURL, gatewayapi.Options{RootCAs: pool, Pin: p.CAPin})
+	return gatewayapi.New(p.GatewayURL, gatewayapi.Options{RootCAs: pool, Pin: p.CAPin, DialContext: dial})
 }

@@ -63,6 +63,9 @@ type Options struct {
 	// ProbeInterval how often it asks whether UDP works again (default 20 s).
 	UDPWait, ProbeInterval time.Duration
 	Now                    func() time.Time
+	// Firewall, for OS tunnels: the kill switch and leak protection
+	// (alwayson.go). nil: none.
+	Firewall Firewall
 }
 
 // Caller is who made a local API request: the user who starts a session
@@ -96,6 +99,8 @@ type Engine struct {
 	// mobile is the QR login svpnd waits on; mobileLast the one that ended
 	// last, for a front end that asks after the fact (mobileid.go).
 	mobile, mobileLast *mobileLogin
+	// exemptTimer ends a captive-portal exemption (captive.go).
+	exemptTimer *time.Timer
 }
 
 type pendingLogin struct {
@@ -162,7 +167,7 @@ func New(o Options) *Engine {
 	}
 	e := &Engine{o: o, log: o.Logger, pending: map[string]*pendingLogin{}, watchers: map[chan api.Status]struct{}{}}
 	e.status = api.Status{State: api.StateDisconnected, Gateway: o.Profile.GatewayURL, GatewayName: o.Profile.Name,
-		Userspace: o.Userspace, Since: o.Now()}
+		Userspace: o.Userspace, Since: o.Now(), KillSwitch: killSwitchAtStart(o.Firewall)}
 	return e
 }
 
@@ -276,13 +281,13 @@ func (e *Engine) BeginLogin(ctx context.Context, c Caller, userID string) (*api.
 	}
 	lc, err := e.o.Gateway.OpenLogin(ctx)
 	if err != nil {
-		return nil, e.loginFailed(err)
+		return nil, e.loginFailed(e.explainUnreachable(ctx, err))
 	}
 	pub := key.Public().String()
 	ch, err := lc.Challenge(ctx, userID, pub)
 	if err != nil {
 		lc.Close()
-		return nil, e.loginFailed(err)
+		return nil, e.loginFailed(e.explainUnreachable(ctx, err))
 	}
 	// The signed bytes name the gateway ID pinned in the profile and this
 	// connection's channel binding; the gateway contributes only the
@@ -393,7 +398,7 @@ func (e *Engine) FinishLogin(ctx context.Context, c Caller, req *api.LoginFinish
 	})
 	e.mu.Unlock()
 
-	_, err = e.connect(ctx, p.key, resp)
+	_, err = e.connect(ctx, p.key, resp, p.owner)
 	if err != nil {
 		// The gateway has a session for us: end it rather than leak it.
 		lctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 5*time.Second)
@@ -410,7 +415,7 @@ func (e *Engine) FinishLogin(ctx context.Context, c Caller, req *api.LoginFinish
 }
 
 // connect brings the tunnel up and waits for the first handshake.
-func (e *Engine) connect(ctx context.Context, key wgkey.Private, resp *api.LoginResponse) (*session, error) {
+func (e *Engine) connect(ctx context.Context, key wgkey.Private, resp *api.LoginResponse, owner string) (*session, error) {
 	cfg, ep, err := tunnelConfig(ctx, key, resp)
 	if err != nil {
 		return nil, err
@@ -421,12 +426,18 @@ func (e *Engine) connect(ctx context.Context, key wgkey.Private, resp *api.Login
 	if err != nil {
 		return nil, err
 	}
+	unguard, err := e.guardUp(ctx, resp, cfg, tun, owner)
+	if err != nil {
+		tun.Close()
+		return nil, err
+	}
 	sctx, cancel := context.WithCancel(context.Background())
 	s := &session{resp: resp, key: key, tun: tun, endpoint: ep, cancel: cancel, kick: make(chan struct{}, 1), tr: tr}
 	fail := func(err error) (*session, error) {
 		cancel()
 		s.wg.Wait()
 		tun.Close()
+		unguard()
 		return nil, err
 	}
 	if err := e.firstHandshake(ctx, s); err != nil {
@@ -606,6 +617,10 @@ func (e *Engine) Logout(ctx context.Context, c Caller) (api.Status, error) {
 	s := e.sess
 	e.mu.Unlock()
 	if s == nil {
+		// A kill switch that outlived its session goes at this logout.
+		if err := e.releaseKillSwitch(c); err != nil {
+			return api.Status{}, err
+		}
 		return e.Status(), nil
 	}
 	lctx, cancel := context.WithTimeout(ctx, 5*time.Second)
@@ -634,6 +649,9 @@ func (e *Engine) teardown(s *session, state api.State, code api.Code, msg string
 	if err := s.tun.Close(); err != nil {
 		e.log.Error("closing the tunnel", "err", err)
 	}
+	// A kill switch stays until the user logs out (or the gateway's
+	// reason is a logout of this session).
+	e.guardDown(reason == api.EndLogout)
 	e.mu.Lock()
 	e.updateLocked(func(st *api.Status) {
 		st.State, st.LastErrorCode, st.LastError, st.EndReason = state, code, msg, reason
@@ -648,6 +666,9 @@ func (e *Engine) teardown(s *session, state api.State, code api.Code, msg string
 func (e *Engine) Close() error {
 	e.mu.Lock()
 	e.closed = true
+	if e.exemptTimer != nil {
+		e.exemptTimer.Stop()
+	}
 	s := e.sess
 	pending := e.pending
 	e.pending = map[string]*pendingLogin{}

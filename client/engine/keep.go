@@ -10,6 +10,10 @@ import (
 	"github.com/opensvpn/svpn/tunnel/proxy"
 )
 
+// kickedHeartbeatTimeout bounds the heartbeat that follows a network
+// change or a resume.
+const kickedHeartbeatTimeout = 5 * time.Second
+
 // sessionEnd is why the gateway ended a session.
 type sessionEnd struct {
 	msg    string
@@ -33,6 +37,7 @@ func (e *Engine) keepSession(ctx context.Context, s *session) *sessionEnd {
 	last := time.Now()
 	for {
 		timer := time.NewTimer(wait)
+		kicked := false
 		select {
 		case <-ctx.Done():
 			timer.Stop()
@@ -40,11 +45,18 @@ func (e *Engine) keepSession(ctx context.Context, s *session) *sessionEnd {
 		case <-timer.C:
 		case <-s.kick:
 			timer.Stop()
-			e.log.Info("network changed: checking the session")
+			kicked = true
+			e.log.Info("network changed or resumed: checking the session")
 		}
 		woke := time.Since(last) > 2*wait+5*time.Second // slept: the monotonic clock paused
 		last = time.Now()
-		hctx, cancel := context.WithTimeout(ctx, 10*time.Second)
+		// After a network change or a resume the state shown must be true
+		// within seconds: wait less for the gateway's answer.
+		timeout := 10 * time.Second
+		if kicked {
+			timeout = kickedHeartbeatTimeout
+		}
+		hctx, cancel := context.WithTimeout(ctx, timeout)
 		st, err := e.o.Gateway.Heartbeat(hctx, s.resp.SessionToken)
 		cancel()
 		if ctx.Err() != nil {
@@ -66,7 +78,7 @@ func (e *Engine) keepSession(ctx context.Context, s *session) *sessionEnd {
 				}
 			})
 			e.mu.Unlock()
-			if wasReconnecting || woke {
+			if wasReconnecting || woke || kicked {
 				e.rebind(ctx, s)
 				// The gateway may have restarted and lost the WireGuard
 				// session: start a fresh handshake now instead of waiting
@@ -88,6 +100,8 @@ func (e *Engine) keepSession(ctx context.Context, s *session) *sessionEnd {
 			e.log.Info("session ended by the gateway", "reason", reason)
 			return &sessionEnd{msg: err.Error(), reason: reason}
 		default:
+			err = e.explainUnreachable(ctx, err)
+			code = api.CodeOf(err)
 			wait = min(interval, e.o.RetryInterval)
 			e.mu.Lock()
 			e.recordErrorLocked(err)
@@ -106,6 +120,9 @@ func (e *Engine) rebind(ctx context.Context, s *session) {
 	if err != nil || ep == s.endpoint {
 		return
 	}
+	// The kill switch lets the new endpoint through before the tunnel
+	// sends to it.
+	e.guardEndpoint(s.endpoint, ep)
 	if err := s.tun.UpdateEndpoint(ep); err != nil {
 		e.log.Warn("updating the endpoint", "err", err)
 		return

@@ -208,7 +208,7 @@ func (e *Engine) establish(ctx context.Context, owner string, key wgkey.Private,
 		st.SessionExpiresAt, st.Endpoint = resp.ExpiresAt, resp.Tunnel.Endpoint
 	})
 	e.mu.Unlock()
-	if _, err := e.connect(ctx, key, resp); err != nil {
+	if _, err := e.connect(ctx, key, resp, owner); err != nil {
 		e.endGrantedSession(ctx, resp)
 		e.mu.Lock()
 		e.owner = ""

@@ -135,6 +135,14 @@ func (c *Client) Logout(ctx context.Context) (api.Status, error) {
 	return st, err
 }
 
+// CaptiveExempt opens the kill switch for a captive portal's sign-in page
+// for the minutes the profile allows.
+func (c *Client) CaptiveExempt(ctx context.Context) (api.Status, error) {
+	var st api.Status
+	err := c.do(ctx, http.MethodPost, api.LocalPathCaptiveExempt, struct{}{}, &st)
+	return st, err
+}
+
 // ChangePassword changes the account password.
 func (c *Client) ChangePassword(ctx context.Context, req *api.LocalPasswordRequest) error {
 	return c.do(ctx, http.MethodPost, api.LocalPathPassword, req, nil)

@@ -150,6 +150,9 @@ func (s *Server) Handler() http.Handler {
 	mux.HandleFunc("POST "+api.LocalPathLogout, s.control(func(ctx context.Context, c engine.Caller, body []byte) (any, error) {
 		return s.eng.Logout(ctx, c)
 	}))
+	mux.HandleFunc("POST "+api.LocalPathCaptiveExempt, s.control(func(ctx context.Context, c engine.Caller, body []byte) (any, error) {
+		return s.eng.CaptiveExempt(ctx, c)
+	}))
 	mux.HandleFunc("POST "+api.LocalPathPassword, s.control(func(ctx context.Context, c engine.Caller, body []byte) (any, error) {
 		var req api.LocalPasswordRequest
 		if err := decode(body, &req); err != nil {
@@ -204,7 +207,7 @@ func (s *Server) view(st api.Status, full bool) api.Status {
 		return st
 	}
 	return api.Status{Seq: st.Seq, State: st.State, Gateway: st.Gateway, GatewayName: st.GatewayName,
-		Since: st.Since, Userspace: st.Userspace, OtherUser: true}
+		Since: st.Since, Userspace: st.Userspace, OtherUser: true, KillSwitch: st.KillSwitch}
 }
 
 // read wraps a reading call: any known caller, told whether it sees

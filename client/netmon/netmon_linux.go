@@ -22,13 +22,19 @@ func subscribe(ctx context.Context, events chan struct{}) error {
 			select {
 			case <-ctx.Done():
 				return
-			case _, ok := <-routes:
+			case u, ok := <-routes:
 				if !ok {
 					return
 				}
-			case _, ok := <-addrs:
+				if !isDefault(u.Route) {
+					continue
+				}
+			case u, ok := <-addrs:
 				if !ok {
 					return
+				}
+				if isTunnel(u.LinkIndex) {
+					continue
 				}
 			}
 			select {
@@ -38,4 +44,22 @@ func subscribe(ctx context.Context, events chan struct{}) error {
 		}
 	}()
 	return nil
+}
+
+// isDefault reports whether r is a default route: the one whose change
+// means another way out (a new Wi-Fi, a cable, a roaming LTE link). The
+// routes a tunnel adds for its prefixes are not.
+func isDefault(r netlink.Route) bool {
+	if r.Dst == nil {
+		return true
+	}
+	ones, _ := r.Dst.Mask.Size()
+	return ones == 0
+}
+
+// isTunnel reports whether the interface is a TUN (ours, or another VPN's):
+// its addresses coming and going are not a new network.
+func isTunnel(index int) bool {
+	l, err := netlink.LinkByIndex(index)
+	return err == nil && l.Type() == "tuntap"
 }

@@ -65,6 +65,8 @@ commands:
   status [--json]                            connection state
   diag [--json] [--bundle FILE]              diagnostics for the helpdesk
   passwd --user ID [--password-stdin]        change the account password
+  captive-exempt                             let a hotel's sign-in page through the kill switch
+                                             for the minutes the profile allows (logged)
   certs list [--json] [--drive ROOT]... [--pkcs11-module LIB]...
                                              certificates the picker shows, tokens too
   certs show --cert PATH [--json]            details of one certificate
@@ -108,6 +110,8 @@ func (c *cli) run(args []string) int {
 		return c.diag(args[1:])
 	case "passwd":
 		return c.passwd(args[1:])
+	case "captive-exempt":
+		return c.captiveExempt(args[1:])
 	case "version", "--version", "-version":
 		fmt.Fprintf(c.stdout, "svpnctl %s\n", version)
 		return exitOK

@@ -236,6 +236,12 @@ func (c *cli) status(args []string) int {
 		add("Last error:", fmt.Sprintf("%s (%s)", st.LastErrorCode, st.LastError))
 	}
 	add("End reason:", string(st.EndReason))
+	if st.KillSwitch {
+		add("Kill switch:", "on: nothing leaves this PC outside the tunnel until logout")
+	}
+	if !st.CaptiveExemptUntil.IsZero() {
+		add("Portal exemption:", "web and DNS pass the kill switch until "+st.CaptiveExemptUntil.Local().Format(time.RFC3339))
+	}
 	textable.Print(c.stdout, rows)
 	return exitOK
 }

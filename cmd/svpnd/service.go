@@ -9,6 +9,8 @@ import (
 	"path/filepath"
 
 	"github.com/kardianos/service"
+
+	"github.com/opensvpn/svpn/tunnel/firewall"
 )
 
 // serviceConfig describes svpnd to the OS service manager (systemd,
@@ -104,6 +106,13 @@ func uninstall(stdout io.Writer) error {
 	}
 	if err := s.Uninstall(); err != nil {
 		return fmt.Errorf("removing the service: %w", err)
+	}
+	// A kill switch outlives svpnd by design; it must not outlive SVPN.
+	if g, err := firewall.Open(firewall.Options{StateDir: defaultStateDir()}); err == nil {
+		if err := g.Release(); err != nil {
+			fmt.Fprintf(stdout, "removing the firewall rules: %v\n", err)
+		}
+		g.Close()
 	}
 	fmt.Fprintln(stdout, "svpnd stopped and removed")
 	return nil

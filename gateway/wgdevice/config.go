@@ -47,6 +47,8 @@ type Config struct {
 	// route back to the pool. It runs the nft command (package nftables)
 	// and keeps its rule in the table "svpn", which Close removes. IP
 	// forwarding (net.ipv4.ip_forward) is the administrator's to enable.
+	// In tun mode that table also clamps the TCP MSS of forwarded
+	// connections to the tunnel's MTU, NAT or not (when nft is installed).
 	NAT bool
 	// MaxStreams bounds the TCP streams carrying the tunnel for clients
 	// whose UDP is blocked (default 10000).

@@ -129,6 +129,17 @@ func TestTUNMode(t *testing.T) {
 		if !strings.Contains(rules, "masquerade") || !strings.Contains(rules, pool.String()) || !strings.Contains(rules, name) {
 			t.Errorf("nft table %s:\n%s", table, rules)
 		}
+		// The MSS clamp: TCP through the tunnel fits its MTU both ways.
+		for _, dir := range []string{"oifname", "iifname"} {
+			clamp := fmt.Sprintf("tcp option maxseg size set %d", DefaultMTU-40)
+			found := false
+			for _, line := range strings.Split(rules, "\n") {
+				found = found || strings.Contains(line, fmt.Sprintf("%s %q", dir, name)) && strings.Contains(line, "syn") && strings.Contains(line, clamp)
+			}
+			if !found {
+				t.Errorf("nft table %s has no %s clamp (%s):\n%s", table, dir, clamp, rules)
+			}
+		}
 	} else {
 		t.Log("nft not installed: NAT not checked")
 	}
@@ -205,15 +216,15 @@ func TestNATReplacesStaleTable(t *testing.T) {
 	table := "svpn_test_" + randomID(t)
 	t.Cleanup(func() { runErr("nft", "delete", "table", "ip", table) })
 	pool := netip.MustParsePrefix("10.77.0.0/24")
-	if _, err := addNAT(table, pool, "svptest0"); err != nil {
+	if _, err := addNAT(table, pool, "svptest0", 1420, true); err != nil {
 		t.Fatal(err)
 	}
-	r, err := addNAT(table, pool, "svptest0")
+	r, err := addNAT(table, pool, "svptest0", 1420, true)
 	if err != nil {
 		t.Fatalf("second addNAT: %v", err)
 	}
-	if out := run(t, "nft", "list", "table", "ip", table); strings.Count(out, "masquerade") != 1 {
-		t.Fatalf("want one rule:\n%s", out)
+	if out := run(t, "nft", "list", "table", "ip", table); strings.Count(out, "masquerade") != 1 || strings.Count(out, "maxseg size set 1380") != 2 {
+		t.Fatalf("want one masquerade rule and two clamps:\n%s", out)
 	}
 	if err := r.remove(); err != nil {
 		t.Fatal(err)

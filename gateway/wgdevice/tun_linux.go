@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"net"
 	"os"
+	"os/exec"
 	"strings"
 
 	"github.com/vishvananda/netlink"
@@ -60,11 +61,15 @@ func (l *tunLink) configure(cfg Config) error {
 		return fmt.Errorf("wgdevice: bringing %s up: %w", name, err)
 	}
 	warnIfNotForwarding(cfg)
-	if cfg.NAT {
-		if l.nat, err = addNAT(cfg.natTable, cfg.Address.Masked(), name); err != nil {
+	// The MSS clamp always; the masquerade rule with NAT. Without the nft
+	// command there is no clamp, which the log says; NAT then fails.
+	if _, lookErr := exec.LookPath("nft"); lookErr == nil || cfg.NAT {
+		if l.nat, err = addNAT(cfg.natTable, cfg.Address.Masked(), name, cfg.MTU, cfg.NAT); err != nil {
 			return err
 		}
-		cfg.Logger.Info("NAT enabled", "nft_table", cfg.natTable, "pool", cfg.Address.Masked(), "interface", name)
+		cfg.Logger.Info("nftables rules in place", "nft_table", cfg.natTable, "nat", cfg.NAT, "mss_clamp", true, "pool", cfg.Address.Masked(), "interface", name)
+	} else {
+		cfg.Logger.Warn("nft not installed: TCP MSS is not clamped to the tunnel MTU", "err", lookErr)
 	}
 	cfg.Logger.Info("TUN up", "interface", name, "address", cfg.Address, "mtu", cfg.MTU)
 	return nil

@@ -1,0 +1,9 @@
+//go:build !linux && !windows
+
+package netmon
+
+import "context"
+
+// watchSleep: no sleep notification is listened to on this OS yet; the
+// heartbeat's clock-jump detection covers a resume.
+func watchSleep(ctx context.Context, resumed func()) error { return nil }
