@@ -1,6 +1,7 @@
 package xvfbtest
 
 import (
+	"os"
 	"os/exec"
 	"path/filepath"
 	"slices"
@@ -71,10 +72,21 @@ func TestQuietWithoutDBus(t *testing.T) {
 	}
 }
 
-// dbusDaemons are the PIDs of this user's dbus-daemon processes.
+// dbusDaemons are the PIDs of this user's forking dbus-daemon processes:
+// the ones an autolaunch leaves behind. Buses that tests of other packages
+// run meanwhile (internal/dbustest) are started with --nofork and are not
+// counted.
 func dbusDaemons(t testing.TB) []string {
 	out, _ := exec.Command("pgrep", "-u", strings.TrimSpace(uid(t)), "dbus-daemon").Output()
-	return strings.Fields(string(out))
+	var pids []string
+	for _, pid := range strings.Fields(string(out)) {
+		cmdline, err := os.ReadFile("/proc/" + pid + "/cmdline")
+		if err != nil || slices.Contains(strings.Split(string(cmdline), "\x00"), "--nofork") {
+			continue // gone, or a test's own bus
+		}
+		pids = append(pids, pid)
+	}
+	return pids
 }
 
 func uid(t testing.TB) string {
