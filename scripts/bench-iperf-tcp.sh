@@ -12,49 +12,15 @@ set -eu
 BIN=${BIN:-bin}
 SECS=${SECS:-10}
 ROUNDS=${ROUNDS:-3}
-for v in "SECS=$SECS" "ROUNDS=$ROUNDS"; do
-	case ${v#*=} in '' | *[!0-9]* | 0) echo "bench-iperf-tcp: $v: want a positive whole number" >&2; exit 2 ;; esac
-done
-if [ "$(id -u)" -ne 0 ]; then echo "bench-iperf-tcp: needs root (network namespaces); skipped"; exit 0; fi
-for t in ip iperf3; do command -v $t >/dev/null || { echo "bench-iperf-tcp: $t missing; run make deps"; exit 1; }; done
-
-ID=$$
-G=svpn-tg-$ID C=svpn-tc-$ID
-TMP=$(mktemp -d)
-cleanup() {
-	for p in $(cat "$TMP"/pids 2>/dev/null); do kill "$p" 2>/dev/null || true; done
-	for p in $(cat "$TMP"/pids 2>/dev/null); do wait "$p" 2>/dev/null || true; done
-	ip netns del $G 2>/dev/null || true
-	ip netns del $C 2>/dev/null || true
-	rm -rf "$TMP"
-}
-trap cleanup EXIT INT TERM
-
-die() {
-	echo "bench-iperf-tcp: $*" >&2
-	for f in "$TMP"/*.log; do [ -s "$f" ] && { echo "--- $(basename "$f")" >&2; tail -20 "$f" >&2; }; done
-	exit 1
-}
-
-wait_for() {
-	secs=$1 what=$2
-	shift 2
-	n=0
-	until "$@" >/dev/null 2>&1; do
-		n=$((n + 1))
-		[ $n -lt $((secs * 10)) ] || die "timed out after ${secs}s waiting for $what"
-		sleep 0.1
-	done
-}
-listening() { [ -n "$(ip netns exec "$1" ss -Hltn "src $2 and sport = :$3")" ]; }
+NAME=bench-iperf-tcp
+. "$(dirname "$0")"/benchlib.sh
+bench_init tg tc ip iperf3
 # connected SOCK TRANSPORT: svpnd is connected, handshake done, on TRANSPORT.
 connected() {
 	ip netns exec $C "$BIN"/svpnctl --socket "$1" status --json >"$TMP"/status.json 2>&1 &&
 		grep -q '"state": *"connected"' "$TMP"/status.json && grep -q '"last_handshake"' "$TMP"/status.json &&
 		grep -q "\"transport\": *\"$2\"" "$TMP"/status.json
 }
-# cputicks PID...: user+system clock ticks the processes used so far.
-cputicks() { for p in "$@"; do awk '{ print $14 + $15 }' /proc/"$p"/stat; done | awk '{ s += $1 } END { print s }'; }
 
 ip netns add $G; ip netns add $C
 ip link add vg$ID type veth peer name vc$ID
@@ -67,7 +33,7 @@ GW=$!
 echo $GW >> "$TMP"/pids
 wait_for 30 "the demo gateway's demo.json" test -s "$TMP"/demo/demo.json
 wait_for 30 "the gateway API on 10.205.0.1:8443" listening $G 10.205.0.1 8443
-CERT=$(sed -n 's/.*"cert_path": "\(.*\)".*/\1/p' "$TMP"/demo/demo.json)
+CERT=$(demo_field "$TMP"/demo/demo.json cert_path)
 [ -n "$CERT" ] || die "no cert_path in demo.json"
 # One profile per transport, next to the demo's (its ca_file is relative).
 for tr in udp tcp; do

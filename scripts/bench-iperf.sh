@@ -10,46 +10,9 @@ set -eu
 BIN=${BIN:-bin}
 SECS=${SECS:-10}
 ROUNDS=${ROUNDS:-3}
-# iperf3 reads -t x as "no limit": refuse anything but a positive count.
-for v in "SECS=$SECS" "ROUNDS=$ROUNDS"; do
-	case ${v#*=} in '' | *[!0-9]* | 0) echo "bench-iperf: $v: want a positive whole number" >&2; exit 2 ;; esac
-done
-if [ "$(id -u)" -ne 0 ]; then echo "bench-iperf: needs root (network namespaces); skipped"; exit 0; fi
-for t in ip wg iperf3 go; do command -v $t >/dev/null || { echo "bench-iperf: $t missing; run make deps"; exit 1; }; done
-
-ID=$$
-G=svpn-bg-$ID C=svpn-bc-$ID
-TMP=$(mktemp -d)
-cleanup() {
-	for p in $(cat "$TMP"/pids 2>/dev/null); do kill "$p" 2>/dev/null || true; done
-	for p in $(cat "$TMP"/pids 2>/dev/null); do wait "$p" 2>/dev/null || true; done
-	ip netns del $G 2>/dev/null || true
-	ip netns del $C 2>/dev/null || true
-	rm -rf "$TMP"
-}
-trap cleanup EXIT INT TERM
-
-die() {
-	echo "bench-iperf: $*" >&2
-	for f in "$TMP"/*.log; do [ -s "$f" ] && { echo "--- $(basename "$f")" >&2; tail -20 "$f" >&2; }; done
-	exit 1
-}
-
-# wait_for SECONDS WHAT COMMAND...: polls COMMAND every 0.1 s until it
-# succeeds; fails the benchmark, with the logs, after SECONDS.
-wait_for() {
-	secs=$1 what=$2
-	shift 2
-	n=0
-	until "$@" >/dev/null 2>&1; do
-		n=$((n + 1))
-		[ $n -lt $((secs * 10)) ] || die "timed out after ${secs}s waiting for $what"
-		sleep 0.1
-	done
-}
-
-# listening NS ADDR PORT: a TCP socket listens on ADDR:PORT in NS.
-listening() { [ -n "$(ip netns exec "$1" ss -Hltn "src $2 and sport = :$3")" ]; }
+NAME=bench-iperf
+. "$(dirname "$0")"/benchlib.sh
+bench_init bg bc ip wg iperf3 go
 # handshaken NS DEV: the WireGuard device has completed a handshake.
 handshaken() { ip netns exec "$1" wg show "$2" latest-handshakes | awk '$2 > 0 { ok = 1 } END { exit !ok }'; }
 # svpn_connected: svpnd reports the tunnel up with a handshake done.
@@ -107,7 +70,7 @@ ip netns exec $G "$BIN"/svpn-gateway demo --dir "$TMP"/demo --listen 10.204.0.1:
 echo $! >> "$TMP"/pids
 wait_for 30 "the demo gateway's demo.json" test -s "$TMP"/demo/demo.json
 wait_for 30 "the gateway API on 10.204.0.1:8443" listening $G 10.204.0.1 8443
-CERT=$(sed -n 's/.*"cert_path": "\(.*\)".*/\1/p' "$TMP"/demo/demo.json)
+CERT=$(demo_field "$TMP"/demo/demo.json cert_path)
 [ -n "$CERT" ] || die "no cert_path in demo.json"
 ip netns exec $C "$BIN"/svpnd run --socket "$TMP"/svpnd.sock --profile "$TMP"/demo/profile.json --state-dir "$TMP"/state --tun svc$ID >"$TMP"/svpnd.log 2>&1 &
 echo $! >> "$TMP"/pids
