@@ -45,6 +45,9 @@ type Store struct {
 	// lastSourcePrune is when (Unix µs, callers' clock) ReserveSourceAttempt
 	// last deleted ended windows.
 	lastSourcePrune atomic.Int64
+	// pgDSN is the PostgreSQL URL, for the connections that are not the
+	// pool's (LISTEN, advisory locks held across statements).
+	pgDSN string
 }
 
 // An Option configures Open.
@@ -133,6 +136,7 @@ func (s *Store) openPostgres(d dsnInfo) error {
 	db.SetMaxIdleConns(8)
 	db.SetConnMaxIdleTime(5 * time.Minute)
 	s.w, s.r = db, db
+	s.pgDSN = d.conn
 	return nil
 }
 
