@@ -387,6 +387,7 @@ var gatewayStatuses = map[Code]int{
 	CodePoolExhausted:                http.StatusServiceUnavailable,
 	CodeUnavailable:                  http.StatusServiceUnavailable,
 	CodeInternal:                     http.StatusInternalServerError,
+	CodeNodeDraining:                 http.StatusServiceUnavailable,
 }
 
 func TestGatewayStatusesUnchanged(t *testing.T) {
