@@ -1,0 +1,240 @@
+package gateway
+
+import (
+	"context"
+	"net/http"
+	"os"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/opensvpn/svpn/api"
+	"github.com/opensvpn/svpn/certstore/certgen"
+	"github.com/opensvpn/svpn/internal/pgserver/pgtest"
+)
+
+func TestMain(m *testing.M) {
+	code := m.Run()
+	pgtest.Stop()
+	os.Exit(code)
+}
+
+// newNode is a harness on a shared PostgreSQL database: one node of a
+// cluster, with its own API, peers and name.
+func newNode(t testing.TB, dsn, name string, mutate func(*Config)) *harness {
+	t.Helper()
+	return newHarness(t, func(c *Config) {
+		c.Store, c.Node = dsn, name
+		if mutate != nil {
+			mutate(c)
+		}
+	})
+}
+
+// waitFor polls cond every 20 ms until it holds or d passes.
+func waitFor(d time.Duration, cond func() bool) bool {
+	deadline := time.Now().Add(d)
+	for time.Now().Before(deadline) {
+		if cond() {
+			return true
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+	return cond()
+}
+
+// A kick made through node B (or the admin CLI, which writes the store the
+// same way) removes the peer node A holds within 2 s, by notification: A
+// runs no reconcile loop here.
+func TestClusterKickReachesOtherNode(t *testing.T) {
+	dsn := pgtest.NewDatabase(t)
+	a, b := newNode(t, dsn, "a", nil), newNode(t, dsn, "b", nil)
+	ctx, cancel := context.WithCancel(context.Background())
+	var wg sync.WaitGroup
+	defer wg.Wait()
+	defer cancel()
+	wg.Go(func() { a.srv.runCluster(ctx) })
+
+	acct := a.addUser("kim01", "pw-Kim01!x", false, nil, certgen.UserOptions{Name: "김철수"})
+	// Give the listener its connection: a notification sent before LISTEN
+	// is lost (the reconcile loop would catch it, not what is tested).
+	if !waitFor(5*time.Second, func() bool { n, err := a.st.GetNode(ctx, "a"); return err == nil && !n.HeartbeatAt.IsZero() }) {
+		t.Fatal("node a never heartbeated")
+	}
+	time.Sleep(300 * time.Millisecond)
+	resp, err := a.login(acct)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, ok := a.peers.has(acct.wg.Public()); !ok {
+		t.Fatal("no peer on node a after login")
+	}
+	start := time.Now()
+	ended, err := b.st.EndUserSessions(ctx, "kim01", api.EndKicked, time.Now())
+	if err != nil || len(ended) != 1 || ended[0].ID != resp.SessionID {
+		t.Fatalf("kick: %v, %v", ended, err)
+	}
+	if !waitFor(2*time.Second, func() bool { _, ok := a.peers.has(acct.wg.Public()); return !ok }) {
+		t.Fatal("node a still holds the kicked session's peer after 2 s")
+	}
+	t.Logf("peer removed %v after the kick", time.Since(start).Round(time.Millisecond))
+}
+
+// A client whose node goes away resumes its session on another node: same
+// address and key, no new login, and the first node drops the peer.
+func TestClusterResume(t *testing.T) {
+	dsn := pgtest.NewDatabase(t)
+	a, b := newNode(t, dsn, "a", nil), newNode(t, dsn, "b", nil)
+	ctx, cancel := context.WithCancel(context.Background())
+	var wg sync.WaitGroup
+	defer wg.Wait()
+	defer cancel()
+	wg.Go(func() { a.srv.runCluster(ctx) })
+	acct := a.addUser("lee01", "pw-Lee01!x", false, nil, certgen.UserOptions{Name: "이영희"})
+	time.Sleep(300 * time.Millisecond)
+	resp, err := a.login(acct)
+	if err != nil {
+		t.Fatal(err)
+	}
+	got, err := b.client.Resume(ctx, resp.SessionToken)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got.Tunnel.Address != resp.Tunnel.Address || got.SessionID != resp.SessionID || got.SessionToken != "" {
+		t.Errorf("resumed %+v; logged in %+v", got, resp)
+	}
+	if addr, ok := b.peers.has(acct.wg.Public()); !ok || addr.String()+"/32" != resp.Tunnel.Address {
+		t.Errorf("node b peer: %v %v", addr, ok)
+	}
+	if !waitFor(2*time.Second, func() bool { _, ok := a.peers.has(acct.wg.Public()); return !ok }) {
+		t.Error("node a kept the peer of the session that moved")
+	}
+	sess, _ := b.st.GetSession(ctx, resp.SessionID)
+	if sess.Node != "b" || !sess.Active() {
+		t.Errorf("stored session: %+v", sess)
+	}
+	// Heartbeats go on at b with the same token.
+	if _, err := b.client.Heartbeat(ctx, resp.SessionToken); err != nil {
+		t.Errorf("heartbeat at b: %v", err)
+	}
+	// An unknown token, or an ended session, does not resume.
+	_, err = b.client.Resume(ctx, "not-a-token")
+	wantCode(t, err, api.CodeUnauthorized)
+	if _, err := a.st.EndSession(ctx, resp.SessionID, api.EndKicked, time.Now()); err != nil {
+		t.Fatal(err)
+	}
+	_, err = a.client.Resume(ctx, resp.SessionToken)
+	wantCode(t, err, api.CodeSessionEnded)
+	if _, ok := a.peers.has(acct.wg.Public()); ok {
+		t.Error("an ended session was resumed")
+	}
+}
+
+// A draining node takes no challenge, login or resume, and tells its
+// clients to move at their next heartbeat.
+func TestClusterDrain(t *testing.T) {
+	dsn := pgtest.NewDatabase(t)
+	a := newNode(t, dsn, "a", nil)
+	ctx := context.Background()
+	acct := a.addUser("park01", "pw-Park01!x", false, nil, certgen.UserOptions{Name: "박민수"})
+	resp, err := a.login(acct)
+	if err != nil {
+		t.Fatal(err)
+	}
+	a.srv.nodeHeartbeat(ctx, true)
+	if err := a.st.SetNodeDraining(ctx, "a", true); err != nil {
+		t.Fatal(err)
+	}
+	a.srv.nodeHeartbeat(ctx, false)
+	if !a.srv.Draining() {
+		t.Fatal("node did not learn it drains")
+	}
+	_, err = a.client.Heartbeat(ctx, resp.SessionToken)
+	wantCode(t, err, api.CodeNodeDraining)
+	_, err = a.client.Resume(ctx, resp.SessionToken)
+	wantCode(t, err, api.CodeNodeDraining)
+	lc, err := a.client.OpenLogin(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer lc.Close()
+	_, err = lc.Challenge(ctx, acct.id, acct.wg.Public().String())
+	wantCode(t, err, api.CodeNodeDraining)
+	// Its session is still alive for another node to take.
+	if s, _ := a.st.GetSession(ctx, resp.SessionID); !s.Active() {
+		t.Error("draining ended the session")
+	}
+	// A restart serves again.
+	a.srv.nodeHeartbeat(ctx, true)
+	if a.srv.Draining() {
+		t.Error("restarted node still draining")
+	}
+}
+
+// Beyond what it can check within the budget, a node answers challenges
+// rate_limited with 503 and Retry-After instead of queueing them.
+func TestAdmissionChallenge(t *testing.T) {
+	h := newHarness(t, func(c *Config) { c.LoginQueueBudget = Duration(time.Second) })
+	// 1 slot, 100 ms a check: 10 logins fit in the 1 s budget.
+	h.srv.admit = newAdmission(1, time.Second, 100*time.Millisecond)
+	body := `{"user_id":"kim01","wg_public_key":"` + mustKey(t).Public().String() + `"}`
+	var ok, limited int
+	for range 30 {
+		req, _ := http.NewRequest("POST", h.baseURL()+api.PathChallenge, strings.NewReader(body))
+		req.Header.Set("Content-Type", "application/json")
+		resp, err := h.httpClient().Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp.Body.Close()
+		switch resp.StatusCode {
+		case http.StatusOK:
+			ok++
+		case http.StatusServiceUnavailable:
+			limited++
+			if resp.Header.Get("Retry-After") == "" {
+				t.Error("503 without Retry-After")
+			}
+		default:
+			t.Fatalf("status %d", resp.StatusCode)
+		}
+	}
+	if ok < 10 || ok > 12 || limited != 30-ok {
+		t.Errorf("%d challenges served, %d limited; want about 10 served", ok, limited)
+	}
+}
+
+// Logins already in flight beyond the budget are refused, and the place is
+// given back when a login is answered.
+func TestAdmissionLogin(t *testing.T) {
+	a := newAdmission(2, time.Second, 200*time.Millisecond) // 10 fit
+	var dones []func()
+	for i := range 12 {
+		done, retry, ok := a.login()
+		if ok != (i < 10) {
+			t.Fatalf("login %d admitted=%v", i, ok)
+		}
+		if ok {
+			dones = append(dones, done)
+		} else if retry < 1 {
+			t.Errorf("retry after %d", retry)
+		}
+	}
+	dones[0]()
+	dones[0]() // twice is once
+	if _, _, ok := a.login(); !ok {
+		t.Error("place not given back")
+	}
+	if _, _, ok := a.login(); ok {
+		t.Error("done counted twice")
+	}
+	// A faster measured rate admits more.
+	for range 20 {
+		a.observe(20*time.Millisecond, time.Now())
+	}
+	if _, _, ok := a.login(); !ok {
+		t.Error("faster checks did not widen the queue")
+	}
+}
+
