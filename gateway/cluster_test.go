@@ -237,4 +237,3 @@ func TestAdmissionLogin(t *testing.T) {
 		t.Error("faster checks did not widen the queue")
 	}
 }
-
