@@ -18,51 +18,49 @@ import (
 const DefaultLoginQueueBudget = 8 * time.Second
 
 // admission keeps a node's login queue within what it can serve before the
-// clients time out. What limits logins is argon2id: GOMAXPROCS checks at a
-// time (see hasher), each taking about avg. Past the budget a client is
-// answered rate_limited (HTTP 503, Retry-After) at once, and comes back
-// later, instead of waiting in a queue it would leave by timeout.
+// clients time out. Past the budget a client is answered rate_limited
+// (HTTP 503, Retry-After) at once, and comes back later, instead of waiting
+// in a queue it would leave by timeout.
 //
-// Two gates: challenges, which every login starts with and which come
-// before the user's certificate key signs anything, pass a token bucket
-// filled at the node's measured rate and holding what it can serve within
-// the budget; logins (which may come without a fresh challenge, or all
-// at once) are refused when those already in progress would not be through
-// within the budget.
+// The node's rate is measured, not configured: the interval between two
+// logins answered while others wait (Little's law), first estimated from
+// one argon2id check with the configured parameters per CPU (what limits
+// logins: see hasher). Two gates use it: challenges, which every login
+// starts with and which come before the user's certificate key signs
+// anything, pass a token bucket filled at that rate and holding what the
+// node serves within the budget; logins (which may all arrive at once) are
+// refused when those already in progress would not be through within the
+// budget.
 type admission struct {
-	slots  int
 	budget time.Duration
 
 	mu       sync.Mutex
-	avg      time.Duration // EWMA of one password check
+	interval time.Duration // EWMA of the time between two answered logins under load
 	inflight int           // logins admitted and not yet answered
+	lastDone time.Time
 	bucket   *rate.Limiter
 }
 
-func newAdmission(slots int, budget time.Duration, avg time.Duration) *admission {
-	a := &admission{slots: slots, budget: budget, avg: max(avg, time.Millisecond)}
+// maxRetryAfter caps what a client is told to wait: it comes back, with
+// jitter, and is told again if the node is still full.
+const maxRetryAfter = 30
+
+// minInterval is the shortest time per login assumed: a login is more than
+// its password check (TLS, a signature, a dozen statements), and a start
+// with a cheap argon2id setting must not admit thousands at once.
+const minInterval = time.Millisecond
+
+func newAdmission(interval, budget time.Duration) *admission {
+	a := &admission{budget: budget, interval: max(interval, minInterval)}
 	a.bucket = rate.NewLimiter(a.rateLocked(), a.burstLocked())
 	return a
 }
 
-// rateLocked is the node's login rate: slots checks per avg.
-func (a *admission) rateLocked() rate.Limit {
-	return rate.Limit(float64(a.slots) / a.avg.Seconds())
-}
+// rateLocked is the node's login rate.
+func (a *admission) rateLocked() rate.Limit { return rate.Every(a.interval) }
 
 // burstLocked is how many logins the node serves within the budget.
-func (a *admission) burstLocked() int {
-	return max(1, int(float64(a.slots)*a.budget.Seconds()/a.avg.Seconds()))
-}
-
-// observe records how long one password check took.
-func (a *admission) observe(d time.Duration, now time.Time) {
-	a.mu.Lock()
-	defer a.mu.Unlock()
-	a.avg = max(time.Millisecond, (a.avg*4+d)/5)
-	a.bucket.SetLimitAt(now, a.rateLocked())
-	a.bucket.SetBurstAt(now, a.burstLocked())
-}
+func (a *admission) burstLocked() int { return max(1, int(a.budget/a.interval)) }
 
 // challenge takes a place for a login about to start, or says in how many
 // seconds to ask again.
@@ -83,24 +81,34 @@ func (a *admission) challenge(now time.Time) (retryAfter int, ok bool) {
 func (a *admission) login() (done func(), retryAfter int, ok bool) {
 	a.mu.Lock()
 	defer a.mu.Unlock()
-	wait := time.Duration(float64(a.inflight+1) / float64(a.slots) * float64(a.avg))
+	wait := time.Duration(a.inflight+1) * a.interval
 	if wait > a.budget {
 		return nil, seconds(wait - a.budget), false
 	}
 	a.inflight++
 	var once sync.Once
-	return func() {
-		once.Do(func() {
-			a.mu.Lock()
-			a.inflight--
-			a.mu.Unlock()
-		})
-	}, 0, true
+	return func() { once.Do(a.done) }, 0, true
+}
+
+// done records an answered login and, if others were waiting, the
+// interval since the previous one.
+func (a *admission) done() {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	now := time.Now()
+	busy := a.inflight > 1 && !a.lastDone.IsZero()
+	a.inflight--
+	if busy {
+		a.interval = max(minInterval, (a.interval*3+now.Sub(a.lastDone))/4)
+		a.bucket.SetLimitAt(now, a.rateLocked())
+		a.bucket.SetBurstAt(now, a.burstLocked())
+	}
+	a.lastDone = now
 }
 
 // seconds is a Retry-After: whole seconds, at least 1.
 func seconds(d time.Duration) int {
-	return max(1, int(math.Ceil(d.Seconds())))
+	return min(maxRetryAfter, max(1, int(math.Ceil(d.Seconds()))))
 }
 
 // admitChallenge refuses challenges beyond what the node can serve, and

@@ -57,9 +57,7 @@ func (s *Server) initCluster(cfg *Config, o Options) {
 	// estimate of the node's rate; the checks of real logins refine it.
 	start := time.Now()
 	password.Hash("calibration", cfg.Argon2)
-	slots := runtime.GOMAXPROCS(0)
-	s.admit = newAdmission(slots, budget, time.Since(start))
-	s.hash.observe = func(d time.Duration) { s.admit.observe(d, time.Now()) }
+	s.admit = newAdmission(time.Since(start)/time.Duration(runtime.GOMAXPROCS(0)), budget)
 }
 
 // runCluster heartbeats the node and listens for sessions ended or moved
@@ -134,6 +132,17 @@ func (s *Server) sessionChanged(c store.SessionChange) {
 // node: the fallback for notifications lost (SQLite has none; a PostgreSQL
 // connection may drop).
 func (s *Server) dropGone(ctx context.Context) {
+	// Only peers held before the listing are judged by it: a session
+	// created meanwhile is not in it, and must keep its peer.
+	s.mu.Lock()
+	before := make([]string, 0, len(s.live))
+	for id := range s.live {
+		before = append(before, id)
+	}
+	s.mu.Unlock()
+	if len(before) == 0 {
+		return
+	}
 	active, err := s.st.ListActiveSessions(ctx)
 	if err != nil {
 		s.log.Error("listing sessions", "err", err)
@@ -143,16 +152,10 @@ func (s *Server) dropGone(ctx context.Context) {
 	for _, sess := range active {
 		keep[sess.ID] = sess.Node == s.node
 	}
-	s.mu.Lock()
-	var gone []string
-	for id := range s.live {
+	for _, id := range before {
 		if !keep[id] {
-			gone = append(gone, id)
+			s.dropPeer(id)
 		}
-	}
-	s.mu.Unlock()
-	for _, id := range gone {
-		s.dropPeer(id)
 	}
 }
 
