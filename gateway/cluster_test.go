@@ -8,6 +8,7 @@ import (
 	"crypto/x509"
 	"fmt"
 	"net/http"
+	"net/http/httptest"
 	"net/netip"
 	"os"
 	"strconv"
@@ -22,6 +23,7 @@ import (
 	"github.com/opensvpn/svpn/gateway/password"
 	"github.com/opensvpn/svpn/gateway/store"
 	"github.com/opensvpn/svpn/internal/loadgen"
+	"github.com/opensvpn/svpn/internal/pgserver"
 	"github.com/opensvpn/svpn/internal/pgserver/pgtest"
 )
 
@@ -361,5 +363,128 @@ func TestClusterConcurrentLogins(t *testing.T) {
 		if got := n.srv.ActiveSessions(); got != perNode[n.cfg.Node] {
 			t.Errorf("node %s holds %d peers, has %d sessions", n.cfg.Node, got, perNode[n.cfg.Node])
 		}
+	}
+}
+
+// The CRL refresh runs on one node at a time: the CA's server never sees
+// two fetches at once, fewer fetches than nodes per round, and every node
+// ends up with the new CRL (from the copy the fetching node stored).
+func TestClusterCRLRefreshOneAtATime(t *testing.T) {
+	pki := sharedPKI(t)
+	var inFlight, most, fetches atomic.Int64
+	crl := atomic.Pointer[[]byte]{}
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		n := inFlight.Add(1)
+		defer inFlight.Add(-1)
+		fetches.Add(1)
+		for m := most.Load(); n > m && !most.CompareAndSwap(m, n); m = most.Load() {
+		}
+		time.Sleep(150 * time.Millisecond) // a slow CA server: overlaps would show
+		w.Write(*crl.Load())
+	}))
+	defer srv.Close()
+	now := time.Now()
+	first := makeCRL(t, pki.Yessign, 1, now.Add(-time.Hour), now.Add(24*time.Hour))
+	crl.Store(&first)
+	dsn := pgtest.NewDatabase(t)
+	var nodes []*harness
+	for _, name := range []string{"a", "b", "c"} {
+		nodes = append(nodes, newNode(t, dsn, name, func(c *Config) {
+			c.CRLURLs, c.CRLRefresh = []string{srv.URL}, Duration(time.Minute)
+		}))
+	}
+	most.Store(0)
+	fetches.Store(0)
+	ctx := context.Background()
+	for round := int64(2); round <= 4; round++ {
+		for _, n := range nodes {
+			n.clock.Advance(time.Minute) // a refresh interval later
+		}
+		der := makeCRL(t, pki.Yessign, round, now.Add(time.Duration(round)*time.Minute), now.Add(24*time.Hour))
+		crl.Store(&der)
+		var wg sync.WaitGroup
+		for _, n := range nodes {
+			wg.Go(func() { n.srv.refreshCRLs(ctx) })
+		}
+		wg.Wait()
+		// A node that found the job taken read the stored copy, which the
+		// fetching node may have written after that read: the next round
+		// catches up, as the next tick would.
+		for _, n := range nodes {
+			n.srv.refreshCRLs(ctx)
+		}
+		for _, n := range nodes {
+			n.srv.crls.mu.RLock()
+			l := n.srv.crls.sources[0].list
+			n.srv.crls.mu.RUnlock()
+			if l == nil || l.Number.Int64() != round {
+				t.Errorf("round %d: node %s holds CRL %v", round, n.cfg.Node, l)
+			}
+		}
+	}
+	if most.Load() != 1 {
+		t.Errorf("%d fetches at once", most.Load())
+	}
+	if fetches.Load() != 3 {
+		t.Errorf("%d fetches in 3 rounds of 3 nodes; want one a round", fetches.Load())
+	}
+}
+
+// PostgreSQL restarted under running nodes: they recover without a restart
+// of their own (heartbeats, logins, and kick notifications work again) and
+// no session is lost.
+func TestClusterPostgresRestart(t *testing.T) {
+	pg := pgtest.Private(t, pgserver.Options{})
+	dsn := pg.DSN()
+	a, b := newNode(t, dsn, "a", nil), newNode(t, dsn, "b", nil)
+	ctx, cancel := context.WithCancel(context.Background())
+	var wg sync.WaitGroup
+	defer wg.Wait()
+	defer cancel()
+	wg.Go(func() { a.srv.runCluster(ctx) })
+	wg.Go(func() { b.srv.runCluster(ctx) })
+	kim := a.addUser("kim02", "pw-Kim02!x", false, nil, certgen.UserOptions{Name: "김철수"})
+	lee := a.addUser("lee02", "pw-Lee02!x", false, nil, certgen.UserOptions{Name: "이영희"})
+	rk, err := a.login(kim)
+	if err != nil {
+		t.Fatal(err)
+	}
+
+	if err := pg.Restart(); err != nil {
+		t.Fatal(err)
+	}
+	// The pools reconnect on their own; the listener within a second.
+	_, err = b.login(lee)
+	for i := 0; err != nil && i < 50; i++ {
+		time.Sleep(100 * time.Millisecond)
+		_, err = b.login(lee)
+	}
+	if err != nil {
+		t.Fatalf("login after the restart: %v", err)
+	}
+	if _, err := a.client.Heartbeat(ctx, rk.SessionToken); err != nil {
+		t.Errorf("the session from before the restart: %v", err)
+	}
+	if _, ok := a.peers.has(kim.wg.Public()); !ok {
+		t.Error("node a lost the peer of the session from before the restart")
+	}
+	beat := time.Now()
+	if !waitFor(3*NodeHeartbeatInterval, func() bool {
+		n, err := a.st.GetNode(ctx, "a")
+		return err == nil && n.HeartbeatAt.After(beat.Add(-time.Second))
+	}) {
+		t.Error("node a heartbeats no more")
+	}
+	// Kicks reach the other node again by notification (no reconcile runs
+	// here), once its listener is back.
+	time.Sleep(1500 * time.Millisecond)
+	if _, err := a.st.EndUserSessions(ctx, "lee02", api.EndKicked, time.Now()); err != nil {
+		t.Fatal(err)
+	}
+	if !waitFor(2*time.Second, func() bool { _, ok := b.peers.has(lee.wg.Public()); return !ok }) {
+		t.Error("a kick after the restart did not reach node b within 2 s")
+	}
+	if s, _ := a.st.GetSession(ctx, rk.SessionID); !s.Active() {
+		t.Error("a session was lost")
 	}
 }
