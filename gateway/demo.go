@@ -37,6 +37,9 @@ type Demo struct {
 	Profile         string `json:"profile"` // client profile file
 	Config          string `json:"config"`  // the gateway's config file
 	WireGuardPort   int    `json:"wireguard_port"`
+	// Nodes are the gateway processes of `demo --nodes N` (N >= 2), node 1
+	// first; the fields above describe node 1.
+	Nodes []DemoNode `json:"nodes,omitempty"`
 }
 
 // Demo account and certificate, printed for the person trying it.

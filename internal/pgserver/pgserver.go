@@ -20,9 +20,13 @@ type Options struct {
 	// Dir holds the data directory (Dir/data), the unix socket and the log
 	// (Dir/server.log). It is created if missing.
 	Dir string
-	// Port, when not 0, makes the server listen on 127.0.0.1:Port as well
-	// as the socket; loopback only.
+	// Port names the unix socket (.s.PGSQL.<Port>; default 5432) and,
+	// with TCP, the loopback port.
 	Port int
+	// TCP makes the server listen on 127.0.0.1:Port as well as on the
+	// socket. Authentication is "trust": any local user could connect, so
+	// only tests that need TCP use it; the socket's directory is private.
+	TCP bool
 	// Durable keeps fsync on: the demo's data survives a crash of the
 	// machine; tests turn it off for speed.
 	Durable bool

@@ -84,7 +84,7 @@ func (s *Server) command(name string, args ...string) *exec.Cmd {
 
 func (s *Server) start() error {
 	listen := ""
-	if s.opts.Port != 0 {
+	if s.opts.TCP && s.opts.Port != 0 {
 		listen = "127.0.0.1"
 	}
 	args := []string{"-D", filepath.Join(s.opts.Dir, "data"), "-k", s.opts.Dir, "-c", "listen_addresses=" + listen,
@@ -142,12 +142,16 @@ func (s *Server) start() error {
 
 // DSN is the server's postgres database over the unix socket.
 func (s *Server) DSN() string {
-	return "postgres:///postgres?host=" + s.opts.Dir + "&user=postgres&sslmode=disable"
+	dsn := "postgres:///postgres?host=" + s.opts.Dir + "&user=postgres&sslmode=disable"
+	if s.opts.Port != 0 {
+		dsn += "&port=" + strconv.Itoa(s.opts.Port)
+	}
+	return dsn
 }
 
 // TCPDSN is the server's postgres database over 127.0.0.1:Port, or "".
 func (s *Server) TCPDSN() string {
-	if s.opts.Port == 0 {
+	if !s.opts.TCP || s.opts.Port == 0 {
 		return ""
 	}
 	return fmt.Sprintf("postgres://postgres@127.0.0.1:%d/postgres?sslmode=disable", s.opts.Port)
