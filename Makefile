@@ -18,7 +18,7 @@ deps:
 
 build: deps
 	@mkdir -p $(BIN)
-	CGO_ENABLED=0 $(GO) build -o $(BIN)/ ./cmd/svpnctl ./cmd/svpn-gateway ./cmd/svpnd
+	CGO_ENABLED=0 $(GO) build -o $(BIN)/ ./cmd/svpnctl ./cmd/svpn-gateway ./cmd/svpnd ./cmd/svpn-loadtest
 
 # The whole product on this machine, for a person: the demo gateway, svpnd
 # in userspace mode (no privileges needed) and the desktop app, on loopback,
