@@ -33,6 +33,11 @@ const DefaultLoginQueueBudget = 8 * time.Second
 // budget.
 type admission struct {
 	budget time.Duration
+	// slowStart bounds the logins in flight until the node's rate has
+	// been measured (samples): the first estimate, from an idle CPU and the
+	// password check alone, may be far too kind.
+	slowStart int
+	samples   int
 
 	mu       sync.Mutex
 	interval time.Duration // EWMA of the time between two answered logins under load
@@ -50,8 +55,11 @@ const maxRetryAfter = 30
 // with a cheap argon2id setting must not admit thousands at once.
 const minInterval = time.Millisecond
 
-func newAdmission(interval, budget time.Duration) *admission {
-	a := &admission{budget: budget, interval: max(interval, minInterval)}
+// measured is how many answered logins under load make the rate known.
+const measured = 16
+
+func newAdmission(interval, budget time.Duration, slowStart int) *admission {
+	a := &admission{budget: budget, interval: max(interval, minInterval), slowStart: max(1, slowStart)}
 	a.bucket = rate.NewLimiter(a.rateLocked(), a.burstLocked())
 	return a
 }
@@ -60,7 +68,13 @@ func newAdmission(interval, budget time.Duration) *admission {
 func (a *admission) rateLocked() rate.Limit { return rate.Every(a.interval) }
 
 // burstLocked is how many logins the node serves within the budget.
-func (a *admission) burstLocked() int { return max(1, int(a.budget/a.interval)) }
+func (a *admission) burstLocked() int {
+	n := max(1, int(a.budget/a.interval))
+	if a.samples < measured {
+		n = min(n, a.slowStart)
+	}
+	return n
+}
 
 // challenge takes a place for a login about to start, or says in how many
 // seconds to ask again.
@@ -85,6 +99,9 @@ func (a *admission) login() (done func(), retryAfter int, ok bool) {
 	if wait > a.budget {
 		return nil, seconds(wait - a.budget), false
 	}
+	if a.samples < measured && a.inflight >= a.slowStart {
+		return nil, 1, false
+	}
 	a.inflight++
 	var once sync.Once
 	return func() { once.Do(a.done) }, 0, true
@@ -99,6 +116,7 @@ func (a *admission) done() {
 	busy := a.inflight > 1 && !a.lastDone.IsZero()
 	a.inflight--
 	if busy {
+		a.samples++
 		a.interval = max(minInterval, (a.interval*3+now.Sub(a.lastDone))/4)
 		a.bucket.SetLimitAt(now, a.rateLocked())
 		a.bucket.SetBurstAt(now, a.burstLocked())

@@ -57,7 +57,8 @@ func (s *Server) initCluster(cfg *Config, o Options) {
 	// estimate of the node's rate; the checks of real logins refine it.
 	start := time.Now()
 	password.Hash("calibration", cfg.Argon2)
-	s.admit = newAdmission(time.Since(start)/time.Duration(runtime.GOMAXPROCS(0)), budget)
+	procs := runtime.GOMAXPROCS(0)
+	s.admit = newAdmission(time.Since(start)/time.Duration(procs), budget, 4*procs)
 }
 
 // runCluster heartbeats the node and listens for sessions ended or moved

@@ -190,7 +190,8 @@ func TestClusterDrain(t *testing.T) {
 func TestAdmissionChallenge(t *testing.T) {
 	h := newHarness(t, func(c *Config) { c.LoginQueueBudget = Duration(time.Second) })
 	// 100 ms a login: 10 fit in the 1 s budget.
-	h.srv.admit = newAdmission(100*time.Millisecond, time.Second)
+	h.srv.admit = newAdmission(100*time.Millisecond, time.Second, 100)
+	h.srv.admit.samples = measured
 	body := `{"user_id":"kim01","wg_public_key":"` + mustKey(t).Public().String() + `"}`
 	var ok, limited int
 	for range 30 {
@@ -222,7 +223,8 @@ func TestAdmissionChallenge(t *testing.T) {
 // given back when a login is answered; the rate the node shows under load
 // sizes the queue.
 func TestAdmissionLogin(t *testing.T) {
-	a := newAdmission(100*time.Millisecond, time.Second) // 10 fit
+	a := newAdmission(100*time.Millisecond, time.Second, 100) // 10 fit
+	a.samples = measured
 	var dones []func()
 	for i := range 12 {
 		done, retry, ok := a.login()
@@ -267,7 +269,7 @@ func TestAdmissionLogin(t *testing.T) {
 		t.Errorf("admitted %d more after faster answers", n)
 	}
 	// A queue far beyond the budget is told to come back, but not in hours.
-	slow := newAdmission(10*time.Second, time.Second)
+	slow := newAdmission(10*time.Second, time.Second, 100)
 	if _, retry, ok := slow.login(); ok || retry != 9 {
 		t.Errorf("slow node: admitted %v, retry %d", ok, retry)
 	}
@@ -277,16 +279,46 @@ func TestAdmissionLogin(t *testing.T) {
 	}
 }
 
+// Until the node's rate is measured, only slowStart logins are in flight.
+func TestAdmissionSlowStart(t *testing.T) {
+	a := newAdmission(time.Microsecond, 10*time.Second, 3) // an estimate that would admit thousands
+	var dones []func()
+	for range 3 {
+		d, _, ok := a.login()
+		if !ok {
+			t.Fatal("refused within the slow start")
+		}
+		dones = append(dones, d)
+	}
+	if _, retry, ok := a.login(); ok || retry != 1 {
+		t.Errorf("4th login: admitted %v, retry %d", ok, retry)
+	}
+	if n := a.burstLocked(); n != 3 {
+		t.Errorf("challenge burst %d during the slow start", n)
+	}
+	for a.samples < measured {
+		dones[0]()
+		d, _, ok := a.login()
+		if !ok {
+			t.Fatal("a place given back was not taken")
+		}
+		dones[0] = d
+	}
+	if _, _, ok := a.login(); !ok {
+		t.Error("still slow after the rate was measured")
+	}
+}
+
 // loadUsers creates n accounts with certificates of the test PKI (one key
 // for all, so issuing them is quick) and one password.
-func loadUsers(t testing.TB, st *store.Store, pki *certgen.PKI, n int) []loadgen.User {
+func loadUsers(t testing.TB, st *store.Store, pki *certgen.PKI, n int, params password.Params) []loadgen.User {
 	t.Helper()
 	key, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader) // cheap signatures: the point is the store
 	if err != nil {
 		t.Fatal(err)
 	}
 	const pw = "Load-test-1!"
-	hash, err := password.Hash(pw, fastArgon2)
+	hash, err := password.Hash(pw, params)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -325,7 +357,7 @@ func TestClusterConcurrentLogins(t *testing.T) {
 		wg.Go(func() { n.srv.Run(ctx) })
 		urls = append(urls, n.baseURL())
 	}
-	users := loadUsers(t, nodes[0].st, nodes[0].pki, 1000)
+	users := loadUsers(t, nodes[0].st, nodes[0].pki, 1000, fastArgon2)
 	pool := x509.NewCertPool()
 	pool.AddCert(nodes[0].ts.Certificate())
 	var retries atomic.Int64
@@ -486,5 +518,34 @@ func TestClusterPostgresRestart(t *testing.T) {
 	}
 	if s, _ := a.st.GetSession(ctx, rk.SessionID); !s.Active() {
 		t.Error("a session was lost")
+	}
+}
+
+// A storm far beyond what a node checks within the clients' timeout: no
+// login fails by timeout; the surplus is told rate_limited and comes back.
+func TestStormNoTimeouts(t *testing.T) {
+	if testing.Short() {
+		t.Skip("a storm")
+	}
+	cost := password.Params{Memory: 8 << 10, Time: 2, Threads: 1, SaltLen: 16, KeyLen: 32}
+	h := newHarness(t, func(c *Config) {
+		c.Argon2, c.LoginQueueBudget = cost, Duration(1500*time.Millisecond)
+		c.WG.Address = "10.81.0.1/22"
+	})
+	users := loadUsers(t, h.st, h.pki, 200, cost)
+	pool := x509.NewCertPool()
+	pool.AddCert(h.ts.Certificate())
+	res, err := loadgen.Run(context.Background(), loadgen.Options{URLs: []string{h.baseURL()}, GatewayID: h.cfg.GatewayID,
+		RootCAs: pool, Users: users, Concurrency: 200, Timeout: 5 * time.Second, MaxDuration: 3 * time.Minute, Sources: 50, MaxRetries: 100})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Logf("ok %d, failed_timeout %d, retried %d, p50 %.0f ms, p99 %.0f ms, %.1f logins/s, all in after %.1f s",
+		res.OK, res.FailedTimeout, res.Retried, res.P50ms, res.P99ms, res.LoginsPerS, res.ElapsedS)
+	if res.FailedTimeout != 0 || res.OK != 200 {
+		t.Errorf("ok %d, failed by timeout %d, otherwise %d (%v)", res.OK, res.FailedTimeout, res.FailedOther, res.Errors)
+	}
+	if res.Retried == 0 {
+		t.Error("nothing was refused: the storm was no storm")
 	}
 }
