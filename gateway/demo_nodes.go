@@ -21,7 +21,9 @@ type DemoNode struct {
 
 // PrepareDemoNodes writes the config of nodes 2…n of a demo cluster beside
 // node 1's (cfg, already pointed at the cluster's store): each its own node
-// name, API port, WireGuard port and key, all on host (loopback). It returns
+// name, API port and WireGuard port, all on host (loopback), and the one
+// WireGuard key of the gateway (a client moves between nodes without a new
+// handshake key). It returns
 // every node's config, node 1 first, and the API URLs, and adds them to the
 // profile in order.
 func PrepareDemoNodes(dir string, cfg *Config, d *Demo, n int) ([]*Config, []string, error) {
@@ -54,7 +56,6 @@ func PrepareDemoNodes(dir string, cfg *Config, d *Demo, n int) ([]*Config, []str
 		c.APIURL = "https://" + c.Listen
 		c.WG.ListenPort = wg
 		c.WG.Endpoint = net.JoinHostPort(host, strconv.Itoa(wg))
-		c.WG.PrivateKeyFile = filepath.Join(dir, "wg-"+c.Node+".key")
 		if err := c.Validate(); err != nil {
 			return nil, nil, err
 		}

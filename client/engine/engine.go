@@ -89,6 +89,7 @@ type Engine struct {
 	lastCert *api.CertificateSummary
 	keepers  sync.WaitGroup // the heartbeat goroutine of each session
 	closed   bool
+	fo       failoverState // failover.go
 }
 
 type pendingLogin struct {
@@ -260,14 +261,9 @@ func (e *Engine) BeginLogin(ctx context.Context, c Caller, userID string) (*api.
 	if err != nil {
 		return nil, e.loginFailed(err)
 	}
-	lc, err := e.o.Gateway.OpenLogin(ctx)
-	if err != nil {
-		return nil, e.loginFailed(err)
-	}
 	pub := key.Public().String()
-	ch, err := lc.Challenge(ctx, userID, pub)
+	lc, ch, err := e.challenge(ctx, userID, pub) // failover.go: another node, or waits while busy
 	if err != nil {
-		lc.Close()
 		return nil, e.loginFailed(err)
 	}
 	// The signed bytes name the gateway ID pinned in the profile and this
