@@ -7,6 +7,7 @@ import (
 	"crypto/rand"
 	"crypto/x509"
 	"fmt"
+	"maps"
 	"net/http"
 	"net/http/httptest"
 	"net/netip"
@@ -548,4 +549,86 @@ func TestStormNoTimeouts(t *testing.T) {
 	if res.Retried == 0 {
 		t.Error("nothing was refused: the storm was no storm")
 	}
+}
+
+// Draining a node while logins arrive at it fails none: they go to the
+// other node; and the clients already attached are told to move, and do.
+func TestClusterDrainUnderLogins(t *testing.T) {
+	dsn := pgtest.NewDatabase(t)
+	a, b := newNode(t, dsn, "a", nil), newNode(t, dsn, "b", nil)
+	ctx, cancel := context.WithCancel(context.Background())
+	var wg sync.WaitGroup
+	defer wg.Wait()
+	defer cancel()
+	wg.Go(func() { a.srv.Run(ctx) })
+	wg.Go(func() { b.srv.Run(ctx) })
+	users := loadUsers(t, a.st, a.pki, 120, fastArgon2)
+	pool := x509.NewCertPool()
+	pool.AddCert(a.ts.Certificate())
+	opts := loadgen.Options{URLs: []string{a.baseURL()}, GatewayID: a.cfg.GatewayID, RootCAs: pool, Sources: 10}
+	// 20 clients attached to a.
+	opts.Users = users[:20]
+	first, err := loadgen.Run(ctx, opts)
+	if err != nil || first.OK != 20 {
+		t.Fatalf("attaching clients: %+v %v", first, err)
+	}
+	// The rest arrive at a (listed first) while it drains.
+	opts.URLs, opts.Users, opts.Rate = []string{a.baseURL(), b.baseURL()}, users[20:], 50
+	done := make(chan *loadgen.Result)
+	go func() {
+		res, err := loadgen.Run(ctx, opts)
+		if err != nil {
+			t.Error(err)
+		}
+		done <- res
+	}()
+	time.Sleep(500 * time.Millisecond)
+	if err := a.st.SetNodeDraining(ctx, "a", true); err != nil {
+		t.Fatal(err)
+	}
+	res := <-done
+	if res.OK != 100 || res.FailedTimeout+res.FailedOther != 0 {
+		t.Errorf("logins during the drain: ok %d, failed %d+%d (%v)", res.OK, res.FailedTimeout, res.FailedOther, res.Errors)
+	}
+	// The clients on a (attached before, or logged in before a knew it
+	// drains) heartbeat, hear node_draining and resume at b.
+	tokens := maps.Clone(first.Tokens)
+	maps.Copy(tokens, res.Tokens)
+	moved := 0
+	for user, tok := range tokens {
+		sess, err := a.st.SessionByToken(ctx, store.HashToken(tok))
+		if err != nil || sess.Node != "a" {
+			continue
+		}
+		if !waitFor(5*time.Second, func() bool {
+			_, err := a.client.Heartbeat(ctx, tok)
+			return api.CodeOf(err) == api.CodeNodeDraining
+		}) {
+			t.Fatalf("%s: node a never said it drains", user)
+		}
+		if _, err := b.client.Resume(ctx, tok); err != nil {
+			t.Errorf("%s: resume at b: %v", user, err)
+			continue
+		}
+		moved++
+	}
+	if moved < 20 || !waitFor(3*time.Second, func() bool { return a.srv.ActiveSessions() == 0 }) {
+		t.Errorf("moved %d; node a still holds %d peers", moved, a.srv.ActiveSessions())
+	}
+	if n, err := nodeSessionCount(ctx, a.st, "a"); err != nil || n != 0 {
+		t.Errorf("node a has %d sessions (%v)", n, err)
+	}
+	if n, err := nodeSessionCount(ctx, a.st, "b"); err != nil || n != 120 || b.srv.ActiveSessions() != 120 {
+		t.Errorf("node b has %d sessions, %d peers (%v)", n, b.srv.ActiveSessions(), err)
+	}
+}
+
+func nodeSessionCount(ctx context.Context, st *store.Store, node string) (int, error) {
+	ns, err := st.Nodes(ctx)
+	for _, n := range ns {
+		if n.ID == node {
+			return n.Sessions, err
+		}
+	}
+	return -1, err
 }
