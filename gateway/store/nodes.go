@@ -150,3 +150,20 @@ func (s *Store) DeleteNode(ctx context.Context, id string) error {
 	}
 	return nil
 }
+
+// EndCertificateSessions ends (api.EndRevoked) the active sessions of the
+// accounts bound to a certificate (serial as stored, issuer "" for any),
+// when the certificate is revoked.
+func (s *Store) EndCertificateSessions(ctx context.Context, serial, issuer string, now time.Time) ([]Session, error) {
+	var ended []Session
+	err := s.inTx(ctx, func(c conn) error {
+		var err error
+		ended, err = endSessions(ctx, c, utc(now), api.EndRevoked, `user_id IN (SELECT user_id FROM users
+			WHERE cert_serial = ? AND cert_serial <> '' AND (? = '' OR cert_issuer = ''  OR cert_issuer = ?))`, serial, issuer, issuer)
+		return err
+	})
+	if err != nil {
+		return nil, fmt.Errorf("store: ending sessions of a revoked certificate: %w", err)
+	}
+	return ended, nil
+}

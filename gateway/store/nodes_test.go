@@ -84,6 +84,16 @@ func testNodes(t *testing.T, b *backend) {
 	if l, _ := bb.GetSession(ctx, s3.ID); !l.Active() {
 		t.Error("a live node's session was ended")
 	}
+	// Revoking hong's certificate ends hong's session, and only that.
+	if err := a.BindCertificate(ctx, "hong", CertBinding{Subject: "cn=hong", Serial: "1a2b", Issuer: "cn=CA1"}); err != nil {
+		t.Fatal(err)
+	}
+	if ended, err := a.EndCertificateSessions(ctx, "1a2b", "cn=CA2", t0); err != nil || len(ended) != 0 {
+		t.Errorf("another issuer's serial ended %v, %v", ended, err)
+	}
+	if ended, err := a.EndCertificateSessions(ctx, "1a2b", "cn=CA1", t0); err != nil || len(ended) != 1 || ended[0].ID != s3.ID || ended[0].EndReason != api.EndRevoked {
+		t.Errorf("EndCertificateSessions = %+v, %v", ended, err)
+	}
 	if err := a.DeleteNode(ctx, "a"); err != nil {
 		t.Fatal(err)
 	}
