@@ -33,9 +33,10 @@ const DefaultLoginQueueBudget = 8 * time.Second
 // budget.
 type admission struct {
 	budget time.Duration
-	// slowStart bounds the logins in flight until the node's rate has
-	// been measured (samples): the first estimate, from an idle CPU and the
-	// password check alone, may be far too kind.
+	// slowStart bounds the challenge bucket until the node's rate has been
+	// measured (samples): the first estimate, from an idle CPU and the
+	// password check alone, may be far too kind. (Logins are not bounded
+	// so: one that passed its challenge is served if it can be.)
 	slowStart int
 	samples   int
 
@@ -98,9 +99,6 @@ func (a *admission) login() (done func(), retryAfter int, ok bool) {
 	wait := time.Duration(a.inflight+1) * a.interval
 	if wait > a.budget {
 		return nil, seconds(wait - a.budget), false
-	}
-	if a.samples < measured && a.inflight >= a.slowStart {
-		return nil, 1, false
 	}
 	a.inflight++
 	var once sync.Once
