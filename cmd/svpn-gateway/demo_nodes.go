@@ -97,8 +97,7 @@ func (c *cli) demoCluster(ctx context.Context, abs, listen string, wgPort, nodes
 		}
 		cmd := exec.Command(exe, "serve", "--config", filepath.Join(abs, nc.Node+".json"), "--demo-portal")
 		cmd.Stdout, cmd.Stderr = logf, logf
-		// A node outlives no demo that was killed.
-		cmd.SysProcAttr = &syscall.SysProcAttr{Pdeathsig: syscall.SIGTERM}
+		cmd.SysProcAttr = nodeProcAttr()
 		err = cmd.Start()
 		logf.Close()
 		if err != nil {
