@@ -222,9 +222,17 @@ func testListenSessions(t *testing.T, b *backend) {
 	if _, err := a.TouchSession(ctx, s3.ID, time.Now(), time.Hour); err != nil {
 		t.Fatal(err)
 	}
-	select {
-	case c := <-got:
-		t.Errorf("notification for a touch: %+v", c)
-	case <-time.After(300 * time.Millisecond):
+	// (Other tests of this run share the channel: only s3 counts.)
+	deadline := time.After(300 * time.Millisecond)
+	for {
+		select {
+		case c := <-got:
+			if c.SessionID == s3.ID {
+				t.Errorf("notification for a touch: %+v", c)
+			}
+			continue
+		case <-deadline:
+		}
+		break
 	}
 }
