@@ -17,18 +17,19 @@ import (
 // gateways of installed profiles, so a local user cannot point it at a
 // gateway of their choosing.
 type Profile struct {
-	Name       string `json:"name"`        // shown to the user, e.g. 원격근무서비스
-	GatewayURL string `json:"gateway_url"` // https://host:port
+	Name         string `json:"name"`                    // shown to the user, e.g. 원격근무서비스
+	GatewayURL   string `json:"gateway_url"`             // https://host:port
+	GatewayID    string `json:"gateway_id"`              // the gateway's gateway_id, pinned: every login signature names it
+	CAFile       string `json:"ca_file,omitempty"`       // PEM that verifies the gateway's TLS certificate; empty = system roots
+	CAPin        string `json:"ca_pin,omitempty"`        // optional SHA-256 of the gateway certificate's SPKI, base64
+	Helpdesk     string `json:"helpdesk,omitempty"`      // e.g. ☎ 콜센터 : 1833-6570 (운영시간 : 09:00 ~ 18:00)
+	ManualURL    string `json:"manual_url,omitempty"`    // user manual
+	AntivirusURL string `json:"antivirus_url,omitempty"` // 백신 프로그램 설치 (필수)
+
 	// GatewayURLs are further nodes of the same gateway (same gateway_id,
 	// certificate and CA), tried in order after gateway_url when it stops
 	// answering: see Gateways.
-	GatewayURLs  []string `json:"gateway_urls,omitempty"`
-	GatewayID    string   `json:"gateway_id"`              // the gateway's gateway_id, pinned: every login signature names it
-	CAFile       string   `json:"ca_file,omitempty"`       // PEM that verifies the gateway's TLS certificate; empty = system roots
-	CAPin        string   `json:"ca_pin,omitempty"`        // optional SHA-256 of the gateway certificate's SPKI, base64
-	Helpdesk     string   `json:"helpdesk,omitempty"`      // e.g. ☎ 콜센터 : 1833-6570 (운영시간 : 09:00 ~ 18:00)
-	ManualURL    string   `json:"manual_url,omitempty"`    // user manual
-	AntivirusURL string   `json:"antivirus_url,omitempty"` // 백신 프로그램 설치 (필수)
+	GatewayURLs []string `json:"gateway_urls,omitempty"`
 }
 
 // LoadProfile reads and validates a profile file.
