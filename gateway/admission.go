@@ -45,6 +45,7 @@ type admission struct {
 	inflight int           // logins admitted and not yet answered
 	lastDone time.Time
 	bucket   *rate.Limiter
+	promised time.Time // when the last client refused a challenge was told to come back
 }
 
 // maxRetryAfter caps what a client is told to wait: it comes back, with
@@ -86,7 +87,14 @@ func (a *admission) challenge(now time.Time) (retryAfter int, ok bool) {
 	d := r.DelayFrom(now)
 	if !r.OK() || d > 0 {
 		r.CancelAt(now)
-		return seconds(d), false
+		// Each client refused is given a later time than the one before,
+		// one service interval apart: they come back spread out at the
+		// rate the node serves, not all at once to be refused again.
+		if a.promised.Before(now.Add(d)) {
+			a.promised = now.Add(d)
+		}
+		a.promised = a.promised.Add(a.interval)
+		return seconds(a.promised.Sub(now)), false
 	}
 	return 0, true
 }

@@ -293,6 +293,21 @@ func TestAdmissionSlowStart(t *testing.T) {
 	if retry, ok := a.challenge(now); ok || retry != 1 {
 		t.Errorf("4th challenge: admitted %v, retry %d", ok, retry)
 	}
+	// Clients refused one after the other are told to come back one
+	// interval apart, not all at the same second.
+	spread := newAdmission(400*time.Millisecond, 400*time.Millisecond, 1)
+	spread.challenge(now)
+	var last int
+	for i := range 10 {
+		retry, ok := spread.challenge(now)
+		if ok || retry < last || retry > maxRetryAfter {
+			t.Fatalf("refusal %d: admitted %v, retry %d after %d", i, ok, retry, last)
+		}
+		last = retry
+	}
+	if last < 4 {
+		t.Errorf("the 10th refused client comes back after %d s, with the 1st", last)
+	}
 	var dones []func()
 	for range 3 {
 		d, _, _ := a.login()
