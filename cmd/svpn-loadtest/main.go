@@ -65,7 +65,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	timeout := fs.Duration("timeout", 15*time.Second, "per call, as svpnd's")
 	maxDuration := fs.Duration("max-duration", 5*time.Minute, "bound of the whole run")
 	sources := fs.Int("sources", 100, "loopback source addresses to spread over (a gateway limits attempts per address)")
-	logout := fs.Bool("logout", false, "log each session out after its login")
+	logout := fs.Bool("logout", false, "log each session out after its login (the demo pool has 253 addresses; duplicate_addresses is then not counted)")
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
