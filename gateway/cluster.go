@@ -144,14 +144,10 @@ func (s *Server) dropGone(ctx context.Context) {
 	if len(before) == 0 {
 		return
 	}
-	active, err := s.st.ListActiveSessions(ctx)
+	keep, err := s.st.NodeSessionIDs(ctx, s.node)
 	if err != nil {
 		s.log.Error("listing sessions", "err", err)
 		return
-	}
-	keep := make(map[string]bool, len(active))
-	for _, sess := range active {
-		keep[sess.ID] = sess.Node == s.node
 	}
 	for _, id := range before {
 		if !keep[id] {

@@ -167,3 +167,21 @@ func (s *Store) EndCertificateSessions(ctx context.Context, serial, issuer strin
 	}
 	return ended, nil
 }
+
+// NodeSessionIDs returns the IDs of the active sessions node holds: what
+// the node's reconcile compares its peers with (an index, not every
+// session of the cluster).
+func (s *Store) NodeSessionIDs(ctx context.Context, node string) (map[string]bool, error) {
+	ids, err := queryAll(ctx, s.reader(), func(r scanner) (string, error) {
+		var id string
+		return id, r.Scan(&id)
+	}, `SELECT session_id FROM sessions WHERE node = ? AND ended_at IS NULL`, node)
+	if err != nil {
+		return nil, fmt.Errorf("store: listing the sessions of node %q: %w", node, err)
+	}
+	out := make(map[string]bool, len(ids))
+	for _, id := range ids {
+		out[id] = true
+	}
+	return out, nil
+}

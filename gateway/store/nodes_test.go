@@ -72,6 +72,12 @@ func testNodes(t *testing.T, b *backend) {
 		t.Errorf("a restarted node is still draining: %+v, %v", n, err)
 	}
 
+	if ids, err := a.NodeSessionIDs(ctx, "a"); err != nil || len(ids) != 2 || !ids[s1.ID] || !ids[s2.ID] {
+		t.Errorf("NodeSessionIDs(a) = %v, %v", ids, err)
+	}
+	if ids, err := a.NodeSessionIDs(ctx, "b"); err != nil || len(ids) != 0 {
+		t.Errorf("NodeSessionIDs(b) = %v, %v", ids, err)
+	}
 	// a stops heartbeating; its sessions end once it is dead, b's do not.
 	s3 := newSession(t, bb, "hong", "b", "k3", pool) // replaces s1
 	if s3.TunnelAddr != s1.TunnelAddr {
