@@ -648,3 +648,40 @@ func nodeSessionCount(ctx context.Context, st *store.Store, node string) (int, e
 	}
 	return -1, err
 }
+
+// A node that stops heartbeating: its sessions wait NodeTakeoverGrace for
+// their clients to resume elsewhere, then another node's sweep ends them.
+func TestClusterDeadNodeSessionsEnd(t *testing.T) {
+	dsn := pgtest.NewDatabase(t)
+	a, b := newNode(t, dsn, "a", nil), newNode(t, dsn, "b", nil)
+	ctx := context.Background()
+	kim := a.addUser("kim03", "pw-Kim03!x", false, nil, certgen.UserOptions{Name: "김철수"})
+	lee := a.addUser("lee03", "pw-Lee03!x", false, nil, certgen.UserOptions{Name: "이영희"})
+	rk, err := a.login(kim)
+	if err != nil {
+		t.Fatal(err)
+	}
+	rl, err := a.login(lee)
+	if err != nil {
+		t.Fatal(err)
+	}
+	a.srv.nodeHeartbeat(ctx, true) // a's last heartbeat
+	// lee's client moves to b in time; kim's never comes back.
+	if _, err := b.client.Resume(ctx, rl.SessionToken); err != nil {
+		t.Fatal(err)
+	}
+	b.clock.Advance(NodeTakeoverGrace - time.Second)
+	b.srv.Reconcile(ctx)
+	if s, _ := b.st.GetSession(ctx, rk.SessionID); !s.Active() {
+		t.Fatal("ended within the grace")
+	}
+	b.clock.Advance(2 * time.Second)
+	b.srv.nodeHeartbeat(ctx, true) // b is alive
+	b.srv.Reconcile(ctx)
+	if s, _ := b.st.GetSession(ctx, rk.SessionID); s.Active() || s.EndReason != api.EndExpired {
+		t.Errorf("the dead node's session: %+v", s)
+	}
+	if s, _ := b.st.GetSession(ctx, rl.SessionID); !s.Active() || s.Node != "b" {
+		t.Errorf("the moved session: %+v", s)
+	}
+}
