@@ -20,7 +20,7 @@ deps:
 # built without, it says token_unsupported (E-250) for pkcs11: certificates.
 build: deps
 	@mkdir -p $(BIN)
-	CGO_ENABLED=0 $(GO) build -o $(BIN)/ ./cmd/svpn-gateway ./cmd/svpnd ./cmd/svpn-wallet
+	CGO_ENABLED=0 $(GO) build -o $(BIN)/ ./cmd/svpn-gateway ./cmd/svpnd ./cmd/svpn-wallet ./cmd/svpn-loadtest
 	CGO_ENABLED=1 $(GO) build -o $(BIN)/ ./cmd/svpnctl
 
 # The whole product on this machine, for a person: the demo gateway, svpnd
@@ -108,7 +108,8 @@ deb-test:
 # logins (production argon2id) and WireGuard peers. Results in bench.txt.
 bench: deps
 	$(GO) test -run '^$$' -bench . -benchmem -count 5 ./certstore/... ./wgkey | tee bench.txt
-	$(GO) test -run '^$$' -bench . -benchmem -count 1 -benchtime 300x ./gateway | tee -a bench.txt
+	$(GO) test -run '^$$' -bench 'Login$$|Argon2Bound|ClusterLogin' -benchmem -count 1 -benchtime 300x ./gateway | tee -a bench.txt
+	$(GO) test -run '^$$' -bench LoginStorm -count 1 -benchtime 1x -timeout 30m ./gateway | tee -a bench.txt
 	$(GO) test -run '^$$' -bench . -benchmem -count 3 ./gateway/store ./gateway/wgdevice ./gateway/password ./tunnel ./tunnel/firewall ./client/gatewayapi | tee -a bench.txt
 	$(GO) test -run '^$$' -bench LoginToFirstPacket -benchtime 30x -count 3 ./e2e | tee -a bench.txt
 	$(GO) test -run '^$$' -bench UDPBlocked -benchtime 10x -count 1 ./e2e | tee -a bench.txt

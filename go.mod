@@ -13,6 +13,7 @@ require (
 	github.com/google/nftables v0.3.0
 	github.com/gtank/ristretto255 v0.1.2
 	github.com/jackc/pgx/v5 v5.12.0
+	github.com/jackc/pgxlisten v0.0.0-20250802141604-12b92425684c
 	github.com/kardianos/service v1.3.0
 	github.com/miekg/pkcs11 v1.1.2
 	github.com/pires/go-proxyproto v0.15.0

@@ -92,7 +92,7 @@ const (
 // catalog is every entry. Features with codes of their own keep them in a
 // file of their own (<feature>_catalog.go) as a slice added here, so two
 // features never edit one list; Catalog sorts by number.
-var catalog = slices.Concat(coreEntries, tokenEntries, certMoveEntries, transportEntries, mobileIDEntries, alwaysOnEntries)
+var catalog = slices.Concat(coreEntries, tokenEntries, certMoveEntries, transportEntries, mobileIDEntries, alwaysOnEntries, clusterEntries)
 
 // coreEntries are the codes of the login, the certificate files, posture,
 // the network, the tunnel and the service, sorted by number.

@@ -399,6 +399,7 @@ var gatewayStatuses = map[Code]int{
 	CodeCertMoveTaken:         http.StatusConflict,
 	CodeCertMoveNotRegistered: http.StatusForbidden,
 	CodeCertMoveProtocol:      http.StatusBadRequest,
+	CodeNodeDraining:          http.StatusServiceUnavailable,
 }
 
 func TestGatewayStatusesUnchanged(t *testing.T) {

@@ -31,6 +31,10 @@ type Profile struct {
 	// Transport is how the tunnel travels: "auto" (default), "udp" or "tcp".
 	Transport Transport `json:"transport,omitempty"`
 	AlwaysOn
+	// GatewayURLs are further nodes of the same gateway (same gateway_id,
+	// certificate and CA), tried in order after gateway_url when it stops
+	// answering: see Gateways.
+	GatewayURLs []string `json:"gateway_urls,omitempty"`
 }
 
 // AlwaysOn is the "always on" policy an installed profile sets (the
@@ -88,6 +92,7 @@ func (p *Profile) Validate() error {
 	if err != nil || u.Scheme != "https" || u.Host == "" || (u.Path != "" && u.Path != "/") {
 		errs = append(errs, fmt.Errorf("gateway_url: an https://host[:port] URL, got %q", p.GatewayURL))
 	}
+	errs = append(errs, p.validateGatewayURLs()...)
 	if err := (LoginBinding{GatewayID: p.GatewayID}).CheckGatewayID(); err != nil {
 		errs = append(errs, fmt.Errorf("gateway_id: required, the gateway_id of the gateway's configuration (1 to 64 printable ASCII characters), got %q", p.GatewayID))
 	}

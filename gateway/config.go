@@ -97,6 +97,16 @@ type Config struct {
 	// Groups give users their routes, DNS and portal; "default" applies to
 	// users of no or unknown group.
 	Groups map[string]GroupConfig `json:"groups"`
+
+	// Cluster: the nodes of one gateway share gateway_id and a PostgreSQL
+	// store; each has its own node name (default gateway_id) and the API
+	// URL clients reach it on (default https://<listen address>).
+	Node   string `json:"node,omitempty"`
+	APIURL string `json:"api_url,omitempty"`
+	// LoginQueueBudget is how long a login may wait for the password
+	// check before the node answers rate_limited instead (default 8 s: well
+	// inside the client's 15 s per call).
+	LoginQueueBudget Duration `json:"login_queue_budget,omitempty"`
 }
 
 // PostureConfig is the device policy.

@@ -82,10 +82,13 @@ func newCRLSetFromConfig(cfg *Config, log *slog.Logger) *crlSet {
 
 // reload fetches every CRL. A source that fails, or that serves a CRL older
 // than the one it served before (a replay), keeps its previous copy.
-func (s *crlSet) reload(ctx context.Context) {
+func (s *crlSet) reload(ctx context.Context) { s.reloadWith(ctx, s.load) }
+
+// reloadWith is reload with the CRLs from load (a cluster's stored copies).
+func (s *crlSet) reloadWith(ctx context.Context, load func(context.Context, *crlSource) (*x509.RevocationList, error)) {
 	now := time.Now()
 	for _, src := range s.sources {
-		l, err := s.load(ctx, src)
+		l, err := load(ctx, src)
 		s.mu.Lock()
 		if err == nil && src.list != nil && bytes.Equal(src.list.RawIssuer, l.RawIssuer) && older(l, src.list) {
 			err = fmt.Errorf("CRL number %v of %s is older than the one held (number %v of %s): kept the held one",
@@ -163,23 +166,6 @@ func parseCRL(b []byte) (*x509.RevocationList, error) {
 		b = block.Bytes
 	}
 	return x509.ParseRevocationList(b)
-}
-
-// run reloads every interval until ctx ends.
-func (s *crlSet) run(ctx context.Context, interval time.Duration) {
-	if len(s.sources) == 0 {
-		return
-	}
-	t := time.NewTicker(interval)
-	defer t.Stop()
-	for {
-		select {
-		case <-ctx.Done():
-			return
-		case <-t.C:
-			s.reload(ctx)
-		}
-	}
 }
 
 // usableUntil is when l stops being trusted: its NextUpdate plus the grace

@@ -43,6 +43,9 @@ type Demo struct {
 	Notes      []string   `json:"notes,omitempty"` // what the demo could not set up, and why
 	WalletPath string     `json:"wallet_path"`     // the demo user's mobile ID wallet (svpn-wallet)
 	WalletPIN  string     `json:"wallet_pin"`
+	// Nodes are the gateway processes of `demo --nodes N` (N >= 2), node 1
+	// first; the fields above describe node 1.
+	Nodes []DemoNode `json:"nodes,omitempty"`
 }
 
 // Demo account and certificate, printed for the person trying it.

@@ -95,8 +95,12 @@ func Start(ctx context.Context, cfg *Config, o StartOptions) (_ *Gateway, err er
 	if host, port, err := net.SplitHostPort(endpoint); err == nil && (port == "0" || cfg.WG.Endpoint == "") {
 		endpoint = net.JoinHostPort(host, fmt.Sprint(g.Device.ListenPort()))
 	}
+	apiURL := cfg.APIURL
+	if apiURL == "" {
+		apiURL = "https://" + ln.Addr().String()
+	}
 	g.Server, err = New(ctx, cfg, Options{Store: g.Store, Peers: peerStatsDevice{g.Device}, PublicKey: priv.Public(),
-		Endpoint: endpoint, Logger: log, Streams: g.Device.Streams(), MaxStreams: cfg.WG.MaxStreams})
+		Endpoint: endpoint, APIURL: apiURL, Logger: log, Streams: g.Device.Streams(), MaxStreams: cfg.WG.MaxStreams})
 	if err != nil {
 		ln.Close()
 		return nil, err

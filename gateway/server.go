@@ -32,7 +32,8 @@ type Options struct {
 	Peers     Peers
 	PublicKey wgkey.Public // the device's public key, sent to clients
 	Endpoint  string       // host:port clients dial for WireGuard
-	Node      string       // this node's name in a cluster (default: gateway_id)
+	Node      string       // this node's name in a cluster (default: node, then gateway_id)
+	APIURL    string       // this node's API URL for the nodes table (default: api_url)
 	Logger    *slog.Logger
 	Now       func() time.Time // for tests; default time.Now
 	// Streams, when set, serves the tunnel over HTTPS (api.PathTunnelStream)
@@ -70,6 +71,7 @@ type Server struct {
 	// moves wakes the certificate-move Gets waiting on a slot (certmove.go).
 	moves   moveWaiters
 	streams *streamRegistry // nil without Options.Streams
+	cluster                 // nodes, draining, admission control: cluster.go
 }
 
 // Secret names in the store, shared by every node of a cluster.
@@ -86,6 +88,9 @@ func New(ctx context.Context, cfg *Config, o Options) (*Server, error) {
 	}
 	if o.Now == nil {
 		o.Now = time.Now
+	}
+	if o.Node == "" {
+		o.Node = cfg.Node
 	}
 	if o.Node == "" {
 		o.Node = cfg.GatewayID
@@ -117,6 +122,7 @@ func New(ctx context.Context, cfg *Config, o Options) (*Server, error) {
 	if err := s.restorePeers(ctx); err != nil {
 		return nil, err
 	}
+	s.initCluster(cfg, o)
 	return s, nil
 }
 
@@ -124,8 +130,8 @@ func New(ctx context.Context, cfg *Config, o Options) (*Server, error) {
 func (s *Server) Handler() http.Handler {
 	mux := http.NewServeMux()
 	mux.HandleFunc("GET "+api.PathInfo, s.handleInfo)
-	mux.HandleFunc("POST "+api.PathChallenge, s.handleChallenge)
-	mux.HandleFunc("POST "+api.PathLogin, s.handleLogin)
+	mux.HandleFunc("POST "+api.PathChallenge, s.admitChallenge(s.handleChallenge))
+	mux.HandleFunc("POST "+api.PathLogin, s.admitLogin(s.handleLogin))
 	mux.HandleFunc("POST "+api.PathPassword, s.handlePassword)
 	mux.HandleFunc("POST "+api.PathHeartbeat, s.handleHeartbeat)
 	mux.HandleFunc("POST "+api.PathLogout, s.handleLogout)
@@ -135,6 +141,7 @@ func (s *Server) Handler() http.Handler {
 	mux.HandleFunc("POST "+api.PathCertMoveGet, s.handleCertMoveGet)
 	mux.HandleFunc("GET "+api.PathTunnelStream, s.handleStream)
 	s.mobileRoutes(mux)
+	mux.HandleFunc("POST "+api.PathResume, s.handleResume)
 	mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
 		s.writeError(w, r, refuse(api.CodeBadRequest, "no such API call: %s %s", r.Method, r.URL.Path))
 	})

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"net/netip"
+	"sync"
 	"time"
 
 	"github.com/opensvpn/svpn/api"
@@ -94,6 +95,9 @@ func (s *Server) heartbeat(ctx context.Context, token string) (*api.SessionStatu
 		s.dropPeer(sess.ID)
 		return nil, sessionEnded(sess.EndReason)
 	}
+	if s.draining.Load() { // kept alive, and told to move
+		return nil, drainingRefusal()
+	}
 	return &api.SessionStatus{SessionID: sess.ID, ExpiresAt: sess.ExpiresAt, IdleExpiresAt: sess.IdleExpiresAt}, nil
 }
 
@@ -133,19 +137,18 @@ func (s *Server) endSession(ctx context.Context, sess store.Session, reason api.
 const ReconcileInterval = 2 * time.Second
 
 // Run does the background work until ctx ends: expiring sessions,
-// removing peers of sessions ended elsewhere, reloading CRLs.
+// removing peers of sessions ended elsewhere, reloading CRLs, and the node's
+// part in a cluster (cluster.go).
 func (s *Server) Run(ctx context.Context) {
-	done := make(chan struct{})
-	go func() {
-		defer close(done)
-		s.crls.run(ctx, time.Duration(s.cfg.CRLRefresh))
-	}()
+	var wg sync.WaitGroup
+	wg.Go(func() { s.runCRLRefresh(ctx, time.Duration(s.cfg.CRLRefresh)) })
+	wg.Go(func() { s.runCluster(ctx) })
+	defer wg.Wait()
 	t := time.NewTicker(ReconcileInterval)
 	defer t.Stop()
 	for {
 		select {
 		case <-ctx.Done():
-			<-done
 			return
 		case <-t.C:
 			s.Reconcile(ctx)
@@ -153,35 +156,12 @@ func (s *Server) Run(ctx context.Context) {
 	}
 }
 
-// Reconcile expires due sessions and drops peers whose session ended.
+// Reconcile expires due sessions (one node of a cluster at a time) and
+// drops peers whose session ended or moved to another node.
 func (s *Server) Reconcile(ctx context.Context) {
 	s.pruneMoves(ctx)
-	expired, err := s.st.ExpireDue(ctx, s.now())
-	if err != nil {
-		s.log.Error("expiring sessions", "err", err)
+	if _, err := s.st.RunExclusive(ctx, store.JobExpirySweep, s.sweep); err != nil {
+		s.log.Error("session sweep", "err", err)
 	}
-	for _, sess := range expired {
-		s.dropPeer(sess.ID)
-		s.audit(ctx, "session_ended", sess.UserID, "", "", map[string]string{"session": sess.ID, "reason": string(api.EndExpired)})
-	}
-	active, err := s.st.ListActiveSessions(ctx)
-	if err != nil {
-		s.log.Error("listing sessions", "err", err)
-		return
-	}
-	keep := make(map[string]bool, len(active))
-	for _, sess := range active {
-		keep[sess.ID] = true
-	}
-	s.mu.Lock()
-	var gone []string
-	for id := range s.live {
-		if !keep[id] {
-			gone = append(gone, id)
-		}
-	}
-	s.mu.Unlock()
-	for _, id := range gone {
-		s.dropPeer(id)
-	}
+	s.dropGone(ctx)
 }

@@ -66,7 +66,11 @@ func (m *TrayModel) OnStatus(st api.Status) (TrayView, TrayEffects) {
 			fx.Notices = append(fx.Notices, Notice{T("notify.connected_title"), m.connectedBody(st)})
 			fx.OpenURL = PortalURL(st)
 		case st.State == api.StateConnected && prev.State == api.StateReconnecting:
-			fx.Notices = append(fx.Notices, Notice{T("notify.restored_title"), T("notify.restored_body")})
+			body := T("notify.restored_body")
+			if st.Gateway != prev.Gateway && prev.Gateway != "" { // svpnd moved to another node
+				body = Tf("notify.moved_body", map[string]any{"Gateway": st.Gateway, "Address": st.Address})
+			}
+			fx.Notices = append(fx.Notices, Notice{T("notify.restored_title"), body})
 		case st.State == api.StateReconnecting && prev.State == api.StateConnected:
 			body := T("notify.reconnecting_body")
 			if st.LastErrorCode != "" {

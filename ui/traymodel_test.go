@@ -52,6 +52,18 @@ func TestTrayModel(t *testing.T) {
 	if len(fx.Notices) != 1 || fx.OpenURL != "" {
 		t.Errorf("restored: %+v", fx)
 	}
+	// Lost again, and back through another node of the gateway: told
+	// which, and that the address stayed.
+	lost1 := lost
+	lost1.Gateway = "https://gw1.example.go.kr:8443"
+	m.OnStatus(lost1)
+	moved := connected
+	moved.Gateway = "https://gw2.example.go.kr:8443"
+	_, fx = m.OnStatus(moved)
+	if len(fx.Notices) != 1 || !strings.Contains(fx.Notices[0].Body, moved.Gateway) || !strings.Contains(fx.Notices[0].Body, moved.Address) || fx.OpenURL != "" {
+		t.Errorf("moved: %+v", fx)
+	}
+	m.OnStatus(connected)
 
 	// Expiry warning, once per session.
 	soon := connected

@@ -101,6 +101,7 @@ type Engine struct {
 	mobile, mobileLast *mobileLogin
 	// exemptTimer ends a captive-portal exemption (captive.go).
 	exemptTimer *time.Timer
+	fo          failoverState // failover.go
 }
 
 type pendingLogin struct {
@@ -279,14 +280,9 @@ func (e *Engine) BeginLogin(ctx context.Context, c Caller, userID string) (*api.
 	if err != nil {
 		return nil, e.loginFailed(err)
 	}
-	lc, err := e.o.Gateway.OpenLogin(ctx)
-	if err != nil {
-		return nil, e.loginFailed(e.explainUnreachable(ctx, err))
-	}
 	pub := key.Public().String()
-	ch, err := lc.Challenge(ctx, userID, pub)
+	lc, ch, err := e.challenge(ctx, userID, pub) // failover.go: another node, or waits while busy
 	if err != nil {
-		lc.Close()
 		return nil, e.loginFailed(e.explainUnreachable(ctx, err))
 	}
 	// The signed bytes name the gateway ID pinned in the profile and this

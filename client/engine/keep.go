@@ -65,6 +65,7 @@ func (e *Engine) keepSession(ctx context.Context, s *session) *sessionEnd {
 		switch code := api.CodeOf(err); {
 		case err == nil:
 			wait = interval
+			e.heartbeatOK()
 			e.mu.Lock()
 			wasReconnecting := e.status.State == api.StateReconnecting
 			soon := st.ExpiresAt.Sub(e.o.Now()) < api.SessionWarning
@@ -100,6 +101,12 @@ func (e *Engine) keepSession(ctx context.Context, s *session) *sessionEnd {
 			e.log.Info("session ended by the gateway", "reason", reason)
 			return &sessionEnd{msg: err.Error(), reason: reason}
 		default:
+			if moved, end := e.failover(ctx, s, err); end != nil { // failover.go
+				return end
+			} else if moved {
+				wait = interval
+				continue
+			}
 			err = e.explainUnreachable(ctx, err)
 			code = api.CodeOf(err)
 			wait = min(interval, e.o.RetryInterval)

@@ -58,7 +58,7 @@ const (
 
 // Client talks to one gateway.
 type Client struct {
-	base    string
+	base    *baseURL // the node in use; failover re-points it
 	http    *http.Client
 	tls     *tls.Config
 	dial    func(ctx context.Context, network, addr string) (net.Conn, error)
@@ -119,7 +119,7 @@ func New(baseURL string, o Options) (*Client, error) {
 	} else {
 		tr.DialContext = (&net.Dialer{Timeout: o.Timeout, KeepAlive: 30 * time.Second}).DialContext
 	}
-	return &Client{base: strings.TrimRight(baseURL, "/"), http: &http.Client{Transport: tr, Timeout: o.Timeout},
+	return &Client{base: newBaseURL(strings.TrimRight(baseURL, "/")), http: &http.Client{Transport: tr, Timeout: o.Timeout},
 		tls: tlsConf, dial: tr.DialContext, timeout: o.Timeout}, nil
 }
 
@@ -182,7 +182,7 @@ func (c *Client) doOn(ctx context.Context, hc *http.Client, method, path, token 
 		}
 		body = bytes.NewReader(b)
 	}
-	req, err := http.NewRequestWithContext(ctx, method, c.base+path, body)
+	req, err := http.NewRequestWithContext(ctx, method, c.Base()+path, body)
 	if err != nil {
 		return &api.Error{Code: api.CodeBadRequest, Message: "bad gateway URL", Err: err}
 	}

@@ -35,7 +35,7 @@ type LoginChannel struct {
 
 // OpenLogin dials a dedicated TLS connection for one login.
 func (c *Client) OpenLogin(ctx context.Context) (*LoginChannel, error) {
-	u, err := url.Parse(c.base)
+	u, err := url.Parse(c.Base())
 	if err != nil {
 		return nil, &api.Error{Code: api.CodeBadRequest, Message: "bad gateway URL", Err: err}
 	}

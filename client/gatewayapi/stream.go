@@ -22,7 +22,7 @@ import (
 // the gateway's code, so a stream refused because the session ended says
 // so. The connection has TCP_NODELAY set: frames must not wait for more.
 func (c *Client) DialStream(ctx context.Context, token string) (net.Conn, error) {
-	u, err := url.Parse(c.base)
+	u, err := url.Parse(c.Base())
 	if err != nil {
 		return nil, &api.Error{Code: api.CodeBadRequest, Message: "bad gateway URL", Err: err}
 	}

@@ -222,8 +222,14 @@ func (c *cli) userRun(ctx context.Context, st *store.Store, cfg *gateway.Config,
 		if err := st.UnlockUser(ctx, id); err != nil {
 			return err
 		}
+		// A reset is for a forgotten or exposed password: its sessions end
+		// too, on every node.
+		ended, err := st.EndUserSessions(ctx, id, api.EndKicked, time.Now())
+		if err != nil {
+			return err
+		}
 		c.auditAdmin(ctx, st, "password_reset", id)
-		fmt.Fprintf(c.stdout, "password of %s reset; it must be changed at next login\n", id)
+		fmt.Fprintf(c.stdout, "password of %s reset; it must be changed at next login; ended %d session(s)\n", id, len(ended))
 		announce()
 	case "bind-cert":
 		var (
@@ -457,7 +463,12 @@ func (c *cli) certRevoke(ctx context.Context, st *store.Store, r store.Revocatio
 		return err
 	}
 	c.auditAdmin(ctx, st, "certificate_revoked", "")
-	fmt.Fprintf(c.stdout, "revoked serial %s; logins with it are refused\n", r.Serial)
+	serial, _ := store.NormalizeSerial(r.Serial)
+	ended, err := st.EndCertificateSessions(ctx, serial, r.Issuer, time.Now())
+	if err != nil {
+		return err
+	}
+	fmt.Fprintf(c.stdout, "revoked serial %s; logins with it are refused; ended %d session(s)\n", r.Serial, len(ended))
 	return nil
 }
 

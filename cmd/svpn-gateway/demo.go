@@ -17,6 +17,7 @@ func (c *cli) demo(ctx context.Context, args []string) error {
 	dns := fs.String("dns", "", "DNS server `address` to push (e.g. 10.77.0.1); default none")
 	idle := fs.Duration("idle", 0, "idle session timeout (default 30m)")
 	tunName := fs.String("tun", "", "use a kernel TUN `interface` (root) instead of netstack; no portal page then")
+	nodes := fs.Int("nodes", 1, "gateway `processes`: 2 or more run a cluster on a PostgreSQL of the demo's own")
 	if err := parse(fs, args); err != nil {
 		return err
 	}
@@ -26,6 +27,20 @@ func (c *cli) demo(ctx context.Context, args []string) error {
 	abs, err := filepath.Abs(*dir)
 	if err != nil {
 		return err
+	}
+	tune := func(cfg *gateway.Config) {
+		if *heartbeat > 0 {
+			cfg.HeartbeatInterval = gateway.Duration(*heartbeat)
+		}
+		if *idle > 0 {
+			cfg.SessionIdle = gateway.Duration(*idle)
+		}
+	}
+	if *nodes > 1 {
+		if *tunName != "" || *dns != "" {
+			return usagef("demo --nodes: no --tun or --dns")
+		}
+		return c.demoCluster(ctx, abs, *listen, *wgPort, *nodes, tune)
 	}
 	cfg, d, err := gateway.PrepareDemo(abs, *listen, *wgPort)
 	if err != nil {

@@ -31,6 +31,7 @@ const usage = `usage: svpn-gateway <command> [arguments]
   session list|kick [--config FILE] ...
   cert   revoke|list|moves|moves-reset [--config FILE] ...
   audit  [--config FILE] [--user ID] [--limit N]
+  node   list|drain|undrain [--config FILE] [--node NAME] [--wait DURATION] [--json]
   version
 
 Administration commands work on the store of the config file (default ` + defaultConfig + `),
@@ -66,6 +67,8 @@ func (c *cli) run(ctx context.Context, args []string) int {
 		err = c.session(ctx, args[1:])
 	case "cert":
 		err = c.cert(ctx, args[1:])
+	case "node":
+		err = c.node(ctx, args[1:])
 	case "audit":
 		err = c.audit(ctx, args[1:])
 	case "version", "--version":
@@ -125,6 +128,7 @@ func (c *cli) serve(ctx context.Context, args []string) error {
 	fs := c.flags("serve")
 	cfgPath := fs.String("config", defaultConfig, "config `file`")
 	nat := fs.Bool("nat", false, "tun mode: masquerade the client pool towards the internal network with nftables (same as wireguard.nat)")
+	portal := fs.Bool("demo-portal", false, "serve the demo's stand-in portal page inside the tunnel (demo --nodes)")
 	if err := parse(fs, args); err != nil {
 		return err
 	}
@@ -138,7 +142,7 @@ func (c *cli) serve(ctx context.Context, args []string) error {
 		}
 		cfg.WG.NAT = true
 	}
-	g, err := gateway.Start(ctx, cfg, gateway.StartOptions{Logger: c.logger()})
+	g, err := gateway.Start(ctx, cfg, gateway.StartOptions{Logger: c.logger(), Portal: *portal})
 	if err != nil {
 		return err
 	}

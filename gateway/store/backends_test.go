@@ -53,6 +53,10 @@ func runSuite(t *testing.T, b *backend) {
 		{"Audit", testAudit},
 		{"Secrets", testSecrets},
 		{"UseChallenge", testUseChallenge},
+		{"Nodes", testNodes},
+		{"RunExclusive", testRunExclusive},
+		{"CRLCache", testCRLCache},
+		{"ListenSessions", testListenSessions},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			t.Parallel()

@@ -45,6 +45,9 @@ type Store struct {
 	// lastSourcePrune is when (Unix µs, callers' clock) ReserveSourceAttempt
 	// last deleted ended windows.
 	lastSourcePrune atomic.Int64
+	// pgDSN is the PostgreSQL URL, for the connections that are not the
+	// pool's (LISTEN, advisory locks held across statements).
+	pgDSN string
 }
 
 // An Option configures Open.
@@ -130,11 +133,18 @@ func (s *Store) openPostgres(d dsnInfo) error {
 	if err != nil {
 		return fmt.Errorf("store: opening %s: %w", d.redacted(), err)
 	}
+	// Bounded: a login storm on every node must not exhaust the server's
+	// max_connections; lease allocation is serialised anyway.
+	db.SetMaxOpenConns(pgMaxConns)
 	db.SetMaxIdleConns(8)
 	db.SetConnMaxIdleTime(5 * time.Minute)
 	s.w, s.r = db, db
+	s.pgDSN = d.conn
 	return nil
 }
+
+// pgMaxConns is each node's PostgreSQL connection limit.
+const pgMaxConns = 24
 
 // Close closes the database.
 func (s *Store) Close() error {
