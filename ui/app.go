@@ -42,6 +42,13 @@ type Options struct {
 	// OpenDiagnostics, if set, opens the diagnostics somewhere else (the
 	// tray's window process); by default in this process.
 	OpenDiagnostics func()
+	// NoTray: no tray icon can be shown on this desktop (no
+	// StatusNotifier host, no session bus), so the connection window is
+	// the app's only handle while connected, and closing it quits.
+	NoTray bool
+	// OnConnectionEnded is called when the connection the connection
+	// window shows has ended (the login window takes over).
+	OnConnectionEnded func(api.Status)
 	// Now is the clock (tests).
 	Now func() time.Time
 }
@@ -54,6 +61,7 @@ type Windows struct {
 	login *loginWindow
 	diag  *diagWindow
 	about fyne.Window
+	conn  *connWindow
 	// urlDialog is the last "copy this address" dialog shown (tests read it).
 	urlDialog dialog.Dialog
 }

@@ -37,6 +37,12 @@ type TrayEffects struct {
 	Notices   []Notice
 	OpenURL   string // the portal, after a new connection
 	ShowLogin bool   // the session ended without the user asking: log in again
+	// NewConnection: the tunnel just came up (the connection window
+	// appears where there is no tray icon).
+	NewConnection bool
+	// Ended: a live connection ended, whoever asked (the login window
+	// takes over from the connection window).
+	Ended bool
 }
 
 // TrayModel turns svpnd's status stream into the tray's icon, menu and
@@ -65,6 +71,7 @@ func (m *TrayModel) OnStatus(st api.Status) (TrayView, TrayEffects) {
 			// A new connection: announce it and open the portal.
 			fx.Notices = append(fx.Notices, Notice{T("notify.connected_title"), m.connectedBody(st)})
 			fx.OpenURL = PortalURL(st)
+			fx.NewConnection = true
 		case st.State == api.StateConnected && prev.State == api.StateReconnecting:
 			fx.Notices = append(fx.Notices, Notice{T("notify.restored_title"), T("notify.restored_body")})
 		case st.State == api.StateReconnecting && prev.State == api.StateConnected:
@@ -82,6 +89,7 @@ func (m *TrayModel) OnStatus(st api.Status) (TrayView, TrayEffects) {
 			}
 			fx.Notices = append(fx.Notices, Notice{T("notify.disconnected_title"), body})
 			fx.ShowLogin = st.EndReason != api.EndLogout
+			fx.Ended = true
 		}
 	}
 	if st.State == api.StateConnected && st.ExpiringSoon && !st.SessionExpiresAt.Equal(m.warnedUntil) {

@@ -19,6 +19,7 @@ import (
 	"io"
 	"log"
 	"os"
+	"slices"
 	"strings"
 
 	"fyne.io/fyne/v2"
@@ -172,6 +173,7 @@ func windowOptions(o options, choice ui.LanguageChoice, notes []string) ui.Optio
 		Daemon: local.NewClient(o.socket), Socket: o.socket, Sources: ui.Sources(o.drives),
 		Version: version, Lang: choice, Environment: notes,
 		OpenURL: ui.SystemOpener(), // nil: Fyne's
+		NoTray:  slices.Contains(notes, "env.no_tray_host") || slices.Contains(notes, "env.no_dbus"),
 	}
 }
 
@@ -186,6 +188,9 @@ func runWindow(o options, choice ui.LanguageChoice) {
 	}
 	opts := windowOptions(o, choice, notes)
 	opts.OnConnected = func(api.Status) { a.Quit() } // the tray announces it
+	// The connection window's connection ended: the tray process shows
+	// the login window.
+	opts.OnConnectionEnded = func(api.Status) { a.Quit() }
 	opts.OpenDiagnostics = func() { fmt.Println("open diagnostics") }
 	wins := ui.NewWindows(a, opts)
 	show := func() fyne.Window {
@@ -194,20 +199,28 @@ func runWindow(o options, choice ui.LanguageChoice) {
 			return wins.ShowDiagnostics()
 		case tray.WindowAbout:
 			return wins.ShowAbout()
+		case tray.WindowConnected:
+			return wins.ShowConnected()
 		}
 		return wins.ShowLogin()
 	}
 	show().SetMaster()
 	go readCommands(os.Stdin, func(cmd string) {
-		switch cmd {
-		case "show":
-			fyne.Do(func() {
-				show()
-				fmt.Println("shown")
-			})
-		case "quit":
+		if cmd == "quit" {
 			fyne.Do(a.Quit)
+			return
 		}
+		fyne.Do(func() {
+			switch addr, unopened := strings.CutPrefix(cmd, "unopened "); {
+			case o.window == tray.WindowConnected && cmd == "ask-disconnect":
+				wins.AskDisconnect()
+			case o.window == tray.WindowConnected && unopened:
+				wins.ShowUnopened(addr)
+			default:
+				show()
+			}
+			fmt.Println("shown")
+		})
 	})
 	a.Run()
 }
@@ -229,8 +242,10 @@ func runSingle(o options, choice ui.LanguageChoice) {
 	a := newApp(choice)
 	opts := windowOptions(o, choice, append(env.Notes, "env.single_process"))
 	opts.Persistent = true
+	opts.NoTray = !env.Tray
 	var wins *ui.Windows
 	opts.OnConnected = func(api.Status) { wins.HideLogin() } // the tray announces it
+	opts.OnConnectionEnded = func(api.Status) { wins.HideConnected() }
 	wins = ui.NewWindows(a, opts)
 	acts := &singleActions{wins: wins, a: a}
 	ctrl := tray.NewController(opts.Daemon, a, acts)
@@ -261,3 +276,8 @@ func (s *singleActions) ShowLogin()       { fyne.Do(func() { s.wins.ShowLogin() 
 func (s *singleActions) ShowDiagnostics() { fyne.Do(func() { s.wins.ShowDiagnostics() }) }
 func (s *singleActions) ShowAbout()       { fyne.Do(func() { s.wins.ShowAbout() }) }
 func (s *singleActions) Quit()            { fyne.Do(s.a.Quit) }
+func (s *singleActions) ShowConnected()   { fyne.Do(func() { s.wins.ShowConnected() }) }
+func (s *singleActions) AskDisconnect()   { fyne.Do(func() { s.wins.AskDisconnect() }) }
+func (s *singleActions) ShowUnopened(addr string) {
+	fyne.Do(func() { s.wins.ShowUnopened(addr) })
+}

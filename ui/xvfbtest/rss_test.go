@@ -1,0 +1,57 @@
+package xvfbtest
+
+import (
+	"os"
+	"path/filepath"
+	"strconv"
+	"testing"
+	"time"
+)
+
+// BenchmarkWindowRSS measures the resident memory of each kind of window
+// process under Xvfb (Mesa's software renderer), started as the tray
+// process starts it (svpn --window KIND): once its window has drawn what it
+// shows, and again after 2 s more (what it keeps). Medians of
+// SVPN_UI_BENCH_RUNS runs (default 5) after one warm-up run.
+//
+//	go test -run '^$' -bench WindowRSS -benchtime 1x ./ui/xvfbtest
+func BenchmarkWindowRSS(b *testing.B) {
+	need(b, false)
+	runs := 5
+	if n, err := strconv.Atoi(os.Getenv("SVPN_UI_BENCH_RUNS")); err == nil && n > 0 {
+		runs = n
+	}
+	bin := b.TempDir()
+	buildBinaries(b, bin)
+	display := startXvfb(b)
+	X := x{t: b, display: display}
+	d := startDemo(b, bin)
+	home := b.TempDir()
+	stillFrames(b, home)
+	env := []string{"DISPLAY=" + display, "HOME=" + home, "XDG_RUNTIME_DIR=" + home, "XDG_CONFIG_HOME=" + filepath.Join(home, ".config"),
+		"DBUS_SESSION_BUS_ADDRESS=disabled:", "LANG=ko_KR.UTF-8", "LC_ALL=", "LANGUAGE="}
+	kinds := []struct{ kind, title string }{{"login", "^원격근무서비스$"}, {"diagnostics", "진단 정보"}}
+	b.ResetTimer()
+	for range b.N {
+		for _, k := range kinds {
+			var drawn, kept []float64
+			for i := 0; i <= runs; i++ {
+				p := start(b, env, filepath.Join(bin, "svpn"), "--window", k.kind, "--socket", d.sock, "--drive", d.DriveRoot)
+				X.settled(X.window(k.title), nil)
+				r1 := rssKB(p.Pid())
+				time.Sleep(2 * time.Second)
+				r2 := rssKB(p.Pid())
+				p.Stop()
+				X.gone(k.title)
+				if i == 0 {
+					continue
+				}
+				drawn = append(drawn, float64(r1)/1024)
+				kept = append(kept, float64(r2)/1024)
+			}
+			b.ReportMetric(median(drawn), "MB-"+k.kind+"-RSS")
+			b.ReportMetric(median(kept), "MB-"+k.kind+"-RSS-after-2s")
+			b.Logf("%s window process RSS MB: drawn %v, 2 s later %v", k.kind, drawn, kept)
+		}
+	}
+}
