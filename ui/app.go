@@ -99,21 +99,36 @@ func (x *Windows) opener(w fyne.Window) func(*url.URL) {
 	}
 }
 
-// showURLDialog shows u in w for the user to copy into a browser.
+// showURLDialog shows u in w for the user to copy into a browser. The
+// focus is on 복사 (Enter copies); Escape closes it.
 func (x *Windows) showURLDialog(w fyne.Window, u *url.URL) {
 	addr := widget.NewEntry()
 	addr.SetText(u.String())
 	addr.OnChanged = func(string) { addr.SetText(u.String()) } // read-only, yet selectable
-	copyBtn := widget.NewButtonWithIcon(T("diag.copy"), theme.ContentCopyIcon(), func() {
+	copyBtn := newKeyButton(T("diag.copy"), theme.ContentCopyIcon(), func() {
 		x.fa.Clipboard().SetContent(u.String())
 	})
 	msg := widget.NewLabel(T("open.failed"))
 	msg.Wrapping = fyne.TextWrapWord
-	d := dialog.NewCustom(T("open.failed_title"), T("common.close"),
+	closeBtn := newKeyButton(T("common.close"), nil, nil)
+	d := dialog.NewCustomWithoutButtons(T("open.failed_title"),
 		container.NewVBox(msg, container.NewBorder(nil, nil, nil, copyBtn, addr)), w)
+	d.SetButtons([]fyne.CanvasObject{closeBtn})
+	closeBtn.OnTapped = d.Hide
+	copyBtn.onEscape, closeBtn.onEscape = d.Hide, d.Hide
+	prev := w.Canvas().Focused()
+	d.SetOnClosed(func() {
+		if x.urlDialog == d {
+			x.urlDialog = nil
+		}
+		if prev != nil {
+			w.Canvas().Focus(prev) // where the keyboard was
+		}
+	})
 	d.Resize(fyne.NewSize(440, 0))
 	x.urlDialog = d
 	d.Show()
+	w.Canvas().Focus(copyBtn)
 }
 
 // ShowLogin shows the login window (or the connection status when

@@ -125,6 +125,10 @@ func (cw *connWindow) escape() {
 		cw.confirm.Hide()
 		return
 	}
+	if cw.x.urlDialog != nil {
+		cw.x.urlDialog.Hide()
+		return
+	}
 	if !cw.x.o.NoTray {
 		cw.w.Close()
 	}
@@ -221,6 +225,15 @@ func (cw *connWindow) show(st api.Status) {
 		cw.logoutBtn.Disable()
 	}
 	cw.showExpiry(st)
+	if cw.w.Canvas().Focused() == nil && cw.confirm == nil && cw.x.urlDialog == nil {
+		// A known place for the keyboard: Enter opens the portal, Tab
+		// goes on to 연결 끊기 and 진단 정보.
+		if !cw.portalBtn.Disabled() {
+			cw.w.Canvas().Focus(cw.portalBtn)
+		} else if !cw.logoutBtn.Disabled() {
+			cw.w.Canvas().Focus(cw.logoutBtn)
+		}
+	}
 	cw.fit()
 }
 

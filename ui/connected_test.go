@@ -100,8 +100,13 @@ func TestConnectedWindow(t *testing.T) {
 		t.Errorf("hint %q", cw.hint.Text)
 	}
 
-	// The keyboard alone: Tab order, Enter on a button.
+	// The keyboard alone: the focus starts on 행정포탈 열기; Tab order,
+	// Enter on a button.
 	c := w.Canvas()
+	if c.Focused() != cw.portalBtn {
+		t.Errorf("the focus starts on %v, want 행정포탈 열기", c.Focused())
+	}
+	c.Unfocus()
 	var order []string
 	for range 3 {
 		c.FocusNext()

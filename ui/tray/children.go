@@ -175,3 +175,13 @@ func (c *Children) Any() bool {
 	defer c.mu.Unlock()
 	return len(c.procs) > 0
 }
+
+// Close asks the window process of kind to quit, if it runs.
+func (c *Children) Close(kind string) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if p := c.procs[kind]; p != nil {
+		p.pending = false
+		fmt.Fprintln(p.stdin, "quit")
+	}
+}

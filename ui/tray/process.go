@@ -178,7 +178,13 @@ func (p *process) childExit(kind string) {
 func (p *process) ShowLogin()       { p.show(WindowLogin) }
 func (p *process) ShowDiagnostics() { p.show(WindowDiagnostics) }
 func (p *process) ShowAbout()       { p.show(WindowAbout) }
-func (p *process) ShowConnected()   { p.show(WindowConnected) }
+
+// ShowConnected shows the connection window, which takes over from the
+// login window (a login from elsewhere, svpnctl, leaves it open).
+func (p *process) ShowConnected() {
+	p.show(WindowConnected)
+	p.children.Close(WindowLogin)
+}
 
 // AskDisconnect is the menu's 연결 끊기, asked in the connection window.
 func (p *process) AskDisconnect() { p.send(WindowConnected, "ask-disconnect") }

@@ -3,6 +3,7 @@ package xvfbtest
 import (
 	"bufio"
 	"bytes"
+	"context"
 	"encoding/json"
 	"fmt"
 	"image"
@@ -271,7 +272,10 @@ func (x x) click(id string, px, py int, fromBottom bool) {
 
 // frame captures a window's pixels.
 func (x x) frame(id string) (image.Image, error) {
-	cmd := exec.Command("import", "-window", id, "png:-")
+	// import waits forever for a window that went away mid-capture.
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	cmd := exec.CommandContext(ctx, "import", "-window", id, "png:-")
 	cmd.Env = append(os.Environ(), "DISPLAY="+x.display)
 	out, err := cmd.Output()
 	if err != nil {
@@ -382,16 +386,20 @@ func rssKB(pid int) int {
 	return 0
 }
 
-// children returns the pids of a process's children.
+// children returns the pids of a process's children. Each thread has its
+// own list (a Go program starts processes from any of its threads).
 func children(pid int) []int {
-	b, err := os.ReadFile(fmt.Sprintf("/proc/%d/task/%d/children", pid, pid))
-	if err != nil {
-		return nil
-	}
+	tasks, _ := os.ReadDir(fmt.Sprintf("/proc/%d/task", pid))
 	var out []int
-	for _, f := range strings.Fields(string(b)) {
-		n, _ := strconv.Atoi(f)
-		out = append(out, n)
+	for _, task := range tasks {
+		b, err := os.ReadFile(fmt.Sprintf("/proc/%d/task/%s/children", pid, task.Name()))
+		if err != nil {
+			continue
+		}
+		for _, f := range strings.Fields(string(b)) {
+			n, _ := strconv.Atoi(f)
+			out = append(out, n)
+		}
 	}
 	return out
 }

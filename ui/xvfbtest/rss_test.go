@@ -2,6 +2,7 @@ package xvfbtest
 
 import (
 	"os"
+	"os/exec"
 	"path/filepath"
 	"strconv"
 	"testing"
@@ -36,12 +37,24 @@ func BenchmarkWindowRSS(b *testing.B) {
 		for _, k := range kinds {
 			var drawn, kept []float64
 			for i := 0; i <= runs; i++ {
-				p := start(b, env, filepath.Join(bin, "svpn"), "--window", k.kind, "--socket", d.sock, "--drive", d.DriveRoot)
+				// A window process lives while its stdin (the tray's pipe)
+				// is open.
+				r, w, err := os.Pipe()
+				if err != nil {
+					b.Fatal(err)
+				}
+				cmd := exec.Command(filepath.Join(bin, "svpn"), "--window", k.kind, "--socket", d.sock, "--drive", d.DriveRoot)
+				cmd.Env, cmd.Stdin = append(os.Environ(), env...), r
+				if err := cmd.Start(); err != nil {
+					b.Fatal(err)
+				}
+				r.Close()
 				X.settled(X.window(k.title), nil)
-				r1 := rssKB(p.Pid())
+				r1 := rssKB(cmd.Process.Pid)
 				time.Sleep(2 * time.Second)
-				r2 := rssKB(p.Pid())
-				p.Stop()
+				r2 := rssKB(cmd.Process.Pid)
+				w.Close() // the window process quits
+				cmd.Wait()
 				X.gone(k.title)
 				if i == 0 {
 					continue
