@@ -321,7 +321,10 @@ func newDiagWindow(x *Windows) *diagWindow {
 		container.NewHBox(copyBtn, saveBtn, refreshBtn, dw.note, layout.NewSpacer(), closeBtn),
 	)
 	top := container.NewVBox(heading(T("diag.title")), caption(T("diag.intro")))
-	dense := container.NewThemeOverride(dw.body, compactTheme{})
+	var dense fyne.CanvasObject = dw.body
+	if _, ok := x.fa.Settings().Theme().(compactTheme); !ok {
+		dense = container.NewThemeOverride(dw.body, compactTheme{})
+	}
 	dw.w.SetContent(container.NewPadded(container.NewBorder(top, bottom, nil, nil, container.NewVScroll(dense))))
 	dw.w.Resize(fyne.NewSize(720, 640))
 	dw.w.CenterOnScreen()

@@ -11,15 +11,15 @@ import (
 
 // Resources made from the embedded assets.
 var (
-	fontRegular = fyne.NewStaticResource("NanumGothic.ttf", assets.FontRegular)
-	fontBold    = fyne.NewStaticResource("NanumGothicBold.ttf", assets.FontBold)
+	fontRegular = fyne.NewStaticResource("SVPNGothic-Regular.ttf", assets.FontRegular)
+	fontBold    = fyne.NewStaticResource("SVPNGothic-Bold.ttf", assets.FontBold)
 
 	// AppIcon is the window and desktop icon.
 	AppIcon = fyne.NewStaticResource("svpn.png", assets.AppIcon)
 )
 
 // Theme is Fyne's default theme, light or dark as the system says, with the
-// bundled NanumGothic for all text so that Hangul renders the same on every
+// bundled SVPN Gothic (NanumGothic's Hangul) for all text so that Hangul renders the same on every
 // OS (Fyne's own font has no Hangul), and a slightly more sober accent.
 type Theme struct{}
 
@@ -74,6 +74,12 @@ func (Theme) Size(n fyne.ThemeSizeName) float32 {
 // compactTheme tightens the spacing of dense read-only content (the
 // diagnostics' tables) so that more of it fits without scrolling.
 type compactTheme struct{ Theme }
+
+// CompactTheme is the theme of a process that shows only the diagnostics
+// window: its tables then need no theme override, which would make Fyne
+// load every font once more for the override's scope (each load parses
+// all of a font's glyphs: megabytes per font and style).
+func CompactTheme() fyne.Theme { return compactTheme{} }
 
 func (compactTheme) Size(n fyne.ThemeSizeName) float32 {
 	switch n {

@@ -19,6 +19,7 @@ import (
 	"io"
 	"log"
 	"os"
+	"runtime/debug"
 	"slices"
 	"strings"
 
@@ -136,12 +137,16 @@ func runTray(o options, choice ui.LanguageChoice) {
 	a := app.NewWithID(appID)
 	a.SetIcon(ui.AppIcon)
 	d := local.NewClient(o.socket)
-	childEnv := []string{"SVPN_UI_NOTES=" + strings.Join(env.Notes, ",")}
-	if isCLocale(choice.System) {
-		// Fyne logs a parse error for every font lookup under C.UTF-8;
-		// LANGUAGE (read only when the locale is not plain C) quiets it.
-		childEnv = append(childEnv, "LANGUAGE="+string(choice.Lang))
-	}
+	// The window processes tell Fyne "English" through LANGUAGE, whatever
+	// the UI language (ui.ChooseLanguage reads --lang, LC_* and LANG, not
+	// LANGUAGE). Fyne adds the system font of its locale's language to every
+	// text style's fallback fonts and parses all of its glyphs: for Korean,
+	// a whole CJK font, tens of megabytes per window process, though the
+	// bundled font has every Hangul syllable. It also quiets Fyne's "Error
+	// parsing user locale C" under C.UTF-8. The browser a window starts
+	// gets the user's LANGUAGE back (ui.UserLanguageEnv).
+	childEnv := []string{"SVPN_UI_NOTES=" + strings.Join(env.Notes, ","),
+		"LANGUAGE=en", ui.UserLanguageEnv + "=" + os.Getenv("LANGUAGE")}
 	err = tray.Run(tray.ProcessOptions{Socket: o.socket, Daemon: d, App: a, Exe: exe, ChildArgs: o.childArgs(),
 		ChildEnv: childEnv, Open: o.open, Env: env})
 	if errors.Is(err, tray.ErrRunning) {
@@ -158,13 +163,13 @@ func isCLocale(s string) bool {
 }
 
 // newApp creates the Fyne app of a process that shows windows.
-func newApp(choice ui.LanguageChoice) fyne.App {
+func newApp(choice ui.LanguageChoice, th fyne.Theme) fyne.App {
 	if err := ui.SetupLanguage(choice.Lang); err != nil {
 		log.Fatal(err)
 	}
 	a := app.NewWithID(appID)
 	a.SetIcon(ui.AppIcon)
-	a.Settings().SetTheme(ui.Theme{})
+	a.Settings().SetTheme(th)
 	return a
 }
 
@@ -181,7 +186,17 @@ func windowOptions(o options, choice ui.LanguageChoice, notes []string) ui.Optio
 // raises it on "show", quits on "quit" or when the tray process goes away
 // (stdin closes), and exits when its window closes.
 func runWindow(o options, choice ui.LanguageChoice) {
-	a := newApp(choice)
+	var th fyne.Theme = ui.Theme{}
+	if o.window == tray.WindowDiagnostics {
+		th = ui.CompactTheme()
+	}
+	if os.Getenv("GOGC") == "" {
+		// A window process's heap is mostly parsed fonts that live as long
+		// as it does: collecting at half the usual growth keeps a few MB
+		// of garbage out of its resident memory for no visible cost.
+		debug.SetGCPercent(50)
+	}
+	a := newApp(choice, th)
 	var notes []string
 	if s := os.Getenv("SVPN_UI_NOTES"); s != "" {
 		notes = strings.Split(s, ",")
@@ -239,7 +254,7 @@ func readCommands(r io.Reader, do func(string)) {
 // process.
 func runSingle(o options, choice ui.LanguageChoice) {
 	env := tray.ProbeEnv()
-	a := newApp(choice)
+	a := newApp(choice, ui.Theme{})
 	opts := windowOptions(o, choice, append(env.Notes, "env.single_process"))
 	opts.Persistent = true
 	opts.NoTray = !env.Tray

@@ -47,7 +47,9 @@ func buildBinaries(t testing.TB, dir string) {
 	t.Helper()
 	root := repoRoot(t)
 	build := func(cgo string, pkgs ...string) {
-		cmd := exec.Command("go", append([]string{"build", "-o", dir + "/"}, pkgs...)...)
+		// no_emoji as `make run` and the installers build the app (Makefile
+		// UI_TAGS): without Fyne's colour-emoji font.
+		cmd := exec.Command("go", append([]string{"build", "-tags", "no_emoji", "-o", dir + "/"}, pkgs...)...)
 		cmd.Dir = root
 		cmd.Env = append(os.Environ(), "CGO_ENABLED="+cgo)
 		if out, err := cmd.CombinedOutput(); err != nil {
