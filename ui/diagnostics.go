@@ -3,6 +3,7 @@ package ui
 import (
 	"context"
 	"fmt"
+	"os"
 	"runtime"
 	"sort"
 	"strings"
@@ -299,6 +300,7 @@ type diagWindow struct {
 	sections []reportSection
 	loading  bool
 	again    bool
+	saving   *saveDialog // the last 저장 dialog (tests)
 }
 
 func newDiagWindow(x *Windows) *diagWindow {
@@ -452,19 +454,27 @@ func (dw *diagWindow) flash(text string) {
 	}()
 }
 
-// save is 저장: the support bundle (zip, secrets redacted by svpnd).
+// save is 저장: the support bundle (zip, secrets redacted by svpnd), to a
+// folder chosen in saveDialog. The file is the user's alone (0600): it
+// describes their connection.
 func (dw *diagWindow) save() {
-	d := dialog.NewFileSave(func(wc fyne.URIWriteCloser, err error) {
-		if err != nil || wc == nil {
-			return
+	home, _ := os.UserHomeDir()
+	name := "svpn-diag-" + dw.x.o.Now().Format("20060102-150405") + ".zip"
+	dw.saving = showSaveDialog(dw.w, T("diag.save"), name, savePlaces(home, os.Getenv), func(path string) error {
+		f, err := os.OpenFile(path, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o600)
+		if err != nil {
+			return err
 		}
 		dm := dw.x.o.Daemon
 		go func() {
 			ctx, cancel := withTimeout(dw.ctx, 60*time.Second)
-			err := dm.Bundle(ctx, wc)
+			err := dm.Bundle(ctx, f)
 			cancel()
-			if cerr := wc.Close(); err == nil {
+			if cerr := f.Close(); err == nil {
 				err = cerr
+			}
+			if err != nil {
+				os.Remove(path) // no half-written bundle left behind
 			}
 			onMain(dw.ctx, func() {
 				if err != nil {
@@ -472,11 +482,9 @@ func (dw *diagWindow) save() {
 					dialog.ShowInformation(T("diag.save"), p.String(), dw.w)
 					return
 				}
-				dw.flash(Tf("diag.saved", map[string]any{"Path": wc.URI().Path()}))
+				dw.flash(Tf("diag.saved", map[string]any{"Path": path}))
 			})
 		}()
-	}, dw.w)
-	d.SetFileName("svpn-diag-" + dw.x.o.Now().Format("20060102-150405") + ".zip")
-	d.Resize(fyne.NewSize(680, 500))
-	d.Show()
+		return nil
+	})
 }

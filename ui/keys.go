@@ -49,3 +49,25 @@ func escapeCloses(w fyne.Window, bs ...*keyButton) {
 		}
 	})
 }
+
+// keyEntry is an entry that passes Escape on to onEscape (Fyne's Entry
+// keeps it), so that a dialog with a text field closes with Escape from
+// the field too.
+type keyEntry struct {
+	widget.Entry
+	onEscape func()
+}
+
+func newKeyEntry() *keyEntry {
+	e := &keyEntry{}
+	e.ExtendBaseWidget(e)
+	return e
+}
+
+func (e *keyEntry) TypedKey(k *fyne.KeyEvent) {
+	if k.Name == fyne.KeyEscape && e.onEscape != nil {
+		e.onEscape()
+		return
+	}
+	e.Entry.TypedKey(k)
+}
