@@ -49,6 +49,8 @@ type Options struct {
 	// OnConnectionEnded is called when the connection the connection
 	// window shows has ended (the login window takes over).
 	OnConnectionEnded func(api.Status)
+	// Store keeps what the windows remember (default: Fyne's preferences).
+	Store Store
 	// Now is the clock (tests).
 	Now func() time.Time
 }
@@ -217,13 +219,13 @@ func (x *Windows) rememberCertificate(in certstore.Info, now time.Time) {
 		NotAfter: in.NotAfter, Purpose: purposeText(in), PolicyOID: in.PolicyOID, Location: string(in.Location),
 		Path: in.Path, UsedAt: now})
 	if err == nil {
-		x.fa.Preferences().SetString(prefLastCert, string(b))
+		x.prefs().SetString(prefLastCert, string(b))
 	}
 }
 
 func (x *Windows) lastCertificate() (lastCertificate, bool) {
 	var c lastCertificate
-	s := x.fa.Preferences().String(prefLastCert)
+	s := x.prefs().String(prefLastCert)
 	if s == "" || json.Unmarshal([]byte(s), &c) != nil {
 		return c, false
 	}

@@ -82,7 +82,7 @@ func newLoginWindow(x *Windows) *loginWindow {
 		}
 		x.login = nil
 	})
-	if last := x.fa.Preferences().String(prefLastUser); last != "" {
+	if last := x.prefs().String(prefLastUser); last != "" {
 		lw.user.SetText(last)
 		lw.w.Canvas().Focus(lw.password)
 	} else {
@@ -457,7 +457,7 @@ func (lw *loginWindow) submit() {
 		return
 	}
 	lw.problem.Set(nil, "")
-	lw.x.fa.Preferences().SetString(prefLastUser, user)
+	lw.x.prefs().SetString(prefLastUser, user)
 	if lw.profile == nil || lw.profile.Gateway == nil {
 		lw.loadProfile()
 	}

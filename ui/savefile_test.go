@@ -21,7 +21,7 @@ import (
 // bundleDaemon writes a fixed bundle.
 type bundleDaemon struct{ diagDaemon }
 
-func (bundleDaemon) Bundle(_ context.Context, w io.Writer) error {
+func (*bundleDaemon) Bundle(_ context.Context, w io.Writer) error {
 	_, err := io.WriteString(w, "PK-bundle")
 	return err
 }

@@ -19,6 +19,7 @@ import (
 	"io"
 	"log"
 	"os"
+	"path/filepath"
 	"runtime/debug"
 	"slices"
 	"strings"
@@ -162,24 +163,47 @@ func isCLocale(s string) bool {
 	return s == "C" || s == "POSIX" || strings.HasPrefix(s, "C.") || s == ""
 }
 
-// newApp creates the Fyne app of a process that shows windows.
-func newApp(choice ui.LanguageChoice, th fyne.Theme) fyne.App {
+// newApp creates the Fyne app of a process that shows windows. A window
+// process's app has no ID: Fyne then neither watches nor, when the window
+// closes, rewrites the preferences file (the windows keep their facts in
+// stateStore); single (--single-process) keeps the ID for notifications.
+func newApp(choice ui.LanguageChoice, th fyne.Theme, single bool) fyne.App {
 	if err := ui.SetupLanguage(choice.Lang); err != nil {
 		log.Fatal(err)
 	}
-	a := app.NewWithID(appID)
+	var a fyne.App
+	if single {
+		a = app.NewWithID(appID)
+	} else {
+		a = app.New()
+	}
 	a.SetIcon(ui.AppIcon)
 	a.Settings().SetTheme(th)
 	return a
 }
 
-func windowOptions(o options, choice ui.LanguageChoice, notes []string) ui.Options {
+func windowOptions(o options, choice ui.LanguageChoice, notes []string, a fyne.App) ui.Options {
 	return ui.Options{
+		Store:  stateStore(a),
 		Daemon: local.NewClient(o.socket), Socket: o.socket, Sources: ui.Sources(o.drives),
 		Version: version, Lang: choice, Environment: notes,
 		OpenURL: ui.SystemOpener(), // nil: Fyne's
 		NoTray:  slices.Contains(notes, "env.no_tray_host") || slices.Contains(notes, "env.no_dbus"),
 	}
+}
+
+// stateStore is where the windows remember things: a file per key under
+// the user's config directory (ui.FileStore), never Fyne's preferences
+// file, which every Fyne app with an ID rewrites in place when it quits
+// while the app's other processes watch it ("Preferences load error:
+// EOF"). What an earlier version kept there is still read.
+func stateStore(a fyne.App) ui.Store {
+	dir, err := os.UserConfigDir()
+	if err != nil {
+		return a.Preferences()
+	}
+	return &ui.FileStore{Dir: filepath.Join(dir, "svpn"),
+		Fallback: ui.LegacyPrefs{Path: filepath.Join(dir, "fyne", appID, "preferences.json")}}
 }
 
 // runWindow is a window process of the tray process: it shows one window,
@@ -196,12 +220,12 @@ func runWindow(o options, choice ui.LanguageChoice) {
 		// of garbage out of its resident memory for no visible cost.
 		debug.SetGCPercent(50)
 	}
-	a := newApp(choice, th)
+	a := newApp(choice, th, false)
 	var notes []string
 	if s := os.Getenv("SVPN_UI_NOTES"); s != "" {
 		notes = strings.Split(s, ",")
 	}
-	opts := windowOptions(o, choice, notes)
+	opts := windowOptions(o, choice, notes, a)
 	opts.OnConnected = func(api.Status) { a.Quit() } // the tray announces it
 	// The connection window's connection ended: the tray process shows
 	// the login window.
@@ -254,8 +278,8 @@ func readCommands(r io.Reader, do func(string)) {
 // process.
 func runSingle(o options, choice ui.LanguageChoice) {
 	env := tray.ProbeEnv()
-	a := newApp(choice, ui.Theme{})
-	opts := windowOptions(o, choice, append(env.Notes, "env.single_process"))
+	a := newApp(choice, ui.Theme{}, true)
+	opts := windowOptions(o, choice, append(env.Notes, "env.single_process"), a)
 	opts.Persistent = true
 	opts.NoTray = !env.Tray
 	var wins *ui.Windows

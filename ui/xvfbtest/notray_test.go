@@ -84,7 +84,13 @@ func TestNoTrayHost(t *testing.T) {
 	}
 	syscall.Kill(kids[0], syscall.SIGTERM)
 	eventually(t, 20*time.Second, "svpn to quit with its last window", app.Exited)
-	if out := app.Output(); strings.Contains(out, "systray error") {
+	out := app.Output()
+	if strings.Contains(out, "systray error") {
 		t.Errorf("svpn ran systray without a tray host:\n%s", out)
+	}
+	for _, n := range noise { // three window processes came and went
+		if strings.Contains(out, n) {
+			t.Errorf("svpn printed %q", n)
+		}
 	}
 }
