@@ -89,7 +89,11 @@ func TestConnectedWindow(t *testing.T) {
 	cw := x.conn
 	st := connectedStatus(now)
 	d.statuses <- st
-	eventually(t, 5*time.Second, "접속 완료", func() bool { return cw.head.Text == T("notify.connected_title") })
+	eventually(t, 5*time.Second, "접속 완료", func() bool {
+		done := false
+		fyne.DoAndWait(func() { done = cw.head.Text == T("notify.connected_title") && !cw.portalBtn.Disabled() })
+		return done
+	})
 	if !strings.Contains(cw.detail.Text, "행정안전부 원격근무") || !strings.Contains(cw.detail.Text, "10.77.0.9/32") {
 		t.Errorf("detail %q", cw.detail.Text)
 	}
@@ -103,9 +107,7 @@ func TestConnectedWindow(t *testing.T) {
 	// The keyboard alone: the focus starts on 행정포탈 열기; Tab order,
 	// Enter on a button.
 	c := w.Canvas()
-	if c.Focused() != cw.portalBtn {
-		t.Errorf("the focus starts on %v, want 행정포탈 열기", c.Focused())
-	}
+	eventually(t, 5*time.Second, "the focus on 행정포탈 열기", func() bool { return c.Focused() == cw.portalBtn })
 	c.Unfocus()
 	var order []string
 	for range 3 {

@@ -301,6 +301,8 @@ type diagWindow struct {
 	loading  bool
 	again    bool
 	saving   *saveDialog // the last 저장 dialog (tests)
+	scroll   *container.Scroll
+	grid     *fyne.Container // the report's rows
 }
 
 func newDiagWindow(x *Windows) *diagWindow {
@@ -327,7 +329,8 @@ func newDiagWindow(x *Windows) *diagWindow {
 	if _, ok := x.fa.Settings().Theme().(compactTheme); !ok {
 		dense = container.NewThemeOverride(dw.body, compactTheme{})
 	}
-	dw.w.SetContent(container.NewPadded(container.NewBorder(top, bottom, nil, nil, container.NewVScroll(dense))))
+	dw.scroll = container.NewVScroll(dense)
+	dw.w.SetContent(container.NewPadded(container.NewBorder(top, bottom, nil, nil, dw.scroll)))
 	dw.w.Resize(fyne.NewSize(720, 640))
 	dw.w.CenterOnScreen()
 	x.setupClose(dw.w, func() {
@@ -397,9 +400,18 @@ func (dw *diagWindow) show(snap *api.Diagnostics, err error, prof *api.ProfileIn
 		dw.x.RememberStatus(snap.Status, strings.TrimSpace(snap.Profile.Name+" "+snap.Profile.GatewayURL), dw.x.o.Now())
 	}
 	dw.sections = buildReport(snap, err, dw.facts())
+	// One grid for every section, so that the values of all sections start
+	// at the same x; a section's title and the line under it are rows of
+	// their own. The scroll position survives the rebuild (a status change
+	// refreshes the window while someone reads it).
+	off := dw.scroll.Offset
 	dw.body.RemoveAll()
+	grid := container.New(layout.NewFormLayout())
 	for _, s := range dw.sections {
-		grid := container.New(layout.NewFormLayout())
+		h := bold(s.Title)
+		h.Importance = widget.HighImportance
+		grid.Add(h)
+		grid.Add(layout.NewSpacer())
 		for _, r := range s.Rows {
 			v := widget.NewLabel(r[1])
 			v.Wrapping = fyne.TextWrapWord
@@ -407,12 +419,11 @@ func (dw *diagWindow) show(snap *api.Diagnostics, err error, prof *api.ProfileIn
 			grid.Add(widget.NewLabelWithStyle(r[0], fyne.TextAlignLeading, fyne.TextStyle{Bold: true}))
 			grid.Add(v)
 		}
-		h := bold(s.Title)
-		h.Importance = widget.HighImportance
-		dw.body.Add(h)
-		dw.body.Add(grid)
-		dw.body.Add(widget.NewSeparator())
+		grid.Add(widget.NewSeparator())
+		grid.Add(widget.NewSeparator())
 	}
+	dw.body.Add(grid)
+	dw.grid = grid
 	help := ""
 	if snap != nil {
 		help = snap.Profile.Helpdesk
@@ -428,6 +439,8 @@ func (dw *diagWindow) show(snap *api.Diagnostics, err error, prof *api.ProfileIn
 	}
 	dw.helpdesk.SetText(help)
 	dw.body.Refresh()
+	dw.scroll.Offset = off
+	dw.scroll.Refresh()
 }
 
 // Text is the clipboard text of what the window shows.

@@ -3,7 +3,9 @@ package ui
 import (
 	"context"
 	"net/url"
+	"strings"
 	"unicode"
+	"unicode/utf8"
 
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/container"
@@ -147,7 +149,7 @@ func (v *problemView) Set(p *Problem, helpdesk string) {
 		v.box.Hide()
 		return
 	}
-	v.label.SetText(p.String())
+	v.label.SetText(keepTogether(p.String()))
 	v.link.Hide()
 	v.extra.Hide()
 	if p.Refusal != nil && p.Refusal.InstallURL != "" {
@@ -272,4 +274,19 @@ func parseURL(s string) *url.URL {
 		return nil
 	}
 	return u
+}
+
+// keepTogether starts a closing parenthetical remark — "(남은 시도 횟수:
+// 4회)" — on a line of its own, so that word wrapping does not leave
+// "(남은 시도 횟수:" on one line and "4회)" on the next. Fyne wraps at any
+// Unicode space, no-break spaces included, so a newline is the only way.
+func keepTogether(s string) string {
+	if !strings.HasSuffix(s, ")") {
+		return s
+	}
+	i := strings.LastIndex(s, " (")
+	if i < 0 || strings.ContainsAny(s[i+1:], "\n") || utf8.RuneCountInString(s[i+1:]) > 24 {
+		return s
+	}
+	return s[:i] + "\n" + s[i+1:]
 }

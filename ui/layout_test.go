@@ -1,0 +1,129 @@
+package ui
+
+import (
+	"net/url"
+	"strings"
+	"testing"
+	"time"
+
+	"fyne.io/fyne/v2"
+	"fyne.io/fyne/v2/test"
+	"fyne.io/fyne/v2/widget"
+
+	"github.com/opensvpn/svpn/api"
+	"github.com/opensvpn/svpn/certstore"
+	"github.com/opensvpn/svpn/client/local"
+)
+
+// TestKeepTogether: the attempts left start a line of their own instead
+// of breaking as "(남은 시도 횟수:" / "4회)" (issue 17, item 7).
+func TestKeepTogether(t *testing.T) {
+	v := newProblemView(nil)
+	err := &api.Error{Code: api.CodeBadCredentials, Err: &local.Refusal{Status: 403,
+		Response: api.ErrorResponse{Code: api.CodeBadCredentials, RemainingAttempts: 4}}}
+	p := Explain(err)
+	v.Set(&p, "")
+	if !strings.HasSuffix(v.label.Text, "\n(남은 시도 횟수: 4회)") {
+		t.Errorf("label %q", v.label.Text)
+	}
+	for in, want := range map[string]string{
+		"끝. (짧다)": "끝.\n(짧다)",
+		"끝 (이 괄호 안의 말은 한 줄에 두기에는 너무 길어서 그냥 둡니다)": "끝 (이 괄호 안의 말은 한 줄에 두기에는 너무 길어서 그냥 둡니다)",
+		"괄호 없음":     "괄호 없음",
+		"(처음부터 괄호)": "(처음부터 괄호)",
+	} {
+		if got := keepTogether(in); got != want {
+			t.Errorf("keepTogether(%q) = %q, want %q", in, got, want)
+		}
+	}
+}
+
+// TestDNText: a certificate's subject wraps between its parts, never
+// inside one (cn=홍길동()00004346…); escaped commas stay.
+func TestDNText(t *testing.T) {
+	for in, want := range map[string]string{
+		"cn=홍길동()0000434688492328130554,ou=SVPNBANK,ou=personal4IB,o=yessign,c=kr": "cn=홍길동()0000434688492328130554, ou=SVPNBANK, ou=personal4IB, o=yessign, c=kr",
+		`cn=Kim\, Minsu,o=Gov`: `cn=Kim\, Minsu, o=Gov`,
+		"cn=a, o=b":            "cn=a, o=b",
+	} {
+		if got := dnText(in); got != want {
+			t.Errorf("dnText(%q) = %q, want %q", in, got, want)
+		}
+	}
+}
+
+// TestDiagnosticsLayout: the values of every section start at one x, and
+// a refresh (svpnd's status changed) keeps the reader's scroll position
+// (issue 17, item 7).
+func TestDiagnosticsLayout(t *testing.T) {
+	a := test.NewTempApp(t)
+	d := &diagDaemon{diag: api.Diagnostics{
+		Status:   api.Status{State: api.StateConnected, User: "kim01", Address: "10.77.0.9/32", Routes: []string{"10.0.0.0/8"}},
+		Profile:  api.Profile{Name: "행정안전부", Helpdesk: testHelpdesk},
+		Versions: map[string]string{"svpnd": "1.0", "go": "go1.26", "os": "linux/amd64"},
+		Errors:   []api.ErrorEvent{{Code: api.CodeBadCredentials, Time: time.Now()}},
+	}}
+	x := NewWindows(a, Options{Daemon: d, Sources: func() []certstore.Source { return nil },
+		OpenURL: func(*url.URL) error { return nil }})
+	w := x.ShowDiagnostics()
+	t.Cleanup(func() { w.Close() })
+	w.Resize(fyne.NewSize(720, 400))
+	dw := x.diag
+	eventually(t, 5*time.Second, "the report", func() bool {
+		ready := false
+		fyne.DoAndWait(func() { ready = dw.grid != nil && !dw.loading })
+		return ready
+	})
+	xs := map[float32]int{}
+	var minH, viewH float32
+	eventually(t, 5*time.Second, "the report laid out", func() bool {
+		fyne.DoAndWait(func() {
+			w.Resize(fyne.NewSize(721, 400)) // lays the new content out
+			w.Resize(fyne.NewSize(720, 400))
+			clear(xs)
+			objs := dw.grid.Objects
+			for i := 0; i+1 < len(objs); i += 2 {
+				if v, ok := objs[i+1].(*widget.Label); ok && v.Text != "" {
+					xs[v.Position().X]++
+				}
+			}
+			minH, viewH = dw.body.MinSize().Height, dw.scroll.Size().Height
+		})
+		return minH > viewH && len(xs) > 0
+	})
+	if len(xs) != 1 {
+		t.Errorf("values start at %d different x: %v", len(xs), xs)
+	}
+	for x := range xs {
+		if x <= 0 {
+			t.Errorf("values at x %v: not laid out", x)
+		}
+	}
+	if minH <= viewH {
+		t.Fatalf("the report fits (%v in %v): cannot test the scroll", minH, viewH)
+	}
+	fyne.DoAndWait(func() {
+		c := dw.scroll.Content
+		c.Resize(c.MinSize().Max(dw.scroll.Size())) // as the scroll lays it out
+		dw.scroll.ScrollToOffset(fyne.NewPos(0, 120))
+	})
+	if dw.scroll.Offset.Y != 120 {
+		t.Fatalf("could not scroll: offset %v", dw.scroll.Offset)
+	}
+	before := dw.grid
+	fyne.DoAndWait(dw.refresh)
+	eventually(t, 5*time.Second, "the refresh", func() bool {
+		var g *fyne.Container
+		fyne.DoAndWait(func() { g = dw.grid })
+		return g != before
+	})
+	// Kept, also after the layout that follows the rebuild.
+	for range 10 {
+		var off fyne.Position
+		fyne.DoAndWait(func() { off = dw.scroll.Offset })
+		if off.Y != 120 {
+			t.Fatalf("scroll offset %v after a refresh, want 120", off)
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+}
