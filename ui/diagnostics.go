@@ -303,6 +303,8 @@ type diagWindow struct {
 	saving   *saveDialog // the last 저장 dialog (tests)
 	scroll   *container.Scroll
 	grid     *fyne.Container // the report's rows
+	shape    string          // its sections' titles and row labels
+	values   []*widget.Label // its values, in order
 }
 
 func newDiagWindow(x *Windows) *diagWindow {
@@ -400,30 +402,7 @@ func (dw *diagWindow) show(snap *api.Diagnostics, err error, prof *api.ProfileIn
 		dw.x.RememberStatus(snap.Status, strings.TrimSpace(snap.Profile.Name+" "+snap.Profile.GatewayURL), dw.x.o.Now())
 	}
 	dw.sections = buildReport(snap, err, dw.facts())
-	// One grid for every section, so that the values of all sections start
-	// at the same x; a section's title and the line under it are rows of
-	// their own. The scroll position survives the rebuild (a status change
-	// refreshes the window while someone reads it).
-	off := dw.scroll.Offset
-	dw.body.RemoveAll()
-	grid := container.New(layout.NewFormLayout())
-	for _, s := range dw.sections {
-		h := bold(s.Title)
-		h.Importance = widget.HighImportance
-		grid.Add(h)
-		grid.Add(layout.NewSpacer())
-		for _, r := range s.Rows {
-			v := widget.NewLabel(r[1])
-			v.Wrapping = fyne.TextWrapWord
-			v.Selectable = true
-			grid.Add(widget.NewLabelWithStyle(r[0], fyne.TextAlignLeading, fyne.TextStyle{Bold: true}))
-			grid.Add(v)
-		}
-		grid.Add(widget.NewSeparator())
-		grid.Add(widget.NewSeparator())
-	}
-	dw.body.Add(grid)
-	dw.grid = grid
+	dw.layoutReport()
 	help := ""
 	if snap != nil {
 		help = snap.Profile.Helpdesk
@@ -438,9 +417,54 @@ func (dw *diagWindow) show(snap *api.Diagnostics, err error, prof *api.ProfileIn
 		help = T("diag.helpdesk_unknown")
 	}
 	dw.helpdesk.SetText(help)
-	dw.body.Refresh()
-	dw.scroll.Offset = off
-	dw.scroll.Refresh()
+}
+
+// layoutReport shows dw.sections: in one grid for every section, so that
+// the values of all sections start at the same x, a section's title and
+// the line under it being rows of their own. When only values changed (a
+// status change refreshes the window while someone reads it), the labels
+// are updated in place: rebuilt labels, not yet laid out, report a short
+// content for a frame and the scroll position jumped to fit it.
+func (dw *diagWindow) layoutReport() {
+	var shape strings.Builder
+	for _, s := range dw.sections {
+		shape.WriteString(s.Title + "\x00")
+		for _, r := range s.Rows {
+			shape.WriteString(r[0] + "\x01")
+		}
+	}
+	if dw.grid != nil && shape.String() == dw.shape {
+		i := 0
+		for _, s := range dw.sections {
+			for _, r := range s.Rows {
+				dw.values[i].SetText(r[1])
+				i++
+			}
+		}
+		return
+	}
+	dw.shape = shape.String()
+	dw.values = dw.values[:0]
+	grid := container.New(layout.NewFormLayout())
+	for _, s := range dw.sections {
+		h := bold(s.Title)
+		h.Importance = widget.HighImportance
+		grid.Add(h)
+		grid.Add(layout.NewSpacer())
+		for _, r := range s.Rows {
+			v := widget.NewLabel(r[1])
+			v.Wrapping = fyne.TextWrapWord
+			v.Selectable = true
+			grid.Add(widget.NewLabelWithStyle(r[0], fyne.TextAlignLeading, fyne.TextStyle{Bold: true}))
+			grid.Add(v)
+			dw.values = append(dw.values, v)
+		}
+		grid.Add(widget.NewSeparator())
+		grid.Add(widget.NewSeparator())
+	}
+	dw.body.RemoveAll()
+	dw.body.Add(grid)
+	dw.grid = grid
 }
 
 // Text is the clipboard text of what the window shows.

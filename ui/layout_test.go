@@ -1,6 +1,7 @@
 package ui
 
 import (
+	"context"
 	"net/url"
 	"strings"
 	"testing"
@@ -57,12 +58,12 @@ func TestDNText(t *testing.T) {
 // (issue 17, item 7).
 func TestDiagnosticsLayout(t *testing.T) {
 	a := test.NewTempApp(t)
-	d := &diagDaemon{diag: api.Diagnostics{
+	d := &quietDiagDaemon{diagDaemon{diag: api.Diagnostics{
 		Status:   api.Status{State: api.StateConnected, User: "kim01", Address: "10.77.0.9/32", Routes: []string{"10.0.0.0/8"}},
 		Profile:  api.Profile{Name: "행정안전부", Helpdesk: testHelpdesk},
 		Versions: map[string]string{"svpnd": "1.0", "go": "go1.26", "os": "linux/amd64"},
 		Errors:   []api.ErrorEvent{{Code: api.CodeBadCredentials, Time: time.Now()}},
-	}}
+	}}}
 	x := NewWindows(a, Options{Daemon: d, Sources: func() []certstore.Source { return nil },
 		OpenURL: func(*url.URL) error { return nil }})
 	w := x.ShowDiagnostics()
@@ -110,12 +111,22 @@ func TestDiagnosticsLayout(t *testing.T) {
 	if dw.scroll.Offset.Y != 120 {
 		t.Fatalf("could not scroll: offset %v", dw.scroll.Offset)
 	}
-	before := dw.grid
+	var before *fyne.Container
+	var first *widget.Label
+	fyne.DoAndWait(func() { before, first = dw.grid, dw.values[0] })
+	d.mu.Lock()
+	d.diag.Status.Address = "10.77.0.10/32" // a value changes, the rows stay
+	d.mu.Unlock()
 	fyne.DoAndWait(dw.refresh)
 	eventually(t, 5*time.Second, "the refresh", func() bool {
-		var g *fyne.Container
-		fyne.DoAndWait(func() { g = dw.grid })
-		return g != before
+		found := false
+		fyne.DoAndWait(func() { found = strings.Contains(dw.Text(), "10.77.0.10/32") })
+		return found
+	})
+	fyne.DoAndWait(func() {
+		if dw.grid != before || dw.values[0] != first {
+			t.Error("the report was rebuilt for a changed value: its new labels, not laid out yet, made the scroll jump")
+		}
 	})
 	// Kept, also after the layout that follows the rebuild.
 	for range 10 {
@@ -126,4 +137,14 @@ func TestDiagnosticsLayout(t *testing.T) {
 		}
 		time.Sleep(10 * time.Millisecond)
 	}
+}
+
+// quietDiagDaemon's watch stream says nothing: the test alone triggers
+// refreshes (Fyne's test driver runs callbacks on the caller's goroutine,
+// so a watch-triggered refresh would run beside the test's).
+type quietDiagDaemon struct{ diagDaemon }
+
+func (*quietDiagDaemon) Watch(ctx context.Context, _ func(api.Status)) error {
+	<-ctx.Done()
+	return ctx.Err()
 }
