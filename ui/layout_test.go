@@ -148,3 +148,26 @@ func (*quietDiagDaemon) Watch(ctx context.Context, _ func(api.Status)) error {
 	<-ctx.Done()
 	return ctx.Err()
 }
+
+// TestLoginWindowShrinks: the login window gives back the space of an
+// error once it is gone, instead of growing with each one and never
+// shrinking (issue 17, item 7).
+func TestLoginWindowShrinks(t *testing.T) {
+	a := test.NewTempApp(t)
+	x := NewWindows(a, Options{Daemon: &scriptedDaemon{}, Sources: func() []certstore.Source { return nil },
+		OpenURL: func(*url.URL) error { return nil }})
+	w := x.ShowLogin()
+	t.Cleanup(func() { w.Close() })
+	lw := x.login
+	height := func() float32 {
+		var h float32
+		fyne.DoAndWait(func() { h = w.Canvas().Size().Height })
+		return h
+	}
+	var h0 float32
+	eventually(t, 5*time.Second, "the window's height", func() bool { h0 = height(); return h0 > 100 })
+	fyne.DoAndWait(func() { lw.submit() }) // no ID: a problem under the form
+	eventually(t, 5*time.Second, "the window to grow", func() bool { return height() > h0 })
+	fyne.DoAndWait(func() { lw.problem.Set(nil, "") })
+	eventually(t, 5*time.Second, "the window to shrink back", func() bool { return height() == h0 })
+}

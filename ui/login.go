@@ -122,6 +122,7 @@ func (lw *loginWindow) build() {
 	lw.loginBtn.Importance = widget.HighImportance
 	lw.progress = newProgressView()
 	lw.problem = newProblemView(lw.x.opener(lw.w))
+	lw.problem.onChange = lw.fit
 
 	form := widget.NewForm(
 		widget.NewFormItem(T("login.user"), lw.user),

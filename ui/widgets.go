@@ -116,6 +116,10 @@ type problemView struct {
 	extra *widget.Label
 	open  func(*url.URL)
 	shown *Problem
+	// onChange is told when the view appeared, went or changed: its
+	// window fits its height to it, shrinking too (the login window grew
+	// with each error and never gave the space back).
+	onChange func()
 }
 
 func newProblemView(open func(*url.URL)) *problemView {
@@ -144,6 +148,12 @@ func newProblemView(open func(*url.URL)) *problemView {
 // Set shows p (nil hides the view). helpdesk is shown under errors the
 // helpdesk must solve (a locked account).
 func (v *problemView) Set(p *Problem, helpdesk string) {
+	was, wasText := v.box.Visible(), v.label.Text
+	defer func() {
+		if v.onChange != nil && (was != v.box.Visible() || wasText != v.label.Text) {
+			v.onChange()
+		}
+	}()
 	v.shown = p
 	if p == nil {
 		v.box.Hide()
