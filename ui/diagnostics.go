@@ -305,6 +305,7 @@ type diagWindow struct {
 	grid     *fyne.Container // the report's rows
 	shape    string          // its sections' titles and row labels
 	values   []*widget.Label // its values, in order
+	buttons  []*keyButton    // 복사, 저장, 새로 고침, 닫기
 }
 
 func newDiagWindow(x *Windows) *diagWindow {
@@ -316,11 +317,12 @@ func newDiagWindow(x *Windows) *diagWindow {
 	dw.note = widget.NewLabel("")
 	dw.note.Importance = widget.SuccessImportance
 	dw.note.Hide()
-	copyBtn := widget.NewButtonWithIcon(T("diag.copy"), theme.ContentCopyIcon(), dw.copyText)
+	copyBtn := newKeyButton(T("diag.copy"), theme.ContentCopyIcon(), dw.copyText)
 	copyBtn.Importance = widget.HighImportance
-	saveBtn := widget.NewButtonWithIcon(T("diag.save"), theme.DocumentSaveIcon(), dw.save)
-	refreshBtn := widget.NewButtonWithIcon(T("diag.refresh"), theme.ViewRefreshIcon(), dw.refresh)
-	closeBtn := widget.NewButton(T("common.close"), func() { dw.w.Close() })
+	saveBtn := newKeyButton(T("diag.save"), theme.DocumentSaveIcon(), dw.save)
+	refreshBtn := newKeyButton(T("diag.refresh"), theme.ViewRefreshIcon(), dw.refresh)
+	closeBtn := newKeyButton(T("common.close"), nil, func() { dw.w.Close() })
+	dw.buttons = []*keyButton{copyBtn, saveBtn, refreshBtn, closeBtn}
 	bottom := container.NewVBox(
 		widget.NewSeparator(),
 		dw.helpdesk,
@@ -339,11 +341,11 @@ func newDiagWindow(x *Windows) *diagWindow {
 		dw.cancel()
 		x.diag = nil
 	})
-	dw.w.Canvas().SetOnTypedKey(func(k *fyne.KeyEvent) {
-		if k.Name == fyne.KeyEscape {
-			dw.w.Close()
-		}
-	})
+	// The keyboard: Tab goes through 복사, 저장, 새로 고침, 닫기 (the focus
+	// starts on 복사, what the helpdesk asks for), Enter presses, Escape
+	// closes wherever the focus is.
+	escapeCloses(dw.w, dw.buttons...)
+	dw.w.Canvas().Focus(copyBtn)
 	// Follow the connection: a new snapshot whenever the status changes.
 	go WatchDaemon(dw.ctx, x.o.Daemon,
 		func(api.Status) { onMain(dw.ctx, dw.refresh) },
