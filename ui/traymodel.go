@@ -139,6 +139,11 @@ func (m *TrayModel) view(st api.Status) TrayView {
 		}
 		v.Status = Tf("tray.status_connected", map[string]any{"Gateway": gw, "Address": st.Address,
 			"Since": formatTime(st.ConnectedAt, m.now())})
+		if st.ExpiringSoon && !st.SessionExpiresAt.IsZero() {
+			// The session runs out: the menu's status line and the tooltip
+			// say when (the gateway cannot extend it).
+			v.Status += " · " + Tf("tray.status_expiring", map[string]any{"Time": st.SessionExpiresAt.Local().Format("15:04")})
+		}
 	case api.StateReconnecting:
 		v.Icon, v.Connected, v.Busy = IconConnecting, true, true
 		v.Status = T("tray.status_reconnecting")
