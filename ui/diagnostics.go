@@ -106,8 +106,8 @@ func buildReport(d *api.Diagnostics, daemonErr error, f reportFacts) []reportSec
 	cert := reportSection{Title: T("diag.certificate")}
 	if c := f.LastCert; c != nil {
 		add(&cert, "cert.name", c.Name)
-		add(&cert, "cert.subject", c.Subject)
-		add(&cert, "cert.issuer", c.Issuer)
+		add(&cert, "cert.subject", dnText(c.Subject))
+		add(&cert, "cert.issuer", dnText(c.Issuer))
 		add(&cert, "cert.serial", formatSerial(c.Serial))
 		add(&cert, "cert.not_after", ts(c.NotAfter))
 		add(&cert, "cert.purpose", c.Purpose)
