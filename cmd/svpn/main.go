@@ -32,6 +32,7 @@ import (
 	"github.com/opensvpn/svpn/client/localsock"
 	"github.com/opensvpn/svpn/internal/sessionbus"
 	"github.com/opensvpn/svpn/ui"
+	_ "github.com/opensvpn/svpn/ui/fynelocale" // before Fyne reads the locale
 	"github.com/opensvpn/svpn/ui/tray"
 )
 
@@ -146,8 +147,12 @@ func runTray(o options, choice ui.LanguageChoice) {
 	// bundled font has every Hangul syllable. It also quiets Fyne's "Error
 	// parsing user locale C" under C.UTF-8. The browser a window starts
 	// gets the user's LANGUAGE back (ui.UserLanguageEnv).
+	userLanguage, ok := os.LookupEnv(ui.UserLanguageEnv) // set by fynelocale
+	if !ok {
+		userLanguage = os.Getenv("LANGUAGE")
+	}
 	childEnv := []string{"SVPN_UI_NOTES=" + strings.Join(env.Notes, ","),
-		"LANGUAGE=en", ui.UserLanguageEnv + "=" + os.Getenv("LANGUAGE")}
+		"LANGUAGE=en", ui.UserLanguageEnv + "=" + userLanguage}
 	err = tray.Run(tray.ProcessOptions{Socket: o.socket, Daemon: d, App: a, Exe: exe, ChildArgs: o.childArgs(),
 		ChildEnv: childEnv, Open: o.open, Env: env})
 	if errors.Is(err, tray.ErrRunning) {
