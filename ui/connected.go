@@ -275,8 +275,7 @@ func (cw *connWindow) askDisconnect() {
 	yes.Importance = widget.DangerImportance
 	no := newKeyButton(T("common.cancel"), theme.CancelIcon(), nil)
 	msg := wrapped(T("conn.confirm_disconnect"))
-	var d *dialog.CustomDialog
-	d = dialog.NewCustomWithoutButtons(T("conn.confirm_title"), msg, cw.w)
+	d := dialog.NewCustomWithoutButtons(T("conn.confirm_title"), msg, cw.w)
 	d.SetButtons([]fyne.CanvasObject{no, yes})
 	yes.OnTapped = func() { d.Hide(); cw.disconnect() }
 	no.OnTapped = d.Hide
