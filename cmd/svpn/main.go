@@ -23,6 +23,7 @@ import (
 	"runtime/debug"
 	"slices"
 	"strings"
+	"time"
 
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/app"
@@ -225,6 +226,10 @@ func runWindow(o options, choice ui.LanguageChoice) {
 		// of garbage out of its resident memory for no visible cost.
 		debug.SetGCPercent(50)
 	}
+	// Starting up (parsing fonts, laying out) leaves freed heap the
+	// runtime would give back to the system only slowly: give it back
+	// once the window is up.
+	time.AfterFunc(time.Second, debug.FreeOSMemory)
 	a := newApp(choice, th, false)
 	var notes []string
 	if s := os.Getenv("SVPN_UI_NOTES"); s != "" {
