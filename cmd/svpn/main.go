@@ -290,7 +290,9 @@ func runSingle(o options, choice ui.LanguageChoice) {
 	env := tray.ProbeEnv()
 	a := newApp(choice, ui.Theme{}, true)
 	opts := windowOptions(o, choice, append(env.Notes, "env.single_process"), a)
-	opts.Persistent = true
+	// Without a tray host the windows are the app: closing the last one
+	// quits, as the diagnostics say (env.no_tray_host).
+	opts.Persistent = env.Tray
 	opts.NoTray = !env.Tray
 	var wins *ui.Windows
 	opts.OnConnected = func(api.Status) { wins.HideLogin() } // the tray announces it
@@ -299,7 +301,7 @@ func runSingle(o options, choice ui.LanguageChoice) {
 	acts := &singleActions{wins: wins, a: a}
 	ctrl := tray.NewController(opts.Daemon, a, acts)
 	ctrl.UseEnv(env)
-	if h := tray.NewFyneHost(ctrl, a); h != nil {
+	if h := tray.NewFyneHost(ctrl, a); h != nil && env.Tray {
 		ctrl.SetHost(h)
 	}
 	a.Lifecycle().SetOnStarted(func() {
