@@ -7,6 +7,8 @@ import (
 	"strconv"
 	"testing"
 	"time"
+
+	"github.com/opensvpn/svpn/internal/proctest"
 )
 
 // BenchmarkWindowRSS measures the resident memory of each kind of window
@@ -32,7 +34,8 @@ func BenchmarkWindowRSS(b *testing.B) {
 	env := []string{"DISPLAY=" + display, "HOME=" + home, "XDG_RUNTIME_DIR=" + home, "XDG_CONFIG_HOME=" + filepath.Join(home, ".config"),
 		"DBUS_SESSION_BUS_ADDRESS=disabled:", "LANG=ko_KR.UTF-8", "LC_ALL=",
 		"LANGUAGE=en", "SVPN_USER_LANGUAGE=", "SVPN_UI_NOTES=env.no_dbus"} // what the tray process adds
-	kinds := []struct{ kind, title string }{{"login", "^원격근무서비스$"}, {"diagnostics", "진단 정보"}}
+	kinds := []struct{ kind, title string }{{"login", "^원격근무서비스$"}, {"diagnostics", "진단 정보"},
+		{"connected", "^원격근무서비스 연결 상태$"}}
 	b.ResetTimer()
 	for range b.N {
 		for _, k := range kinds {
@@ -45,11 +48,17 @@ func BenchmarkWindowRSS(b *testing.B) {
 					b.Fatal(err)
 				}
 				cmd := exec.Command(filepath.Join(bin, "svpn"), "--window", k.kind, "--socket", d.sock, "--drive", d.DriveRoot)
-				cmd.Env, cmd.Stdin = append(os.Environ(), env...), r
+				var out proctest.Buffer
+				cmd.Env, cmd.Stdin, cmd.Stdout, cmd.Stderr = append(os.Environ(), env...), r, &out, &out
 				if err := cmd.Start(); err != nil {
 					b.Fatal(err)
 				}
 				r.Close()
+				b.Cleanup(func() {
+					if b.Failed() {
+						b.Logf("svpn --window %s said:\n%s", k.kind, out.String())
+					}
+				})
 				X.settled(X.window(k.title), nil)
 				r1 := rssKB(cmd.Process.Pid)
 				time.Sleep(2 * time.Second)
