@@ -75,3 +75,41 @@ func TestKeyboardAbout(t *testing.T) {
 		}
 	}
 }
+
+// TestKeyboardPicker: 인증서 선택 from the keyboard alone: the focus
+// starts in the certificate password; Escape there cancels and gives the
+// login window its password field back; the login window's Enter in the
+// ID goes on to the password, and Enter there opens the picker again.
+func TestKeyboardPicker(t *testing.T) {
+	a := test.NewTempApp(t)
+	root := t.TempDir()
+	copyRealFixture(t, root)
+	x := NewWindows(a, Options{Daemon: &scriptedDaemon{}, Sources: func() []certstore.Source {
+		return certstore.SourcesForDrive(root, certstore.LocationRemovable)
+	}, OpenURL: func(*url.URL) error { return nil }})
+	w := x.ShowLogin()
+	t.Cleanup(func() { w.Close() })
+	lw := x.login
+	w.Canvas().Focus(lw.user)
+	test.Type(lw.user, "kim01")
+	press(w, fyne.KeyReturn)
+	if w.Canvas().Focused() != lw.password {
+		t.Fatalf("Enter in the ID: focus on %v", w.Canvas().Focused())
+	}
+	test.Type(lw.password, "pw")
+	lw.password.TypedKey(&fyne.KeyEvent{Name: fyne.KeyReturn})
+	p := lw.picker
+	if p == nil {
+		t.Fatal("Enter in the password did not open the picker")
+	}
+	if p.w.Canvas().Focused() != p.password {
+		t.Errorf("the picker's focus is on %v, want the certificate password", p.w.Canvas().Focused())
+	}
+	press(p.w, fyne.KeyEscape)
+	if lw.picker != nil {
+		t.Fatal("Escape did not cancel the picker")
+	}
+	if w.Canvas().Focused() != lw.password {
+		t.Errorf("after 취소 the focus is on %v, want the account password", w.Canvas().Focused())
+	}
+}
