@@ -4,6 +4,7 @@ import (
 	"context"
 	"net/url"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -170,4 +171,72 @@ func TestLoginWindowShrinks(t *testing.T) {
 	eventually(t, 5*time.Second, "the window to grow", func() bool { return height() > h0 })
 	fyne.DoAndWait(func() { lw.problem.Set(nil, "") })
 	eventually(t, 5*time.Second, "the window to shrink back", func() bool { return height() == h0 })
+}
+
+// flakyDaemon is svpnd up, then gone for a while (the first stream
+// ends), then back.
+type flakyDaemon struct {
+	scriptedDaemon
+	mu2   sync.Mutex
+	calls int
+	back  chan struct{}
+}
+
+func (d *flakyDaemon) Watch(ctx context.Context, f func(api.Status)) error {
+	d.mu2.Lock()
+	d.calls++
+	n := d.calls
+	d.mu2.Unlock()
+	switch n {
+	case 1:
+		f(api.Status{State: api.StateDisconnected})
+		return &api.Error{Code: api.CodeDaemonUnavailable} // gone
+	case 2:
+		select {
+		case <-d.back:
+		case <-ctx.Done():
+			return ctx.Err()
+		}
+		return &api.Error{Code: api.CodeDaemonUnavailable}
+	}
+	f(api.Status{State: api.StateDisconnected})
+	<-ctx.Done()
+	return ctx.Err()
+}
+
+// TestLoginWindowFitsDaemonBanner: the E-601 banner (svpnd gone) makes
+// room for itself, and gives it back when svpnd answers again, also when
+// the profile needs no reloading (which fitted the window on its own).
+func TestLoginWindowFitsDaemonBanner(t *testing.T) {
+	a := test.NewTempApp(t)
+	d := &flakyDaemon{back: make(chan struct{})}
+	d.profile = api.ProfileInfo{Profile: api.Profile{Name: "원격근무서비스"}, Gateway: &api.Info{Name: "GW"}}
+	x := NewWindows(a, Options{Daemon: d, Sources: func() []certstore.Source { return nil },
+		OpenURL: func(*url.URL) error { return nil }})
+	w := x.ShowLogin()
+	t.Cleanup(func() { w.Close() })
+	lw := x.login
+	height := func() float32 {
+		var h float32
+		fyne.DoAndWait(func() { h = w.Canvas().Size().Height })
+		return h
+	}
+	banner := func() bool {
+		var v bool
+		fyne.DoAndWait(func() { v = lw.daemonBanner.Visible() })
+		return v
+	}
+	var withBanner float32
+	eventually(t, 5*time.Second, "the banner", func() bool {
+		withBanner = height()
+		return banner() && lw.profile != nil
+	})
+	eventually(t, 5*time.Second, "the window to make room for the banner", func() bool {
+		withBanner = height()
+		return withBanner >= lw.w.Content().MinSize().Height
+	})
+	close(d.back)
+	eventually(t, 5*time.Second, "the banner to go and the window to shrink", func() bool {
+		return !banner() && height() < withBanner
+	})
 }

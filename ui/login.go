@@ -292,7 +292,10 @@ func (lw *loginWindow) onDaemonDown(err error) {
 	lw.daemonUp = false
 	p := ExplainCode(api.CodeDaemonUnavailable)
 	lw.daemonLabel.SetText(p.String())
-	lw.daemonBanner.Show()
+	if !lw.daemonBanner.Visible() {
+		lw.daemonBanner.Show()
+		lw.fit()
+	}
 	if !lw.busy {
 		lw.problem.Set(nil, "") // superseded: svpnd is away
 	}
@@ -306,7 +309,10 @@ func (lw *loginWindow) onStatus(st api.Status) {
 	lw.status, lw.haveStatus = st, true
 	if !lw.daemonUp {
 		lw.daemonUp = true
-		lw.daemonBanner.Hide()
+		if lw.daemonBanner.Visible() {
+			lw.daemonBanner.Hide()
+			lw.fit()
+		}
 		if lw.problem.Code() == api.CodeDaemonUnavailable {
 			lw.problem.Set(nil, "")
 		}
