@@ -271,25 +271,30 @@ func (cw *connWindow) askDisconnect() {
 	if cw.confirm != nil {
 		return
 	}
-	yes := newKeyButton(T("status.disconnect"), theme.LogoutIcon(), nil)
-	yes.Importance = widget.DangerImportance
-	no := newKeyButton(T("common.cancel"), theme.CancelIcon(), nil)
-	msg := wrapped(T("conn.confirm_disconnect"))
-	d := dialog.NewCustomWithoutButtons(T("conn.confirm_title"), msg, cw.w)
-	d.SetButtons([]fyne.CanvasObject{no, yes})
-	yes.OnTapped = func() { d.Hide(); cw.disconnect() }
-	no.OnTapped = d.Hide
-	yes.onEscape, no.onEscape = d.Hide, d.Hide
-	d.SetOnClosed(func() {
+	cw.confirm = askDisconnect(cw.w, connWidth-40, cw.disconnect, func() {
 		cw.confirm = nil
 		cw.w.Canvas().Focus(cw.logoutBtn)
 	})
-	cw.confirm = d
-	d.Resize(fyne.NewSize(connWidth-40, 0))
+}
+
+// askDisconnect asks in w whether to 연결 끊기, calling yes if so and
+// closed when the question goes either way. The safe answer, 취소, has the
+// focus: Enter or Space on it keeps the connection; Escape too.
+func askDisconnect(w fyne.Window, width float32, yes, closed func()) dialog.Dialog {
+	yesBtn := newKeyButton(T("status.disconnect"), theme.LogoutIcon(), nil)
+	yesBtn.Importance = widget.DangerImportance
+	no := newKeyButton(T("common.cancel"), theme.CancelIcon(), nil)
+	msg := wrapped(T("conn.confirm_disconnect"))
+	d := dialog.NewCustomWithoutButtons(T("conn.confirm_title"), msg, w)
+	d.SetButtons([]fyne.CanvasObject{no, yesBtn})
+	yesBtn.OnTapped = func() { d.Hide(); yes() }
+	no.OnTapped = d.Hide
+	yesBtn.onEscape, no.onEscape = d.Hide, d.Hide
+	d.SetOnClosed(closed)
+	d.Resize(fyne.NewSize(width, 0))
 	d.Show()
-	// The safe answer has the focus: Enter or Space on it keeps the
-	// connection.
-	cw.w.Canvas().Focus(no)
+	w.Canvas().Focus(no)
+	return d
 }
 
 func (cw *connWindow) disconnect() {

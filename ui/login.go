@@ -8,6 +8,7 @@ import (
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/canvas"
 	"fyne.io/fyne/v2/container"
+	"fyne.io/fyne/v2/dialog"
 	"fyne.io/fyne/v2/layout"
 	"fyne.io/fyne/v2/theme"
 	"fyne.io/fyne/v2/widget"
@@ -62,6 +63,7 @@ type loginWindow struct {
 	picker     *pickerWindow
 	pwChange   *passwordWindow
 	loadingPro bool
+	confirm    dialog.Dialog // the open 연결 끊기 question
 }
 
 func newLoginWindow(x *Windows) *loginWindow {
@@ -160,7 +162,9 @@ func (lw *loginWindow) build() {
 		lw.x.opener(lw.w)(parseURL(PortalURL(lw.status)))
 	})
 	lw.portalBtn.Importance = widget.HighImportance
-	lw.logoutBtn = widget.NewButtonWithIcon(T("status.disconnect"), theme.LogoutIcon(), lw.logout)
+	lw.logoutBtn = widget.NewButtonWithIcon(T("status.disconnect"), theme.LogoutIcon(), func() {
+		lw.confirm = askDisconnect(lw.w, loginWidth-40, lw.logout, func() { lw.confirm = nil }) // asked first
+	})
 	lw.statusPanel = container.NewVBox(
 		container.NewBorder(nil, nil, lw.statusIcon, nil, lw.statusHead),
 		lw.statusAct.box, lw.statusNote, lw.statusGrid,
