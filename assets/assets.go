@@ -1,6 +1,6 @@
 // Package assets holds what the desktop app embeds: the app and tray icons,
-// the Hangul font (NanumGothic, SIL Open Font License 1.1, see
-// fonts/OFL.txt) and the translations. It has no dependencies, so it builds
+// the Hangul font (SVPN Gothic, a subset of NanumGothic under the SIL Open
+// Font License 1.1, see fonts/OFL.txt) and the translations. It has no dependencies, so it builds
 // everywhere; package ui turns these bytes into Fyne resources.
 //
 // icons/ and fonts/ are produced by `go generate ./assets` (gen/, which
@@ -29,12 +29,13 @@ var (
 	TrayError []byte
 )
 
-// Fonts: NanumGothic regular and bold, which cover Hangul, Latin and the
-// KS X 1001 symbols (☎, ·, ※) the profile and the labels use.
+// Fonts: SVPN Gothic regular and bold (NanumGothic without its hanja and
+// hinting, see gen), which cover Hangul, Latin and the KS X 1001 symbols
+// (☎, ·, ※) the profile and the labels use.
 var (
-	//go:embed fonts/NanumGothic.ttf
+	//go:embed fonts/SVPNGothic-Regular.ttf
 	FontRegular []byte
-	//go:embed fonts/NanumGothicBold.ttf
+	//go:embed fonts/SVPNGothic-Bold.ttf
 	FontBold []byte
 	//go:embed fonts/OFL.txt
 	FontLicense string

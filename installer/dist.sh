@@ -55,6 +55,8 @@ auto | require | none) ;;
 *) die "SVPN_UI must be auto, require, none or stub, got '$SVPN_UI'" ;;
 esac
 LDFLAGS="-s -w -X main.version=$VERSION"
+# The desktop app without Fyne's colour-emoji font (see UI_TAGS in the Makefile).
+UI_TAGS="${UI_TAGS:-no_emoji}"
 ui_pkg() { if [ "$SVPN_UI" = stub ]; then echo ./installer/testdata/stubui; else echo ./cmd/svpn; fi; }
 
 # build OS ARCH OUT PKG: a cgo-free binary.
@@ -160,7 +162,7 @@ linux() {
 	build linux amd64 "$b/svpn-recover" ./installer/cmd/svpn-recover
 	if ui_available; then
 		say "linux: desktop app ($(ui_pkg), cgo)"
-		if CGO_ENABLED=1 $GO build -trimpath -ldflags "$LDFLAGS" -o "$b/svpn" "$(ui_pkg)" >"$WORK/ui-linux.log" 2>&1; then
+		if CGO_ENABLED=1 $GO build -trimpath -tags "$UI_TAGS" -ldflags "$LDFLAGS" -o "$b/svpn" "$(ui_pkg)" >"$WORK/ui-linux.log" 2>&1; then
 			ui=yes
 			depends=$(ui_deb_depends "$b/svpn")
 		else
@@ -321,7 +323,7 @@ windows_ui() {
 	sed "s/@VERSION4@/$v4/" installer/windows/svpn.manifest >"$r/svpn.manifest"
 	sed -e "s/@VERSION@/$VERSION/g" -e "s/@VERSION_COMMA@/${v4//./,}/g" installer/windows/svpn.rc >"$r/svpn.rc"
 	(cd "$r" && $WINDRES -c 65001 -O coff -i svpn.rc -o rsrc.o)
-	CGO_ENABLED=1 GOOS=windows GOARCH=amd64 CC=$MINGW_CC $GO build -trimpath \
+	CGO_ENABLED=1 GOOS=windows GOARCH=amd64 CC=$MINGW_CC $GO build -trimpath -tags "$UI_TAGS" \
 		-ldflags "$LDFLAGS -H windowsgui -linkmode external -extldflags $r/rsrc.o" -o "$1" "$(ui_pkg)"
 }
 

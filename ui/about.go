@@ -46,7 +46,7 @@ func newAboutWindow(x *Windows) fyne.Window {
 	row("about.go_version", runtime.Version())
 	row("about.fyne_version", moduleVersion("fyne.io/fyne/v2"))
 	row("about.os", runtime.GOOS+"/"+runtime.GOARCH)
-	ok := widget.NewButton(T("common.close"), func() { w.Close() })
+	ok := newKeyButton(T("common.close"), nil, func() { w.Close() })
 	ok.Importance = widget.HighImportance
 	w.SetContent(container.NewPadded(container.NewVBox(
 		container.NewBorder(nil, nil, logo, nil, container.NewVBox(heading(T("app.name")), caption(T("app.subtitle")))),
@@ -64,6 +64,9 @@ func newAboutWindow(x *Windows) fyne.Window {
 		x.about = nil
 	})
 	fitHeight(ctx, w, 420)
+	// Enter or Escape closes it, as its one button does.
+	escapeCloses(w, ok)
+	w.Canvas().Focus(ok)
 	go func() {
 		cctx, ccancel := withTimeout(ctx, callTimeout)
 		defer ccancel()

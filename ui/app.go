@@ -42,6 +42,15 @@ type Options struct {
 	// OpenDiagnostics, if set, opens the diagnostics somewhere else (the
 	// tray's window process); by default in this process.
 	OpenDiagnostics func()
+	// NoTray: no tray icon can be shown on this desktop (no
+	// StatusNotifier host, no session bus), so the connection window is
+	// the app's only handle while connected, and closing it quits.
+	NoTray bool
+	// OnConnectionEnded is called when the connection the connection
+	// window shows has ended (the login window takes over).
+	OnConnectionEnded func(api.Status)
+	// Store keeps what the windows remember (default: Fyne's preferences).
+	Store Store
 	// Now is the clock (tests).
 	Now func() time.Time
 	// PKCS11Modules are security token modules allowed for this run, besides
@@ -57,6 +66,7 @@ type Windows struct {
 	login *loginWindow
 	diag  *diagWindow
 	about fyne.Window
+	conn  *connWindow
 	// urlDialog is the last "copy this address" dialog shown (tests read it).
 	urlDialog dialog.Dialog
 }
@@ -94,21 +104,36 @@ func (x *Windows) opener(w fyne.Window) func(*url.URL) {
 	}
 }
 
-// showURLDialog shows u in w for the user to copy into a browser.
+// showURLDialog shows u in w for the user to copy into a browser. The
+// focus is on 복사 (Enter copies); Escape closes it.
 func (x *Windows) showURLDialog(w fyne.Window, u *url.URL) {
 	addr := widget.NewEntry()
 	addr.SetText(u.String())
 	addr.OnChanged = func(string) { addr.SetText(u.String()) } // read-only, yet selectable
-	copyBtn := widget.NewButtonWithIcon(T("diag.copy"), theme.ContentCopyIcon(), func() {
+	copyBtn := newKeyButton(T("diag.copy"), theme.ContentCopyIcon(), func() {
 		x.fa.Clipboard().SetContent(u.String())
 	})
 	msg := widget.NewLabel(T("open.failed"))
 	msg.Wrapping = fyne.TextWrapWord
-	d := dialog.NewCustom(T("open.failed_title"), T("common.close"),
+	closeBtn := newKeyButton(T("common.close"), nil, nil)
+	d := dialog.NewCustomWithoutButtons(T("open.failed_title"),
 		container.NewVBox(msg, container.NewBorder(nil, nil, nil, copyBtn, addr)), w)
+	d.SetButtons([]fyne.CanvasObject{closeBtn})
+	closeBtn.OnTapped = d.Hide
+	copyBtn.onEscape, closeBtn.onEscape = d.Hide, d.Hide
+	prev := w.Canvas().Focused()
+	d.SetOnClosed(func() {
+		if x.urlDialog == d {
+			x.urlDialog = nil
+		}
+		if prev != nil {
+			w.Canvas().Focus(prev) // where the keyboard was
+		}
+	})
 	d.Resize(fyne.NewSize(440, 0))
 	x.urlDialog = d
 	d.Show()
+	w.Canvas().Focus(copyBtn)
 }
 
 // ShowLogin shows the login window (or the connection status when
@@ -197,13 +222,13 @@ func (x *Windows) rememberCertificate(in certstore.Info, now time.Time) {
 		NotAfter: in.NotAfter, Purpose: purposeText(in), PolicyOID: in.PolicyOID, Location: string(in.Location),
 		Path: in.Path, UsedAt: now})
 	if err == nil {
-		x.fa.Preferences().SetString(prefLastCert, string(b))
+		x.prefs().SetString(prefLastCert, string(b))
 	}
 }
 
 func (x *Windows) lastCertificate() (lastCertificate, bool) {
 	var c lastCertificate
-	s := x.fa.Preferences().String(prefLastCert)
+	s := x.prefs().String(prefLastCert)
 	if s == "" || json.Unmarshal([]byte(s), &c) != nil {
 		return c, false
 	}

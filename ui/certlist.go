@@ -215,3 +215,21 @@ func unlockRow(r certRow, pw []byte) (*certstore.Identity, error) {
 	}
 	return c.Unlock(pw)
 }
+
+// dnText is a distinguished name as the details show it: a space after
+// each unescaped comma, so that word wrapping breaks between its parts.
+func dnText(dn string) string {
+	var b strings.Builder
+	for i := 0; i < len(dn); i++ {
+		b.WriteByte(dn[i])
+		if dn[i] == '\\' && i+1 < len(dn) {
+			i++
+			b.WriteByte(dn[i])
+			continue
+		}
+		if dn[i] == ',' && (i+1 >= len(dn) || dn[i+1] != ' ') {
+			b.WriteByte(' ')
+		}
+	}
+	return b.String()
+}

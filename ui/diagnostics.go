@@ -3,6 +3,7 @@ package ui
 import (
 	"context"
 	"fmt"
+	"os"
 	"runtime"
 	"sort"
 	"strings"
@@ -106,8 +107,8 @@ func buildReport(d *api.Diagnostics, daemonErr error, f reportFacts) []reportSec
 	cert := reportSection{Title: T("diag.certificate")}
 	if c := f.LastCert; c != nil {
 		add(&cert, "cert.name", c.Name)
-		add(&cert, "cert.subject", c.Subject)
-		add(&cert, "cert.issuer", c.Issuer)
+		add(&cert, "cert.subject", dnText(c.Subject))
+		add(&cert, "cert.issuer", dnText(c.Issuer))
 		add(&cert, "cert.serial", formatSerial(c.Serial))
 		add(&cert, "cert.not_after", ts(c.NotAfter))
 		add(&cert, "cert.purpose", c.Purpose)
@@ -300,6 +301,12 @@ type diagWindow struct {
 	sections []reportSection
 	loading  bool
 	again    bool
+	saving   *saveDialog // the last 저장 dialog (tests)
+	scroll   *container.Scroll
+	grid     *fyne.Container // the report's rows
+	shape    string          // its sections' titles and row labels
+	values   []*widget.Label // its values, in order
+	buttons  []*keyButton    // 복사, 저장, 새로 고침, 닫기
 }
 
 func newDiagWindow(x *Windows) *diagWindow {
@@ -311,30 +318,35 @@ func newDiagWindow(x *Windows) *diagWindow {
 	dw.note = widget.NewLabel("")
 	dw.note.Importance = widget.SuccessImportance
 	dw.note.Hide()
-	copyBtn := widget.NewButtonWithIcon(T("diag.copy"), theme.ContentCopyIcon(), dw.copyText)
+	copyBtn := newKeyButton(T("diag.copy"), theme.ContentCopyIcon(), dw.copyText)
 	copyBtn.Importance = widget.HighImportance
-	saveBtn := widget.NewButtonWithIcon(T("diag.save"), theme.DocumentSaveIcon(), dw.save)
-	refreshBtn := widget.NewButtonWithIcon(T("diag.refresh"), theme.ViewRefreshIcon(), dw.refresh)
-	closeBtn := widget.NewButton(T("common.close"), func() { dw.w.Close() })
+	saveBtn := newKeyButton(T("diag.save"), theme.DocumentSaveIcon(), dw.save)
+	refreshBtn := newKeyButton(T("diag.refresh"), theme.ViewRefreshIcon(), dw.refresh)
+	closeBtn := newKeyButton(T("common.close"), nil, func() { dw.w.Close() })
+	dw.buttons = []*keyButton{copyBtn, saveBtn, refreshBtn, closeBtn}
 	bottom := container.NewVBox(
 		widget.NewSeparator(),
 		dw.helpdesk,
 		container.NewHBox(copyBtn, saveBtn, refreshBtn, dw.note, layout.NewSpacer(), closeBtn),
 	)
 	top := container.NewVBox(heading(T("diag.title")), caption(T("diag.intro")))
-	dense := container.NewThemeOverride(dw.body, compactTheme{})
-	dw.w.SetContent(container.NewPadded(container.NewBorder(top, bottom, nil, nil, container.NewVScroll(dense))))
+	var dense fyne.CanvasObject = dw.body
+	if _, ok := x.fa.Settings().Theme().(compactTheme); !ok {
+		dense = container.NewThemeOverride(dw.body, compactTheme{})
+	}
+	dw.scroll = container.NewVScroll(dense)
+	dw.w.SetContent(container.NewPadded(container.NewBorder(top, bottom, nil, nil, dw.scroll)))
 	dw.w.Resize(fyne.NewSize(720, 640))
 	dw.w.CenterOnScreen()
 	x.setupClose(dw.w, func() {
 		dw.cancel()
 		x.diag = nil
 	})
-	dw.w.Canvas().SetOnTypedKey(func(k *fyne.KeyEvent) {
-		if k.Name == fyne.KeyEscape {
-			dw.w.Close()
-		}
-	})
+	// The keyboard: Tab goes through 복사, 저장, 새로 고침, 닫기 (the focus
+	// starts on 복사, what the helpdesk asks for), Enter presses, Escape
+	// closes wherever the focus is.
+	escapeCloses(dw.w, dw.buttons...)
+	dw.w.Canvas().Focus(copyBtn)
 	// Follow the connection: a new snapshot whenever the status changes.
 	go WatchDaemon(dw.ctx, x.o.Daemon,
 		func(api.Status) { onMain(dw.ctx, dw.refresh) },
@@ -393,22 +405,7 @@ func (dw *diagWindow) show(snap *api.Diagnostics, err error, prof *api.ProfileIn
 		dw.x.RememberStatus(snap.Status, strings.TrimSpace(snap.Profile.Name+" "+snap.Profile.GatewayURL), dw.x.o.Now())
 	}
 	dw.sections = buildReport(snap, err, dw.facts())
-	dw.body.RemoveAll()
-	for _, s := range dw.sections {
-		grid := container.New(layout.NewFormLayout())
-		for _, r := range s.Rows {
-			v := widget.NewLabel(r[1])
-			v.Wrapping = fyne.TextWrapWord
-			v.Selectable = true
-			grid.Add(widget.NewLabelWithStyle(r[0], fyne.TextAlignLeading, fyne.TextStyle{Bold: true}))
-			grid.Add(v)
-		}
-		h := bold(s.Title)
-		h.Importance = widget.HighImportance
-		dw.body.Add(h)
-		dw.body.Add(grid)
-		dw.body.Add(widget.NewSeparator())
-	}
+	dw.layoutReport()
 	help := ""
 	if snap != nil {
 		help = snap.Profile.Helpdesk
@@ -423,7 +420,54 @@ func (dw *diagWindow) show(snap *api.Diagnostics, err error, prof *api.ProfileIn
 		help = T("diag.helpdesk_unknown")
 	}
 	dw.helpdesk.SetText(help)
-	dw.body.Refresh()
+}
+
+// layoutReport shows dw.sections: in one grid for every section, so that
+// the values of all sections start at the same x, a section's title and
+// the line under it being rows of their own. When only values changed (a
+// status change refreshes the window while someone reads it), the labels
+// are updated in place: rebuilt labels, not yet laid out, report a short
+// content for a frame and the scroll position jumped to fit it.
+func (dw *diagWindow) layoutReport() {
+	var shape strings.Builder
+	for _, s := range dw.sections {
+		shape.WriteString(s.Title + "\x00")
+		for _, r := range s.Rows {
+			shape.WriteString(r[0] + "\x01")
+		}
+	}
+	if dw.grid != nil && shape.String() == dw.shape {
+		i := 0
+		for _, s := range dw.sections {
+			for _, r := range s.Rows {
+				dw.values[i].SetText(r[1])
+				i++
+			}
+		}
+		return
+	}
+	dw.shape = shape.String()
+	dw.values = dw.values[:0]
+	grid := container.New(layout.NewFormLayout())
+	for _, s := range dw.sections {
+		h := bold(s.Title)
+		h.Importance = widget.HighImportance
+		grid.Add(h)
+		grid.Add(layout.NewSpacer())
+		for _, r := range s.Rows {
+			v := widget.NewLabel(r[1])
+			v.Wrapping = fyne.TextWrapWord
+			v.Selectable = true
+			grid.Add(widget.NewLabelWithStyle(r[0], fyne.TextAlignLeading, fyne.TextStyle{Bold: true}))
+			grid.Add(v)
+			dw.values = append(dw.values, v)
+		}
+		grid.Add(widget.NewSeparator())
+		grid.Add(widget.NewSeparator())
+	}
+	dw.body.RemoveAll()
+	dw.body.Add(grid)
+	dw.grid = grid
 }
 
 // Text is the clipboard text of what the window shows.
@@ -450,19 +494,27 @@ func (dw *diagWindow) flash(text string) {
 	}()
 }
 
-// save is 저장: the support bundle (zip, secrets redacted by svpnd).
+// save is 저장: the support bundle (zip, secrets redacted by svpnd), to a
+// folder chosen in saveDialog. The file is the user's alone (0600): it
+// describes their connection.
 func (dw *diagWindow) save() {
-	d := dialog.NewFileSave(func(wc fyne.URIWriteCloser, err error) {
-		if err != nil || wc == nil {
-			return
+	home, _ := os.UserHomeDir()
+	name := "svpn-diag-" + dw.x.o.Now().Format("20060102-150405") + ".zip"
+	dw.saving = showSaveDialog(dw.w, T("diag.save"), name, savePlaces(home, os.Getenv), func(path string) error {
+		f, err := os.OpenFile(path, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o600)
+		if err != nil {
+			return err
 		}
 		dm := dw.x.o.Daemon
 		go func() {
 			ctx, cancel := withTimeout(dw.ctx, 60*time.Second)
-			err := dm.Bundle(ctx, wc)
+			err := dm.Bundle(ctx, f)
 			cancel()
-			if cerr := wc.Close(); err == nil {
+			if cerr := f.Close(); err == nil {
 				err = cerr
+			}
+			if err != nil {
+				os.Remove(path) // no half-written bundle left behind
 			}
 			onMain(dw.ctx, func() {
 				if err != nil {
@@ -470,11 +522,9 @@ func (dw *diagWindow) save() {
 					dialog.ShowInformation(T("diag.save"), p.String(), dw.w)
 					return
 				}
-				dw.flash(Tf("diag.saved", map[string]any{"Path": wc.URI().Path()}))
+				dw.flash(Tf("diag.saved", map[string]any{"Path": path}))
 			})
 		}()
-	}, dw.w)
-	d.SetFileName("svpn-diag-" + dw.x.o.Now().Format("20060102-150405") + ".zip")
-	d.Resize(fyne.NewSize(680, 500))
-	d.Show()
+		return nil
+	})
 }

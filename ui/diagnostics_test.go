@@ -23,6 +23,8 @@ type diagDaemon struct {
 }
 
 func (d *diagDaemon) Diagnostics(context.Context) (*api.Diagnostics, error) {
+	d.mu.Lock()
+	defer d.mu.Unlock()
 	s := d.diag
 	return &s, nil
 }

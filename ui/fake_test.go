@@ -14,6 +14,7 @@ import (
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/driver/desktop"
 	"fyne.io/fyne/v2/test"
+	"fyne.io/fyne/v2/widget"
 
 	"github.com/opensvpn/svpn/api"
 	"github.com/opensvpn/svpn/certstore"
@@ -90,11 +91,16 @@ func TestPickerFollowsDrives(t *testing.T) {
 	if len(p.shown) != 0 || p.loc != certstore.LocationDisk || !p.empty.Visible() || !strings.Contains(p.empty.Text, "USB") {
 		t.Fatalf("empty picker: %d rows at %s, %q", len(p.shown), p.loc, p.empty.Text)
 	}
+	// The empty state alone, readable: no table with its column lines
+	// through the sentence, not the faint disabled colour (issue 17, item 7).
+	if p.table.Visible() || p.empty.Importance == widget.LowImportance {
+		t.Errorf("empty state: table visible %v, importance %v", p.table.Visible(), p.empty.Importance)
+	}
 	copyRealFixture(t, root) // plugged in
 	// The rows, the location and the empty label change in one update on
 	// Fyne's goroutine; wait for all of them rather than the first.
 	eventually(t, 5*time.Second, "the drive's certificate on 이동식디스크", func() bool {
-		return len(p.shown) == 1 && p.loc == certstore.LocationRemovable && !p.empty.Visible()
+		return len(p.shown) == 1 && p.loc == certstore.LocationRemovable && !p.empty.Visible() && p.table.Visible()
 	})
 	os.RemoveAll(root) // pulled out
 	eventually(t, 5*time.Second, "the certificate to go", func() bool { return len(p.shown) == 0 })

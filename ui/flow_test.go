@@ -358,8 +358,24 @@ func TestLoginFlow(t *testing.T) {
 	}
 	dw.w.Close()
 
-	// 연결 끊기 from the status view.
+	// 연결 끊기 from the status view: asked first; 취소 (Escape) keeps the
+	// connection, the question's 연결 끊기 ends it.
 	test.Tap(lw.logoutBtn)
+	if lw.confirm == nil {
+		t.Fatal("연결 끊기 did not ask")
+	}
+	press(lw.w, fyne.KeyEscape)
+	if lw.confirm != nil || !lw.statusPanel.Visible() {
+		t.Fatal("Escape did not keep the connection")
+	}
+	test.Tap(lw.logoutBtn)
+	var yes *keyButton
+	for _, o := range test.LaidOutObjects(lw.w.Canvas().Overlays().Top()) {
+		if b, ok := o.(*keyButton); ok && b.Text == T("status.disconnect") {
+			yes = b
+		}
+	}
+	test.Tap(yes)
 	eventually(t, 10*time.Second, "the form after logout", func() bool { return lw.form.Visible() && !lw.statusPanel.Visible() })
 	eventually(t, 5*time.Second, "the password field focused after logout", func() bool { return lw.w.Canvas().Focused() == lw.password })
 	eventually(t, 5*time.Second, "the logout notification", func() bool { return rec.hasNotice("원격근무서비스 접속 종료") })

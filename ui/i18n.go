@@ -81,6 +81,11 @@ func SetupLanguage(l Language) error {
 
 var current = Korean
 
+// UserLanguageEnv carries the user's LANGUAGE to a window process whose
+// own LANGUAGE is English for Fyne's sake (see cmd/svpn): the browser it
+// starts gets the user's back.
+const UserLanguageEnv = "SVPN_USER_LANGUAGE"
+
 // CurrentLanguage returns the language SetupLanguage set.
 func CurrentLanguage() Language { return current }
 

@@ -64,7 +64,7 @@ func TestTranslationsComplete(t *testing.T) {
 }
 
 // translationKey matches the string literals of the app's namespaces.
-var translationKey = regexp.MustCompile(`"((?:app|common|login|status|picker|cert|pwchange|rule|reason|state|tray|notify|diag|env|about|error)\.[a-z0-9_]+)"`)
+var translationKey = regexp.MustCompile(`"((?:app|common|login|status|picker|cert|pwchange|rule|reason|state|tray|notify|diag|env|about|error|conn|save)\.[a-z0-9_]+)"`)
 
 // TestTranslationKeysUsed: every key the code names exists in both
 // languages (keys built at run time are checked by the tests of their

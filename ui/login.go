@@ -8,6 +8,7 @@ import (
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/canvas"
 	"fyne.io/fyne/v2/container"
+	"fyne.io/fyne/v2/dialog"
 	"fyne.io/fyne/v2/layout"
 	"fyne.io/fyne/v2/theme"
 	"fyne.io/fyne/v2/widget"
@@ -63,6 +64,7 @@ type loginWindow struct {
 	pwChange   *passwordWindow
 	mobile     *mobileWindow // the QR login (모바일 공무원증), ui/mobileid.go
 	loadingPro bool
+	confirm    dialog.Dialog // the open 연결 끊기 question
 }
 
 func newLoginWindow(x *Windows) *loginWindow {
@@ -86,7 +88,7 @@ func newLoginWindow(x *Windows) *loginWindow {
 		}
 		x.login = nil
 	})
-	if last := x.fa.Preferences().String(prefLastUser); last != "" {
+	if last := x.prefs().String(prefLastUser); last != "" {
 		lw.user.SetText(last)
 		lw.w.Canvas().Focus(lw.password)
 	} else {
@@ -126,6 +128,7 @@ func (lw *loginWindow) build() {
 	lw.loginBtn.Importance = widget.HighImportance
 	lw.progress = newProgressView()
 	lw.problem = newProblemView(lw.x.opener(lw.w))
+	lw.problem.onChange = lw.fit
 
 	form := widget.NewForm(
 		widget.NewFormItem(T("login.user"), lw.user),
@@ -163,7 +166,9 @@ func (lw *loginWindow) build() {
 		lw.x.opener(lw.w)(parseURL(PortalURL(lw.status)))
 	})
 	lw.portalBtn.Importance = widget.HighImportance
-	lw.logoutBtn = widget.NewButtonWithIcon(T("status.disconnect"), theme.LogoutIcon(), lw.logout)
+	lw.logoutBtn = widget.NewButtonWithIcon(T("status.disconnect"), theme.LogoutIcon(), func() {
+		lw.confirm = askDisconnect(lw.w, loginWidth-40, lw.logout, func() { lw.confirm = nil }) // asked first
+	})
 	lw.statusPanel = container.NewVBox(
 		container.NewBorder(nil, nil, lw.statusIcon, nil, lw.statusHead),
 		lw.statusAct.box, lw.statusNote, lw.statusGrid,
@@ -295,7 +300,10 @@ func (lw *loginWindow) onDaemonDown(err error) {
 	lw.daemonUp = false
 	p := ExplainCode(api.CodeDaemonUnavailable)
 	lw.daemonLabel.SetText(p.String())
-	lw.daemonBanner.Show()
+	if !lw.daemonBanner.Visible() {
+		lw.daemonBanner.Show()
+		lw.fit()
+	}
 	if !lw.busy {
 		lw.problem.Set(nil, "") // superseded: svpnd is away
 	}
@@ -309,7 +317,10 @@ func (lw *loginWindow) onStatus(st api.Status) {
 	lw.status, lw.haveStatus = st, true
 	if !lw.daemonUp {
 		lw.daemonUp = true
-		lw.daemonBanner.Hide()
+		if lw.daemonBanner.Visible() {
+			lw.daemonBanner.Hide()
+			lw.fit()
+		}
 		if lw.problem.Code() == api.CodeDaemonUnavailable {
 			lw.problem.Set(nil, "")
 		}
@@ -461,7 +472,7 @@ func (lw *loginWindow) submit() {
 		return
 	}
 	lw.problem.Set(nil, "")
-	lw.x.fa.Preferences().SetString(prefLastUser, user)
+	lw.x.prefs().SetString(prefLastUser, user)
 	if lw.profile == nil || lw.profile.Gateway == nil {
 		lw.loadProfile()
 	}

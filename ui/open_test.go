@@ -6,6 +6,7 @@ import (
 	"testing"
 	"time"
 
+	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/test"
 	"fyne.io/fyne/v2/widget"
 
@@ -36,12 +37,12 @@ func TestOpenWithoutBrowser(t *testing.T) {
 		t.Fatal("no dialog when the browser could not be opened")
 	}
 	var addr *widget.Entry
-	var copyBtn *widget.Button
+	var copyBtn *keyButton
 	for _, o := range test.LaidOutObjects(w.Canvas().Overlays().Top()) {
 		switch v := o.(type) {
 		case *widget.Entry:
 			addr = v
-		case *widget.Button:
+		case *keyButton:
 			if v.Text == T("diag.copy") {
 				copyBtn = v
 			}
@@ -57,8 +58,15 @@ func TestOpenWithoutBrowser(t *testing.T) {
 	if copyBtn == nil {
 		t.Fatal("no copy button")
 	}
-	test.Tap(copyBtn)
+	if w.Canvas().Focused() != copyBtn {
+		t.Errorf("the focus is on %v, want 복사", w.Canvas().Focused())
+	}
+	press(w, fyne.KeyReturn) // the keyboard alone: Enter copies
 	if got := a.Clipboard().Content(); got != "https://www.example.go.kr/svpn/manual" {
 		t.Errorf("clipboard %q", got)
+	}
+	press(w, fyne.KeyEscape)
+	if x.urlDialog != nil {
+		t.Error("Escape did not close the dialog")
 	}
 }

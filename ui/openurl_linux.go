@@ -6,6 +6,7 @@ import (
 	"os"
 	"os/exec"
 	"slices"
+	"strings"
 	"time"
 
 	"github.com/opensvpn/svpn/internal/sessionbus"
@@ -44,9 +45,22 @@ func SystemOpener() func(*url.URL) error {
 
 // browserEnv is the environment for xdg-open and the browser: without the
 // address svpn sets to keep itself from starting a session bus
-// (sessionbus.NoAutolaunch), which is svpn's choice, not the browser's.
+// (sessionbus.NoAutolaunch), and with the user's LANGUAGE where a window
+// process holds another one for Fyne (UserLanguageEnv): svpn's choices,
+// not the browser's.
 func browserEnv(env []string) []string {
-	return slices.DeleteFunc(slices.Clone(env), func(kv string) bool {
+	out := slices.DeleteFunc(slices.Clone(env), func(kv string) bool {
 		return kv == "DBUS_SESSION_BUS_ADDRESS="+sessionbus.Disabled
 	})
+	for _, kv := range env {
+		if lang, ok := strings.CutPrefix(kv, UserLanguageEnv+"="); ok {
+			out = slices.DeleteFunc(out, func(kv string) bool {
+				return strings.HasPrefix(kv, "LANGUAGE=") || strings.HasPrefix(kv, UserLanguageEnv+"=")
+			})
+			if lang != "" {
+				out = append(out, "LANGUAGE="+lang)
+			}
+		}
+	}
+	return out
 }

@@ -4,6 +4,7 @@ import (
 	"net/url"
 	"os"
 	"path/filepath"
+	"slices"
 	"testing"
 )
 
@@ -27,6 +28,22 @@ func TestSystemOpenerReportsFailure(t *testing.T) {
 		err := SystemOpener()(u)
 		if (err != nil) != tc.fail {
 			t.Errorf("xdg-open %q: err %v, want failure %v", tc.body, err, tc.fail)
+		}
+	}
+}
+
+// TestBrowserEnv: the browser gets neither svpn's stand-in bus address nor
+// the English LANGUAGE a window process keeps for Fyne, but the user's.
+func TestBrowserEnv(t *testing.T) {
+	for _, tc := range []struct{ in, want []string }{
+		{[]string{"HOME=/h", "DBUS_SESSION_BUS_ADDRESS=disabled:", "LANGUAGE=en", UserLanguageEnv + "=ko:en"},
+			[]string{"HOME=/h", "LANGUAGE=ko:en"}},
+		{[]string{"LANGUAGE=en", UserLanguageEnv + "="}, nil},
+		{[]string{"LANGUAGE=ko", "DBUS_SESSION_BUS_ADDRESS=unix:path=/run/user/1/bus"},
+			[]string{"LANGUAGE=ko", "DBUS_SESSION_BUS_ADDRESS=unix:path=/run/user/1/bus"}},
+	} {
+		if got := browserEnv(tc.in); !slices.Equal(got, tc.want) {
+			t.Errorf("browserEnv(%q) = %q, want %q", tc.in, got, tc.want)
 		}
 	}
 }

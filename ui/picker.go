@@ -113,7 +113,9 @@ func (p *pickerWindow) build() {
 	p.table = newCertTable(p)
 	p.empty = wrapped(T("picker.scanning"))
 	p.empty.Alignment = fyne.TextAlignCenter
-	p.empty.Importance = widget.LowImportance
+	// Readable (Fyne's low importance is the disabled colour), and alone:
+	// the table, with its column lines, goes while there is nothing in it.
+	p.empty.Importance = widget.MediumImportance
 	tableBox := container.NewStack(p.table, container.NewCenter(container.NewGridWrap(fyne.NewSize(460, 80), p.empty)))
 
 	p.password = newSecretEntry()
@@ -247,6 +249,7 @@ func (p *pickerWindow) setLocation(l certstore.Location) {
 	default:
 		p.empty.Hide()
 	}
+	setVisible(p.table, !p.empty.Visible())
 	p.table.Refresh()
 	if idx >= 0 {
 		p.table.ScrollTo(widget.TableCellID{Row: idx, Col: 0})
@@ -502,6 +505,11 @@ func (p *pickerWindow) showDetails() {
 	add := func(key, value string) {
 		v := widget.NewLabel(value)
 		v.Wrapping = fyne.TextWrapBreak
+		if key == "cert.subject" || key == "cert.issuer" {
+			// A name wraps between its parts, not inside one.
+			v.SetText(dnText(value))
+			v.Wrapping = fyne.TextWrapWord
+		}
 		form.Add(bold(T(key)))
 		form.Add(v)
 	}

@@ -50,14 +50,14 @@ func (x *Windows) RememberProfile(p *api.ProfileInfo) {
 }
 
 func (x *Windows) rememberHelpdesk(h string) {
-	if h = strings.TrimSpace(h); h != "" && h != x.fa.Preferences().String(prefHelpdesk) {
-		x.fa.Preferences().SetString(prefHelpdesk, h)
+	if h = strings.TrimSpace(h); h != "" && h != x.prefs().String(prefHelpdesk) {
+		x.prefs().SetString(prefHelpdesk, h)
 	}
 }
 
 // rememberedHelpdesk is the last helpdesk line seen, or "".
 func (x *Windows) rememberedHelpdesk() string {
-	return x.fa.Preferences().String(prefHelpdesk)
+	return x.prefs().String(prefHelpdesk)
 }
 
 // RememberStatus keeps the last known facts of a status svpnd reported,
@@ -66,13 +66,13 @@ func (x *Windows) RememberStatus(st api.Status, gateway string, now time.Time) {
 	b, err := json.Marshal(lastFacts{State: st.State, User: st.User, Gateway: gateway, Address: st.Address,
 		LastErrorCode: st.LastErrorCode, At: now})
 	if err == nil {
-		x.fa.Preferences().SetString(prefLastFacts, string(b))
+		x.prefs().SetString(prefLastFacts, string(b))
 	}
 }
 
 func (x *Windows) lastFacts() (lastFacts, bool) {
 	var f lastFacts
-	s := x.fa.Preferences().String(prefLastFacts)
+	s := x.prefs().String(prefLastFacts)
 	if s == "" || json.Unmarshal([]byte(s), &f) != nil || f.At.IsZero() {
 		return f, false
 	}

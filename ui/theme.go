@@ -11,15 +11,15 @@ import (
 
 // Resources made from the embedded assets.
 var (
-	fontRegular = fyne.NewStaticResource("NanumGothic.ttf", assets.FontRegular)
-	fontBold    = fyne.NewStaticResource("NanumGothicBold.ttf", assets.FontBold)
+	fontRegular = fyne.NewStaticResource("SVPNGothic-Regular.ttf", assets.FontRegular)
+	fontBold    = fyne.NewStaticResource("SVPNGothic-Bold.ttf", assets.FontBold)
 
 	// AppIcon is the window and desktop icon.
 	AppIcon = fyne.NewStaticResource("svpn.png", assets.AppIcon)
 )
 
 // Theme is Fyne's default theme, light or dark as the system says, with the
-// bundled NanumGothic for all text so that Hangul renders the same on every
+// bundled SVPN Gothic (NanumGothic's Hangul) for all text so that Hangul renders the same on every
 // OS (Fyne's own font has no Hangul), and a slightly more sober accent.
 type Theme struct{}
 
@@ -33,6 +33,12 @@ var palette = map[fyne.ThemeColorName][2]color.NRGBA{
 	theme.ColorNameSuccess:   {{0x15, 0x80, 0x3d, 0xff}, {0x4a, 0xde, 0x80, 0xff}},
 	theme.ColorNameError:     {{0xc8, 0x1e, 0x1e, 0xff}, {0xf8, 0x71, 0x71, 0xff}},
 	theme.ColorNameWarning:   {{0xb4, 0x53, 0x09, 0xff}, {0xfb, 0xbf, 0x24, 0xff}},
+	// WCAG AA (TestThemeContrast): Fyne's placeholder text and input
+	// borders are too faint to read or to find the field by, and white on
+	// the dark variant's light blue buttons too weak.
+	theme.ColorNamePlaceHolder:         {{0x66, 0x66, 0x66, 0xff}, {0xa8, 0xa8, 0xa8, 0xff}},
+	theme.ColorNameInputBorder:         {{0x8a, 0x8a, 0x8a, 0xff}, {0x7a, 0x7a, 0x7d, 0xff}},
+	theme.ColorNameForegroundOnPrimary: {{0xff, 0xff, 0xff, 0xff}, {0x0b, 0x10, 0x20, 0xff}},
 }
 
 func (Theme) Color(n fyne.ThemeColorName, v fyne.ThemeVariant) color.Color {
@@ -74,6 +80,12 @@ func (Theme) Size(n fyne.ThemeSizeName) float32 {
 // compactTheme tightens the spacing of dense read-only content (the
 // diagnostics' tables) so that more of it fits without scrolling.
 type compactTheme struct{ Theme }
+
+// CompactTheme is the theme of a process that shows only the diagnostics
+// window: its tables then need no theme override, which would make Fyne
+// load every font once more for the override's scope (each load parses
+// all of a font's glyphs: megabytes per font and style).
+func CompactTheme() fyne.Theme { return compactTheme{} }
 
 func (compactTheme) Size(n fyne.ThemeSizeName) float32 {
 	switch n {

@@ -37,6 +37,12 @@ type TrayEffects struct {
 	Notices   []Notice
 	OpenURL   string // the portal, after a new connection
 	ShowLogin bool   // the session ended without the user asking: log in again
+	// NewConnection: the tunnel just came up (the connection window
+	// appears where there is no tray icon).
+	NewConnection bool
+	// Ended: a live connection ended, whoever asked (the login window
+	// takes over from the connection window).
+	Ended bool
 }
 
 // TrayModel turns svpnd's status stream into the tray's icon, menu and
@@ -65,6 +71,7 @@ func (m *TrayModel) OnStatus(st api.Status) (TrayView, TrayEffects) {
 			// A new connection: announce it and open the portal.
 			fx.Notices = append(fx.Notices, Notice{T("notify.connected_title"), m.connectedBody(st)})
 			fx.OpenURL = PortalURL(st)
+			fx.NewConnection = true
 		case st.State == api.StateConnected && prev.State == api.StateReconnecting:
 			body := T("notify.restored_body")
 			if st.Gateway != prev.Gateway && prev.Gateway != "" { // svpnd moved to another node
@@ -86,6 +93,7 @@ func (m *TrayModel) OnStatus(st api.Status) (TrayView, TrayEffects) {
 			}
 			fx.Notices = append(fx.Notices, Notice{T("notify.disconnected_title"), body})
 			fx.ShowLogin = st.EndReason != api.EndLogout
+			fx.Ended = true
 		}
 	}
 	if st.State == api.StateConnected && st.ExpiringSoon && !st.SessionExpiresAt.Equal(m.warnedUntil) {
@@ -137,6 +145,11 @@ func (m *TrayModel) view(st api.Status) TrayView {
 			"Since": formatTime(st.ConnectedAt, m.now())})
 		if st.Transport == api.TransportTCP {
 			v.Status += " · " + T("tray.via_tcp")
+		}
+		if st.ExpiringSoon && !st.SessionExpiresAt.IsZero() {
+			// The session runs out: the menu's status line and the tooltip
+			// say when (the gateway cannot extend it).
+			v.Status += " · " + Tf("tray.status_expiring", map[string]any{"Time": st.SessionExpiresAt.Local().Format("15:04")})
 		}
 	case api.StateReconnecting:
 		v.Icon, v.Connected, v.Busy = IconConnecting, true, true

@@ -115,3 +115,28 @@ func TestTrayModelDaemonDownAtStart(t *testing.T) {
 		t.Errorf("%+v %+v", v, fx)
 	}
 }
+
+// TestTrayModelExpiry: the tray's status line says when the session ends
+// once svpnd reports expiring_soon, and a new connection announces itself
+// with the flag the tray process uses to show the connection window
+// where there is no tray icon.
+func TestTrayModelExpiry(t *testing.T) {
+	now := time.Date(2026, 11, 22, 17, 0, 0, 0, time.Local)
+	m := &TrayModel{Now: func() time.Time { return now }}
+	st := api.Status{State: api.StateConnected, GatewayName: "GW", Address: "10.77.0.2/32", ConnectedAt: now.Add(-8 * time.Hour),
+		SessionExpiresAt: now.Add(7 * time.Minute)}
+	m.OnStatus(api.Status{State: api.StateDisconnected})
+	v, fx := m.OnStatus(st)
+	if !fx.NewConnection || strings.Contains(v.Status, "만료") {
+		t.Errorf("new connection: %+v %+v", v, fx)
+	}
+	st.ExpiringSoon = true
+	v, _ = m.OnStatus(st)
+	if !strings.Contains(v.Status, "세션 17:07 만료") {
+		t.Errorf("status line %q", v.Status)
+	}
+	_, fx = m.OnStatus(api.Status{State: api.StateDisconnected, EndReason: api.EndLogout})
+	if !fx.Ended || fx.ShowLogin {
+		t.Errorf("logout: %+v", fx)
+	}
+}

@@ -3,7 +3,9 @@ package ui
 import (
 	"context"
 	"net/url"
+	"strings"
 	"unicode"
+	"unicode/utf8"
 
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/container"
@@ -114,6 +116,10 @@ type problemView struct {
 	extra *widget.Label
 	open  func(*url.URL)
 	shown *Problem
+	// onChange is told when the view appeared, went or changed: its
+	// window fits its height to it, shrinking too (the login window grew
+	// with each error and never gave the space back).
+	onChange func()
 }
 
 func newProblemView(open func(*url.URL)) *problemView {
@@ -142,12 +148,18 @@ func newProblemView(open func(*url.URL)) *problemView {
 // Set shows p (nil hides the view). helpdesk is shown under errors the
 // helpdesk must solve (a locked account).
 func (v *problemView) Set(p *Problem, helpdesk string) {
+	was, wasText := v.box.Visible(), v.label.Text
+	defer func() {
+		if v.onChange != nil && (was != v.box.Visible() || wasText != v.label.Text) {
+			v.onChange()
+		}
+	}()
 	v.shown = p
 	if p == nil {
 		v.box.Hide()
 		return
 	}
-	v.label.SetText(p.String())
+	v.label.SetText(keepTogether(p.String()))
 	v.link.Hide()
 	v.extra.Hide()
 	if p.Refusal != nil && p.Refusal.InstallURL != "" {
@@ -273,4 +285,19 @@ func parseURL(s string) *url.URL {
 		return nil
 	}
 	return u
+}
+
+// keepTogether starts a closing parenthetical remark — "(남은 시도 횟수:
+// 4회)" — on a line of its own, so that word wrapping does not leave
+// "(남은 시도 횟수:" on one line and "4회)" on the next. Fyne wraps at any
+// Unicode space, no-break spaces included, so a newline is the only way.
+func keepTogether(s string) string {
+	if !strings.HasSuffix(s, ")") {
+		return s
+	}
+	i := strings.LastIndex(s, " (")
+	if i < 0 || strings.ContainsAny(s[i+1:], "\n") || utf8.RuneCountInString(s[i+1:]) > 24 {
+		return s
+	}
+	return s[:i] + "\n" + s[i+1:]
 }

@@ -1,6 +1,7 @@
-// Command gen draws the app and tray icons of assets/icons and copies the
-// bundled Hangul font (NanumGothic, SIL OFL 1.1) and its license from the
-// Debian package fonts-nanum into assets/fonts. Run it from the repository
+// Command gen draws the app and tray icons of assets/icons and writes the
+// bundled Hangul font (a subset of NanumGothic, SIL OFL 1.1, renamed SVPN
+// Gothic) and its license from the Debian package fonts-nanum into
+// assets/fonts (subsetting needs python3-fonttools). Run it from the repository
 // root with `go generate ./assets` after changing the drawings; its output
 // is committed, so building SVPN never needs it.
 //
@@ -20,6 +21,7 @@ import (
 	"image/png"
 	"math"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"strings"
 
@@ -276,19 +278,66 @@ func writePNG(path string, img image.Image) error {
 	return os.WriteFile(path, b.Bytes(), 0o644)
 }
 
-// copyFonts copies NanumGothic Regular and Bold and writes OFL.txt from the
-// Debian copyright file's OFL paragraph.
+// The bundled fonts are subsets of NanumGothic: Latin, the KS X 1001
+// symbols and all 11,172 Hangul syllables, without the hanja (the system's
+// fonts supply a rare one on demand) nor the hinting (Fyne does not hint).
+// Fyne parses every glyph of a font when it loads it, once per text style
+// and theme scope, so the full font cost each window process tens of
+// megabytes. A subset is a Modified Version under the OFL, which may not
+// bear the Reserved Font Names: it is renamed SVPN Gothic.
+const (
+	fontFamily  = "SVPN Gothic"
+	fontUnicode = "U+0020-007E,U+00A0-017F,U+02C6-02DD,U+1100-11FF,U+2000-206F,U+20A9,U+20AC,U+2100-214F,U+2150-218F," +
+		"U+2190-21FF,U+2200-22FF,U+2300-23FF,U+2460-24FF,U+2500-257F,U+25A0-25FF,U+2600-26FF,U+3000-303F,U+3130-318F," +
+		"U+3200-32FF,U+3300-33FF,U+AC00-D7A3,U+FF00-FFEF"
+)
+
+// subsetScript subsets and renames a font with fontTools (Debian package
+// python3-fonttools): argv source, destination, family, style.
+const subsetScript = `
+import sys
+from fontTools import subset
+from fontTools.ttLib import TTFont
+src, dst, family, style, unicodes = sys.argv[1:6]
+opts = subset.Options()
+opts.hinting = False
+opts.name_IDs = ["*"]
+opts.name_languages = ["*"]
+opts.layout_features = ["*"]
+opts.drop_tables += ["TSI0", "TSI1", "TSI2", "TSI3", "TSI5"]
+font = TTFont(src)
+s = subset.Subsetter(opts)
+s.populate(unicodes=subset.parse_unicodes(unicodes))
+s.subset(font)
+full = family if style == "Regular" else family + " " + style
+ps = family.replace(" ", "") + "-" + style
+names = {1: family, 2: style, 3: ps + ";subset", 4: full, 6: ps}
+name = font["name"]
+for rec in list(name.names):
+    if rec.nameID in names:
+        name.setName(names[rec.nameID], rec.nameID, rec.platformID, rec.platEncID, rec.langID)
+    elif rec.nameID in (16, 17, 18, 21, 22):
+        name.removeNames(nameID=rec.nameID)
+font.save(dst)
+`
+
+// copyFonts writes the subsets of NanumGothic Regular and Bold and OFL.txt
+// from the Debian copyright file's OFL paragraph.
 func copyFonts(dst, src, license string) error {
 	if err := os.MkdirAll(dst, 0o755); err != nil {
 		return err
 	}
-	for _, name := range []string{"NanumGothic.ttf", "NanumGothicBold.ttf"} {
-		b, err := os.ReadFile(filepath.Join(src, name))
-		if err != nil {
+	for _, f := range []struct{ in, out, style string }{
+		{"NanumGothic.ttf", "SVPNGothic-Regular.ttf", "Regular"},
+		{"NanumGothicBold.ttf", "SVPNGothic-Bold.ttf", "Bold"},
+	} {
+		in := filepath.Join(src, f.in)
+		if _, err := os.Stat(in); err != nil {
 			return fmt.Errorf("%w (install the Debian package fonts-nanum)", err)
 		}
-		if err := os.WriteFile(filepath.Join(dst, name), b, 0o644); err != nil {
-			return err
+		cmd := exec.Command("python3", "-c", subsetScript, in, filepath.Join(dst, f.out), fontFamily, f.style, fontUnicode)
+		if out, err := cmd.CombinedOutput(); err != nil {
+			return fmt.Errorf("subsetting %s: %v (install the Debian package python3-fonttools)\n%s", f.in, err, out)
 		}
 	}
 	text, err := oflText(license)
@@ -325,5 +374,6 @@ func oflText(path string) (string, error) {
 	if out.Len() == 0 {
 		return "", fmt.Errorf("%s: no OFL-1.1 license text", path)
 	}
-	return "NanumGothic.ttf and NanumGothicBold.ttf (fonts-nanum)\n\n" + out.String(), sc.Err()
+	return "SVPNGothic-Regular.ttf and SVPNGothic-Bold.ttf: subsets of NanumGothic and NanumGothicBold\n" +
+		"(fonts-nanum), renamed SVPN Gothic as the license requires of a Modified Version.\n\n" + out.String(), sc.Err()
 }

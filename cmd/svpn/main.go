@@ -19,7 +19,11 @@ import (
 	"io"
 	"log"
 	"os"
+	"path/filepath"
+	"runtime/debug"
+	"slices"
 	"strings"
+	"time"
 
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/app"
@@ -29,6 +33,7 @@ import (
 	"github.com/opensvpn/svpn/client/localsock"
 	"github.com/opensvpn/svpn/internal/sessionbus"
 	"github.com/opensvpn/svpn/ui"
+	_ "github.com/opensvpn/svpn/ui/fynelocale" // before Fyne reads the locale
 	"github.com/opensvpn/svpn/ui/tray"
 )
 
@@ -135,12 +140,20 @@ func runTray(o options, choice ui.LanguageChoice) {
 	a := app.NewWithID(appID)
 	a.SetIcon(ui.AppIcon)
 	d := local.NewClient(o.socket)
-	childEnv := []string{"SVPN_UI_NOTES=" + strings.Join(env.Notes, ",")}
-	if isCLocale(choice.System) {
-		// Fyne logs a parse error for every font lookup under C.UTF-8;
-		// LANGUAGE (read only when the locale is not plain C) quiets it.
-		childEnv = append(childEnv, "LANGUAGE="+string(choice.Lang))
+	// The window processes tell Fyne "English" through LANGUAGE, whatever
+	// the UI language (ui.ChooseLanguage reads --lang, LC_* and LANG, not
+	// LANGUAGE). Fyne adds the system font of its locale's language to every
+	// text style's fallback fonts and parses all of its glyphs: for Korean,
+	// a whole CJK font, tens of megabytes per window process, though the
+	// bundled font has every Hangul syllable. It also quiets Fyne's "Error
+	// parsing user locale C" under C.UTF-8. The browser a window starts
+	// gets the user's LANGUAGE back (ui.UserLanguageEnv).
+	userLanguage, ok := os.LookupEnv(ui.UserLanguageEnv) // set by fynelocale
+	if !ok {
+		userLanguage = os.Getenv("LANGUAGE")
 	}
+	childEnv := []string{"SVPN_UI_NOTES=" + strings.Join(env.Notes, ","),
+		"LANGUAGE=en", ui.UserLanguageEnv + "=" + userLanguage}
 	err = tray.Run(tray.ProcessOptions{Socket: o.socket, Daemon: d, App: a, Exe: exe, ChildArgs: o.childArgs(),
 		ChildEnv: childEnv, Open: o.open, Env: env})
 	if errors.Is(err, tray.ErrRunning) {
@@ -156,36 +169,77 @@ func isCLocale(s string) bool {
 	return s == "C" || s == "POSIX" || strings.HasPrefix(s, "C.") || s == ""
 }
 
-// newApp creates the Fyne app of a process that shows windows.
-func newApp(choice ui.LanguageChoice) fyne.App {
+// newApp creates the Fyne app of a process that shows windows. A window
+// process's app has no ID: Fyne then neither watches nor, when the window
+// closes, rewrites the preferences file (the windows keep their facts in
+// stateStore); single (--single-process) keeps the ID for notifications.
+func newApp(choice ui.LanguageChoice, th fyne.Theme, single bool) fyne.App {
 	if err := ui.SetupLanguage(choice.Lang); err != nil {
 		log.Fatal(err)
 	}
-	a := app.NewWithID(appID)
+	var a fyne.App
+	if single {
+		a = app.NewWithID(appID)
+	} else {
+		a = app.New()
+	}
 	a.SetIcon(ui.AppIcon)
-	a.Settings().SetTheme(ui.Theme{})
+	a.Settings().SetTheme(th)
 	return a
 }
 
-func windowOptions(o options, choice ui.LanguageChoice, notes []string) ui.Options {
+func windowOptions(o options, choice ui.LanguageChoice, notes []string, a fyne.App) ui.Options {
 	return ui.Options{
+		Store:  stateStore(a),
 		Daemon: local.NewClient(o.socket), Socket: o.socket, Sources: ui.Sources(o.drives),
 		Version: version, Lang: choice, Environment: notes,
 		OpenURL: ui.SystemOpener(), // nil: Fyne's
+		NoTray:  slices.Contains(notes, "env.no_tray_host") || slices.Contains(notes, "env.no_dbus"),
 	}
+}
+
+// stateStore is where the windows remember things: a file per key under
+// the user's config directory (ui.FileStore), never Fyne's preferences
+// file, which every Fyne app with an ID rewrites in place when it quits
+// while the app's other processes watch it ("Preferences load error:
+// EOF"). What an earlier version kept there is still read.
+func stateStore(a fyne.App) ui.Store {
+	dir, err := os.UserConfigDir()
+	if err != nil {
+		return a.Preferences()
+	}
+	return &ui.FileStore{Dir: filepath.Join(dir, "svpn"),
+		Fallback: ui.LegacyPrefs{Path: filepath.Join(dir, "fyne", appID, "preferences.json")}}
 }
 
 // runWindow is a window process of the tray process: it shows one window,
 // raises it on "show", quits on "quit" or when the tray process goes away
 // (stdin closes), and exits when its window closes.
 func runWindow(o options, choice ui.LanguageChoice) {
-	a := newApp(choice)
+	var th fyne.Theme = ui.Theme{}
+	if o.window == tray.WindowDiagnostics {
+		th = ui.CompactTheme()
+	}
+	if os.Getenv("GOGC") == "" {
+		// A window process's heap is mostly parsed fonts that live as long
+		// as it does: collecting at half the usual growth keeps a few MB
+		// of garbage out of its resident memory for no visible cost.
+		debug.SetGCPercent(50)
+	}
+	// Starting up (parsing fonts, laying out) leaves freed heap the
+	// runtime would give back to the system only slowly: give it back
+	// once the window is up.
+	time.AfterFunc(time.Second, debug.FreeOSMemory)
+	a := newApp(choice, th, false)
 	var notes []string
 	if s := os.Getenv("SVPN_UI_NOTES"); s != "" {
 		notes = strings.Split(s, ",")
 	}
-	opts := windowOptions(o, choice, notes)
+	opts := windowOptions(o, choice, notes, a)
 	opts.OnConnected = func(api.Status) { a.Quit() } // the tray announces it
+	// The connection window's connection ended: the tray process shows
+	// the login window.
+	opts.OnConnectionEnded = func(api.Status) { a.Quit() }
 	opts.OpenDiagnostics = func() { fmt.Println("open diagnostics") }
 	wins := ui.NewWindows(a, opts)
 	show := func() fyne.Window {
@@ -194,20 +248,28 @@ func runWindow(o options, choice ui.LanguageChoice) {
 			return wins.ShowDiagnostics()
 		case tray.WindowAbout:
 			return wins.ShowAbout()
+		case tray.WindowConnected:
+			return wins.ShowConnected()
 		}
 		return wins.ShowLogin()
 	}
 	show().SetMaster()
 	go readCommands(os.Stdin, func(cmd string) {
-		switch cmd {
-		case "show":
-			fyne.Do(func() {
-				show()
-				fmt.Println("shown")
-			})
-		case "quit":
+		if cmd == "quit" {
 			fyne.Do(a.Quit)
+			return
 		}
+		fyne.Do(func() {
+			switch addr, unopened := strings.CutPrefix(cmd, "unopened "); {
+			case o.window == tray.WindowConnected && cmd == "ask-disconnect":
+				wins.AskDisconnect()
+			case o.window == tray.WindowConnected && unopened:
+				wins.ShowUnopened(addr)
+			default:
+				show()
+			}
+			fmt.Println("shown")
+		})
 	})
 	a.Run()
 }
@@ -226,16 +288,20 @@ func readCommands(r io.Reader, do func(string)) {
 // process.
 func runSingle(o options, choice ui.LanguageChoice) {
 	env := tray.ProbeEnv()
-	a := newApp(choice)
-	opts := windowOptions(o, choice, append(env.Notes, "env.single_process"))
-	opts.Persistent = true
+	a := newApp(choice, ui.Theme{}, true)
+	opts := windowOptions(o, choice, append(env.Notes, "env.single_process"), a)
+	// Without a tray host the windows are the app: closing the last one
+	// quits, as the diagnostics say (env.no_tray_host).
+	opts.Persistent = env.Tray
+	opts.NoTray = !env.Tray
 	var wins *ui.Windows
 	opts.OnConnected = func(api.Status) { wins.HideLogin() } // the tray announces it
+	opts.OnConnectionEnded = func(api.Status) { wins.HideConnected() }
 	wins = ui.NewWindows(a, opts)
 	acts := &singleActions{wins: wins, a: a}
 	ctrl := tray.NewController(opts.Daemon, a, acts)
 	ctrl.UseEnv(env)
-	if h := tray.NewFyneHost(ctrl, a); h != nil {
+	if h := tray.NewFyneHost(ctrl, a); h != nil && env.Tray {
 		ctrl.SetHost(h)
 	}
 	a.Lifecycle().SetOnStarted(func() {
@@ -261,3 +327,8 @@ func (s *singleActions) ShowLogin()       { fyne.Do(func() { s.wins.ShowLogin() 
 func (s *singleActions) ShowDiagnostics() { fyne.Do(func() { s.wins.ShowDiagnostics() }) }
 func (s *singleActions) ShowAbout()       { fyne.Do(func() { s.wins.ShowAbout() }) }
 func (s *singleActions) Quit()            { fyne.Do(s.a.Quit) }
+func (s *singleActions) ShowConnected()   { fyne.Do(func() { s.wins.ShowConnected() }) }
+func (s *singleActions) AskDisconnect()   { fyne.Do(func() { s.wins.AskDisconnect() }) }
+func (s *singleActions) ShowUnopened(addr string) {
+	fyne.Do(func() { s.wins.ShowUnopened(addr) })
+}

@@ -271,7 +271,8 @@ func notices(list []*module, goLicense, font string, fontIn map[string]bool) []b
 	w("when it is out of date. Do not edit it by hand.\n\n")
 
 	w("%s\nParts other than Go modules\n%s\n\n", rule, rule)
-	w("* NanumGothic and NanumGothicBold (assets/fonts), embedded in: %s.\n", names(fontIn))
+	w("* SVPN Gothic Regular and Bold (assets/fonts), subsets of NanumGothic and\n")
+	w("  NanumGothicBold renamed as the licence requires, embedded in: %s.\n", names(fontIn))
 	w("  Copyright (c) 2010, NAVER Corporation. SIL Open Font License 1.1, text below.\n")
 	w("* Icons (assets/icons, and the .ico/.icns/.png made from them by the installers):\n")
 	w("  drawn by assets/gen for SVPN, The SVPN Authors, MIT licence (LICENSE).\n")
@@ -291,7 +292,7 @@ func notices(list []*module, goLicense, font string, fontIn map[string]bool) []b
 	}
 	w("\n%s\nLicence texts\n%s\n", rule, rule)
 	w("\n--- The Go standard library and runtime (LICENSE of the Go distribution) ---\n\n%s\n", goLicense)
-	w("\n--- NanumGothic (assets/fonts/OFL.txt) ---\n\n%s\n", strings.TrimSpace(font))
+	w("\n--- SVPN Gothic, from NanumGothic (assets/fonts/OFL.txt) ---\n\n%s\n", strings.TrimSpace(font))
 	for _, m := range list {
 		for _, f := range m.files {
 			w("\n--- %s %s (%s) ---\n\n%s\n", m.path, m.version, f.name, f.text)

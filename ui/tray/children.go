@@ -16,6 +16,10 @@ const (
 	WindowLogin       = "login"
 	WindowDiagnostics = "diagnostics"
 	WindowAbout       = "about"
+	// WindowConnected is the small connection window: the tray's menu in
+	// a window, for desktops without a tray icon, and where the tray asks
+	// before 연结 끊기 and shows an address it could not open.
+	WindowConnected = "connected"
 )
 
 // Children runs the windows in child processes of this binary, one per
@@ -45,14 +49,19 @@ type child struct {
 }
 
 // Show raises the window of kind, starting its process if needed.
-func (c *Children) Show(kind string) error {
+func (c *Children) Show(kind string) error { return c.Send(kind, "show") }
+
+// Send gives the window process of kind a command line ("show", or one
+// of that kind's own: "ask-disconnect", "unopened URL"), starting the
+// process if needed; every command raises the window too.
+func (c *Children) Send(kind, line string) error {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	if c.procs == nil {
 		c.procs = map[string]*child{}
 	}
 	if p := c.procs[kind]; p != nil {
-		if _, err := fmt.Fprintln(p.stdin, "show"); err == nil {
+		if _, err := fmt.Fprintln(p.stdin, line); err == nil {
 			p.pending = true
 			return nil
 		}
@@ -74,6 +83,13 @@ func (c *Children) Show(kind string) error {
 	}
 	p := &child{cmd: cmd, stdin: stdin, done: make(chan struct{})}
 	c.procs[kind] = p
+	if line != "show" {
+		// A new process shows its window anyway; anything else is said
+		// once it reads its input.
+		if _, err := fmt.Fprintln(stdin, line); err == nil {
+			p.pending = true
+		}
+	}
 	go func() {
 		sc := bufio.NewScanner(stdout)
 		for sc.Scan() {
@@ -150,5 +166,22 @@ func (c *Children) StopAll(grace time.Duration) {
 		}
 		p.cmd.Process.Kill()
 		<-p.done
+	}
+}
+
+// Any reports whether any window is open.
+func (c *Children) Any() bool {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return len(c.procs) > 0
+}
+
+// Close asks the window process of kind to quit, if it runs.
+func (c *Children) Close(kind string) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if p := c.procs[kind]; p != nil {
+		p.pending = false
+		fmt.Fprintln(p.stdin, "quit")
 	}
 }

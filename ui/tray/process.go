@@ -40,6 +40,7 @@ type process struct {
 	children *Children
 	cancel   context.CancelFunc
 	quitOnce sync.Once
+	quit     chan struct{} // closed by Quit when no systray loop runs
 	inst     *Instance
 }
 
@@ -65,19 +66,36 @@ func Run(o ProcessOptions) error {
 	if err != nil {
 		o.Log.Printf("single instance: %v (continuing)", err)
 	}
-	p := &process{o: o, inst: inst}
+	p := &process{o: o, inst: inst, quit: make(chan struct{})}
 	p.children = &Children{Exe: o.Exe, Args: o.ChildArgs, Env: o.ChildEnv,
 		OnRequest: p.childRequest, OnExit: p.childExit}
-	// The window first: it is what the user waits for.
-	if o.Open != "" {
-		p.show(o.Open)
-	}
 	ctx, cancel := context.WithCancel(context.Background())
 	p.cancel = cancel
 	p.ctrl = NewController(o.Daemon, o.App, p)
 	p.ctrl.UseEnv(o.Env)
 	if open := ui.SystemOpener(); open != nil {
 		p.ctrl.Open = open
+	}
+	// The window first: it is what the user waits for. Without a tray, a
+	// start while connected shows the connection window instead of the
+	// login window: what the first status says decides (svpnd answers in
+	// milliseconds; a second at most).
+	switch {
+	case o.Open == "":
+	case o.Env.Tray || o.Open != WindowLogin:
+		p.show(o.Open)
+	default:
+		go func() {
+			t := time.NewTimer(time.Second)
+			defer t.Stop()
+			select {
+			case <-p.ctrl.Ready():
+			case <-t.C:
+			case <-ctx.Done():
+				return
+			}
+			p.show(WindowLogin)
+		}()
 	}
 	if inst != nil {
 		go inst.Serve(ctx, p.request)
@@ -89,13 +107,29 @@ func Run(o ProcessOptions) error {
 		<-sig
 		p.Quit()
 	}()
+	if !o.Env.Tray {
+		// No tray host: the windows stand in, and systray would only log
+		// that it found none ("systray error: failed to connect to DBus").
+		<-p.quit
+		p.cleanup()
+		return nil
+	}
 	systray.Run(func() { p.ctrl.SetHost(NewSystrayHost(p.ctrl)) }, p.cleanup)
 	return nil
 }
 
+// show raises the window of kind. Without a tray, the connection window
+// stands in for the login window while connected.
 func (p *process) show(kind string) {
+	if kind == WindowLogin && !p.o.Env.Tray && p.ctrl.View().Connected {
+		kind = WindowConnected
+	}
+	p.send(kind, "show")
+}
+
+func (p *process) send(kind, line string) {
 	p.o.Log.Printf("showing the %s window", kind)
-	if err := p.children.Show(kind); err != nil {
+	if err := p.children.Send(kind, line); err != nil {
 		p.o.Log.Printf("opening the %s window: %v", kind, err)
 	}
 }
@@ -107,7 +141,7 @@ func (p *process) request(r string) {
 		return
 	}
 	switch kind {
-	case WindowLogin, WindowDiagnostics, WindowAbout:
+	case WindowLogin, WindowDiagnostics, WindowAbout, WindowConnected:
 		p.show(kind)
 	}
 }
@@ -118,19 +152,25 @@ func (p *process) childRequest(kind, r string) {
 	}
 }
 
-// childExit: without a visible tray, the app lives only while the login
-// window is open or a connection is up (the user could not reach it
-// otherwise).
+// childExit: without a tray, the app lives only while one of its windows
+// is open (the user could not reach it otherwise), and the connection
+// window takes over from the login window once connected. So closing the
+// last window quits, as the diagnostics say (env.no_tray_host); the
+// connection is svpnd's and stays up.
 func (p *process) childExit(kind string) {
 	p.o.Log.Printf("the %s window closed", kind)
-	if kind != WindowLogin || p.o.Env.Tray {
+	if p.o.Env.Tray {
 		return
 	}
 	// The login window closes itself on a successful login: give the watch
 	// stream a moment to report it.
 	time.Sleep(500 * time.Millisecond)
-	if v := p.ctrl.View(); !v.Connected && !v.Busy && !p.children.Running(WindowLogin) {
-		p.o.Log.Printf("no tray and no connection: quitting with the window")
+	if kind == WindowLogin && p.ctrl.View().Connected && !p.children.Running(WindowConnected) {
+		p.show(WindowConnected)
+		return
+	}
+	if !p.children.Any() {
+		p.o.Log.Printf("no tray and no window open: quitting")
 		p.Quit()
 	}
 }
@@ -139,16 +179,28 @@ func (p *process) ShowLogin()       { p.show(WindowLogin) }
 func (p *process) ShowDiagnostics() { p.show(WindowDiagnostics) }
 func (p *process) ShowAbout()       { p.show(WindowAbout) }
 
+// ShowConnected shows the connection window, which takes over from the
+// login window (a login from elsewhere, svpnctl, leaves it open).
+func (p *process) ShowConnected() {
+	p.show(WindowConnected)
+	p.children.Close(WindowLogin)
+}
+
+// AskDisconnect is the menu's 연결 끊기, asked in the connection window.
+func (p *process) AskDisconnect() { p.send(WindowConnected, "ask-disconnect") }
+
+// ShowUnopened shows the address the browser could not open.
+func (p *process) ShowUnopened(addr string) { p.send(WindowConnected, "unopened "+addr) }
+
 // Quit is 종료: close the windows and the tray. The connection is svpnd's
 // and stays up.
 func (p *process) Quit() {
 	p.quitOnce.Do(func() {
-		if p.o.Env.Tray || hasSessionBus() {
+		if p.o.Env.Tray {
 			systray.Quit()
 			return
 		}
-		p.cleanup()
-		os.Exit(0)
+		close(p.quit)
 	})
 }
 
@@ -160,13 +212,4 @@ func (p *process) cleanup() {
 	if p.inst != nil {
 		p.inst.Close()
 	}
-}
-
-func hasSessionBus() bool {
-	for _, n := range ProbeEnv().Notes {
-		if n == "env.no_dbus" {
-			return false
-		}
-	}
-	return true
 }

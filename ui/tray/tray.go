@@ -40,6 +40,18 @@ type Actions interface {
 	Quit()
 }
 
+// WindowActions are Actions that can also show the connection window:
+// the tray process's (a window process) and --single-process's. The
+// controller uses them when the process has them: where there is no tray
+// icon, for the connection; and everywhere, to ask before 연결 끊기 and to
+// show an address it could not open, which a menu cannot do.
+type WindowActions interface {
+	Actions
+	ShowConnected()
+	AskDisconnect()
+	ShowUnopened(addr string)
+}
+
 // Controller follows svpnd and keeps the tray, the notifications and the
 // portal in step with it.
 type Controller struct {
@@ -51,6 +63,10 @@ type Controller struct {
 	mu    sync.Mutex
 	model ui.TrayModel
 	view  ui.TrayView
+	ready chan struct{} // closed at the first status or failure
+	once  sync.Once
+	// noTray: no tray icon can be shown, the connection window stands in.
+	noTray bool
 	// Notify and Open replace the app's (tests).
 	Notify func(ui.Notice)
 	Open   func(*url.URL) error
@@ -58,7 +74,7 @@ type Controller struct {
 
 // NewController returns a controller; Run starts it.
 func NewController(d ui.Daemon, a fyne.App, actions Actions) *Controller {
-	c := &Controller{daemon: d, app: a, actions: actions}
+	c := &Controller{daemon: d, app: a, actions: actions, ready: make(chan struct{})}
 	c.view = ui.TrayView{Icon: ui.IconDisconnected, Status: ui.T("tray.status_disconnected")}
 	c.Notify = func(n ui.Notice) { a.SendNotification(fyne.NewNotification(n.Title, n.Body)) }
 	c.Open = a.OpenURL
@@ -69,11 +85,20 @@ func NewController(d ui.Daemon, a fyne.App, actions Actions) *Controller {
 // notification service (or no session bus): each would only log an error
 // ("Failed to send message to bus") at every state change. The diagnostics
 // say why there are none (env.Notes).
+//
+// Without a tray icon, the controller shows the connection window when a
+// connection comes up and the login window when it ends, whoever ended it.
 func (c *Controller) UseEnv(e Env) {
 	if !e.Notifications {
 		c.Notify = func(ui.Notice) {}
 	}
+	c.mu.Lock()
+	c.noTray = !e.Tray
+	c.mu.Unlock()
 }
+
+// Ready is closed once svpnd answered, or failed to, the first time.
+func (c *Controller) Ready() <-chan struct{} { return c.ready }
 
 // SetHost attaches the tray; it gets the current view at once.
 func (c *Controller) SetHost(h Host) {
@@ -111,29 +136,57 @@ func (c *Controller) step(f func(*ui.TrayModel) (ui.TrayView, ui.TrayEffects)) (
 }
 
 func (c *Controller) apply(v ui.TrayView, fx ui.TrayEffects, h Host) {
+	defer c.once.Do(func() { close(c.ready) })
 	if h != nil {
 		h.Update(v)
 	}
 	for _, n := range fx.Notices {
 		c.Notify(n)
 	}
-	if u, err := url.Parse(fx.OpenURL); fx.OpenURL != "" && err == nil {
-		if err := c.Open(u); err != nil {
-			fyne.LogError("opening the portal", err)
-		}
+	c.mu.Lock()
+	noTray := c.noTray
+	c.mu.Unlock()
+	wa, _ := c.actions.(WindowActions)
+	if fx.NewConnection && noTray && wa != nil {
+		wa.ShowConnected()
 	}
-	if fx.ShowLogin {
+	if u, err := url.Parse(fx.OpenURL); fx.OpenURL != "" && err == nil {
+		c.open(u)
+	}
+	if fx.ShowLogin || (fx.Ended && noTray) {
 		c.actions.ShowLogin()
+	}
+}
+
+// open opens u in the browser; when that fails (no browser configured),
+// the connection window says so with the address to copy: a failure only
+// the terminal saw was a portal that silently never opened.
+func (c *Controller) open(u *url.URL) {
+	err := c.Open(u)
+	if err == nil {
+		return
+	}
+	fyne.LogError("opening "+u.String(), err)
+	if wa, ok := c.actions.(WindowActions); ok {
+		wa.ShowUnopened(u.String())
 	}
 }
 
 // OpenPortal is 행정포탈 열기.
 func (c *Controller) OpenPortal() {
 	if u, err := url.Parse(c.View().Portal); err == nil && u.String() != "" {
-		if err := c.Open(u); err != nil {
-			fyne.LogError("opening the portal", err)
-		}
+		c.open(u)
 	}
+}
+
+// askDisconnect is the menu's 연결 끊기: asked in the connection window
+// when the process can show one, else done at once.
+func (c *Controller) askDisconnect() {
+	if wa, ok := c.actions.(WindowActions); ok {
+		wa.AskDisconnect()
+		return
+	}
+	c.Disconnect()
 }
 
 // Disconnect is 연결 끊기.
@@ -170,7 +223,7 @@ func (c *Controller) itemAction(i menuItem) func() {
 	case itemConnect, itemLogin:
 		return c.actions.ShowLogin
 	case itemDisconnect:
-		return c.Disconnect
+		return c.askDisconnect
 	case itemDiagnostics:
 		return c.actions.ShowDiagnostics
 	case itemAbout:

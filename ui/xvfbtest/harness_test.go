@@ -3,6 +3,7 @@ package xvfbtest
 import (
 	"bufio"
 	"bytes"
+	"context"
 	"encoding/json"
 	"fmt"
 	"image"
@@ -46,7 +47,9 @@ func buildBinaries(t testing.TB, dir string) {
 	t.Helper()
 	root := repoRoot(t)
 	build := func(cgo string, pkgs ...string) {
-		cmd := exec.Command("go", append([]string{"build", "-o", dir + "/"}, pkgs...)...)
+		// no_emoji as `make run` and the installers build the app (Makefile
+		// UI_TAGS): without Fyne's colour-emoji font.
+		cmd := exec.Command("go", append([]string{"build", "-tags", "no_emoji", "-o", dir + "/"}, pkgs...)...)
 		cmd.Dir = root
 		cmd.Env = append(os.Environ(), "CGO_ENABLED="+cgo)
 		if out, err := cmd.CombinedOutput(); err != nil {
@@ -271,7 +274,10 @@ func (x x) click(id string, px, py int, fromBottom bool) {
 
 // frame captures a window's pixels.
 func (x x) frame(id string) (image.Image, error) {
-	cmd := exec.Command("import", "-window", id, "png:-")
+	// import waits forever for a window that went away mid-capture.
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	cmd := exec.CommandContext(ctx, "import", "-window", id, "png:-")
 	cmd.Env = append(os.Environ(), "DISPLAY="+x.display)
 	out, err := cmd.Output()
 	if err != nil {
@@ -382,16 +388,20 @@ func rssKB(pid int) int {
 	return 0
 }
 
-// children returns the pids of a process's children.
+// children returns the pids of a process's children. Each thread has its
+// own list (a Go program starts processes from any of its threads).
 func children(pid int) []int {
-	b, err := os.ReadFile(fmt.Sprintf("/proc/%d/task/%d/children", pid, pid))
-	if err != nil {
-		return nil
-	}
+	tasks, _ := os.ReadDir(fmt.Sprintf("/proc/%d/task", pid))
 	var out []int
-	for _, f := range strings.Fields(string(b)) {
-		n, _ := strconv.Atoi(f)
-		out = append(out, n)
+	for _, task := range tasks {
+		b, err := os.ReadFile(fmt.Sprintf("/proc/%d/task/%s/children", pid, task.Name()))
+		if err != nil {
+			continue
+		}
+		for _, f := range strings.Fields(string(b)) {
+			n, _ := strconv.Atoi(f)
+			out = append(out, n)
+		}
 	}
 	return out
 }

@@ -50,7 +50,7 @@ func TestScreenshots(t *testing.T) {
 	drives := []string{d.DriveRoot, usb2}
 	home := t.TempDir()
 	png := func(name string) string { return filepath.Join(out, name) }
-	light := []string{"FYNE_THEME=light"}
+	light := []string{"FYNE_THEME=light", "BROWSER=true"} // a browser that opens nothing
 
 	// Each screenshot waits for its window to settle (X.shot), and for the
 	// result of a key or click to show (X.after): no fixed delays.
@@ -87,11 +87,15 @@ func TestScreenshots(t *testing.T) {
 	eventually(t, 30*time.Second, "the connection", func() bool { return d.state(t) == "connected" })
 	X.gone("^원격근무서비스$")
 
-	// A second double-click brings the window back: the connection.
+	// No tray host here (no D-Bus): the connection window stays instead,
+	// and a second double-click brings it back.
+	conn := X.window("^원격근무서비스 연결 상태$")
+	X.shot(conn, png("08-connected.png"))
 	second := d.app(t, display, home, drives, light)
 	eventually(t, 10*time.Second, "the second instance to hand over", second.Exited)
-	login = X.window("^원격근무서비스$")
-	X.shot(login, png("08-connected.png"))
+	X.window("^원격근무서비스 연결 상태$")
+	X.save(X.after(conn, X.key(conn, "Tab", "Return")), png("14-disconnect-question.png")) // 연결 끊기, asked
+	X.after(conn, X.key(conn, "Escape"))
 
 	// The diagnostics, from another start (as the tray menu would).
 	d.app(t, display, home, drives, light, "--open", "diagnostics")
@@ -108,6 +112,7 @@ func TestScreenshots(t *testing.T) {
 
 	// 150 % and the dark theme; then English.
 	d.logout(t)
+	X.gone("^원격근무서비스 연결 상태$")
 	app = d.app(t, display, home, drives, []string{"FYNE_THEME=dark", "FYNE_SCALE=1.5"})
 	login = X.window("^원격근무서비스$")
 	X.shot(login, png("11-login-150-dark.png"))
