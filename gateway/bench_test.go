@@ -44,9 +44,6 @@ func benchLogin(b *testing.B, clients int) {
 	h.cfg.WG.Address = "10.77.0.1/16"
 	h.srv.peers = dev
 	h.srv.pool = netip.MustParsePrefix("10.77.0.0/16")
-	// The login itself is measured here, not admission control (the
-	// challenges are all fetched first): admit everything.
-	h.srv.admit = newAdmission(time.Microsecond, time.Hour, 1<<30)
 
 	// Every account shares one certificate and one password hash: issuing
 	// and hashing per user would dominate the setup, not the measurement.

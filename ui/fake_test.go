@@ -87,7 +87,11 @@ func TestPickerFollowsDrives(t *testing.T) {
 	test.Type(lw.password, "pw")
 	test.Tap(lw.loginBtn)
 	p := lw.picker
-	eventually(t, 5*time.Second, "the first scan", func() bool { return p.scanned })
+	// setRows runs on the scanning goroutine under Fyne's test driver:
+	// wait for the end of its update (the table hidden), not its start.
+	eventually(t, 5*time.Second, "the first scan shown: the empty state without the table", func() bool {
+		return p.scanned && p.empty.Visible() && !p.table.Visible()
+	})
 	if len(p.shown) != 0 || p.loc != certstore.LocationDisk || !p.empty.Visible() || !strings.Contains(p.empty.Text, "USB") {
 		t.Fatalf("empty picker: %d rows at %s, %q", len(p.shown), p.loc, p.empty.Text)
 	}
