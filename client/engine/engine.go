@@ -66,6 +66,10 @@ type Options struct {
 	// Firewall, for OS tunnels: the kill switch and leak protection
 	// (alwayson.go). nil: none.
 	Firewall Firewall
+	// EventsFile keeps the events the gateway's audit log has not taken
+	// yet (captive-portal exemptions) across restarts (sessionevents.go).
+	// Empty: memory only.
+	EventsFile string
 }
 
 // Caller is who made a local API request: the user who starts a session
@@ -101,6 +105,9 @@ type Engine struct {
 	mobile, mobileLast *mobileLogin
 	// exemptTimer ends a captive-portal exemption (captive.go).
 	exemptTimer *time.Timer
+	// unreported are events for the gateway's audit log not yet taken
+	// (sessionevents.go).
+	unreported []api.SessionEvent
 }
 
 type pendingLogin struct {
@@ -168,6 +175,10 @@ func New(o Options) *Engine {
 	e := &Engine{o: o, log: o.Logger, pending: map[string]*pendingLogin{}, watchers: map[chan api.Status]struct{}{}}
 	e.status = api.Status{State: api.StateDisconnected, Gateway: o.Profile.GatewayURL, GatewayName: o.Profile.Name,
 		Userspace: o.Userspace, Since: o.Now(), KillSwitch: killSwitchAtStart(o.Firewall)}
+	var err error
+	if e.unreported, err = loadEvents(o.EventsFile); err != nil {
+		e.log.Error("audit", "err", err)
+	}
 	return e
 }
 
