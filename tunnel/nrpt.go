@@ -21,11 +21,6 @@ const (
 	nrptKeyPath   = `SYSTEM\CurrentControlSet\Services\Dnscache\Parameters\DnsPolicyConfig`
 	nrptKeyPrefix = "{SVPN-"
 	nrptComment   = "SVPN split DNS: removed when the tunnel closes or svpnd starts again"
-	// nrptConfigGenericDNS is ConfigOptions 0x8: only the generic DNS
-	// server option is set ([MS-GPNRPT] 2.2.2.2).
-	nrptConfigGenericDNS = 0x8
-	// nrptVersion is the rule format's version ([MS-GPNRPT] 2.2.2.3).
-	nrptVersion = 1
 )
 
 // nrptRule is one rule as svpnd writes it.

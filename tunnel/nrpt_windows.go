@@ -16,8 +16,16 @@ var (
 	procRefreshPolicyEx = userenv.NewProc("RefreshPolicyEx")
 )
 
-// rpForce is RefreshPolicyEx's RP_FORCE: reapply even if nothing changed.
-const rpForce = 1
+const (
+	// rpForce is RefreshPolicyEx's RP_FORCE: reapply even if nothing
+	// changed.
+	rpForce = 1
+	// nrptConfigGenericDNS is ConfigOptions 0x8: only the generic DNS
+	// server option is set ([MS-GPNRPT] 2.2.2.2).
+	nrptConfigGenericDNS = 0x8
+	// nrptVersion is the rule format's version ([MS-GPNRPT] 2.2.2.3).
+	nrptVersion = 1
+)
 
 // writeNRPT writes (or replaces) r, then has the DNS client re-read the
 // table.
