@@ -28,6 +28,11 @@ type SessionEvent struct {
 	By string `json:"by,omitempty"`
 }
 
+// MaxSessionEvents bounds the events one session may report: svpnd keeps
+// no more than this many for the gateway, and a client that sends more is
+// flooding the audit log.
+const MaxSessionEvents = 100
+
 // MaxSessionEventAge is how old a report may be: svpnd keeps unreported
 // events across restarts, but not for ever.
 const MaxSessionEventAge = 30 * 24 * time.Hour

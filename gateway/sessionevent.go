@@ -61,6 +61,26 @@ func (s *Server) sessionEvent(ctx context.Context, token string, ev api.SessionE
 	if err := ev.Validate(s.now()); err != nil {
 		return asRefusal(err)
 	}
+	// A report sent again (its answer was lost) is taken without a second
+	// row; a session that reports more than any client keeps is refused.
+	prev, err := s.st.ListAudit(ctx, store.AuditFilter{UserID: sess.UserID, Event: ev.Kind, Since: sess.CreatedAt, Limit: api.MaxSessionEvents + 1})
+	if err != nil {
+		return internalError(err)
+	}
+	n := 0
+	for _, row := range prev {
+		var p captiveExemptionDetail
+		if json.Unmarshal(row.Detail, &p) != nil || p.Session != sess.ID {
+			continue
+		}
+		if p.ID == ev.ID {
+			return nil
+		}
+		n++
+	}
+	if n >= api.MaxSessionEvents {
+		return refuse(api.CodeBadRequest, "session event: more than %d in one session", api.MaxSessionEvents)
+	}
 	d := captiveExemptionDetail{ID: ev.ID, At: ev.At.UTC(), Minutes: ev.Minutes, LocalUID: ev.By, Session: sess.ID}
 	if json.Valid(sess.Device) {
 		d.Device = sess.Device

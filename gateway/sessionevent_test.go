@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"fmt"
 	"net/http"
 	"testing"
 	"time"
@@ -115,9 +116,43 @@ func TestGroupForbidsCaptiveExemption(t *testing.T) {
 
 func auditRows(t *testing.T, h *harness, user, event string) []store.AuditEvent {
 	t.Helper()
-	rows, err := h.st.ListAudit(context.Background(), store.AuditFilter{UserID: user, Event: event})
+	rows, err := h.st.ListAudit(context.Background(), store.AuditFilter{UserID: user, Event: event, Limit: store.MaxAuditLimit})
 	if err != nil {
 		t.Fatal(err)
 	}
 	return rows
+}
+
+// TestSessionEventBounded: a report sent again is one row; a session
+// cannot flood the audit log beyond api.MaxSessionEvents.
+func TestSessionEventBounded(t *testing.T) {
+	h := newHarness(t, nil)
+	ctx := context.Background()
+	a := h.addUser("test05", "Good-pass9!", false, nil, certgen.UserOptions{Name: "홍길동"})
+	resp, err := h.login(a)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ev := api.SessionEvent{ID: "same", Kind: api.SessionEventCaptiveExemption, At: h.clock.Now(), Minutes: 1}
+	for range 3 {
+		if err := h.client.ReportEvent(ctx, resp.SessionToken, ev); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if n := len(auditRows(t, h, "test05", api.SessionEventCaptiveExemption)); n != 1 {
+		t.Fatalf("a report sent 3 times: %d rows", n)
+	}
+	for i := 1; i < api.MaxSessionEvents; i++ {
+		ev.ID = fmt.Sprint("ev-", i)
+		if err := h.client.ReportEvent(ctx, resp.SessionToken, ev); err != nil {
+			t.Fatalf("event %d: %v", i, err)
+		}
+	}
+	ev.ID = "one-too-many"
+	if err := h.client.ReportEvent(ctx, resp.SessionToken, ev); api.CodeOf(err) != api.CodeBadRequest {
+		t.Fatalf("event %d: %v, want bad_request", api.MaxSessionEvents+1, err)
+	}
+	if n := len(auditRows(t, h, "test05", api.SessionEventCaptiveExemption)); n != api.MaxSessionEvents {
+		t.Fatalf("%d rows, want %d", n, api.MaxSessionEvents)
+	}
 }

@@ -16,8 +16,9 @@ import (
 
 // maxUnreported bounds the events kept for the gateway: a user who opens
 // exemptions offline for weeks does not grow the file without end (the
-// oldest go, and the log says so).
-const maxUnreported = 100
+// oldest go, and the log says so). The gateway takes no more from a
+// session.
+const maxUnreported = api.MaxSessionEvents
 
 // reportTimeout bounds one report to the gateway.
 const reportTimeout = 10 * time.Second
