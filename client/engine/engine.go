@@ -705,6 +705,9 @@ func (e *Engine) Diagnostics(ctx context.Context) api.Diagnostics {
 	errs := append([]api.ErrorEvent(nil), e.errors...)
 	notes := append([]string(nil), e.notes...)
 	cert := e.lastCert
+	for _, ev := range e.unreported {
+		notes = append(notes, "not yet in the gateway's audit log: "+ev.String())
+	}
 	e.mu.Unlock()
 	if e.o.Userspace {
 		notes = append(notes, "userspace mode: the tunnel is reachable through the proxy "+st.ProxyAddr)

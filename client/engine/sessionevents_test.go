@@ -8,6 +8,8 @@ import (
 	"net/netip"
 	"os"
 	"path/filepath"
+	"slices"
+	"strings"
 	"testing"
 	"time"
 
@@ -66,6 +68,11 @@ func TestCaptiveExemptionAuditedAtGateway(t *testing.T) {
 	eng = newEngineEvents(t, d, g, fw, ao, events)
 	if u := eng.Unreported(); len(u) != 1 {
 		t.Fatalf("after a restart %d unreported events, want the 1 kept on disk", len(u))
+	}
+	if notes := eng.Diagnostics(ctx).Notes; !slices.ContainsFunc(notes, func(n string) bool {
+		return strings.HasPrefix(n, "not yet in the gateway's audit log: captive_exemption")
+	}) {
+		t.Fatalf("the unreported exemption is not in the diagnostics: %q", notes)
 	}
 	if _, err := login(t, eng, alice, d, id); err != nil {
 		t.Fatal(err)
