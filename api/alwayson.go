@@ -25,13 +25,17 @@ func (a AlwaysOn) validate() []error {
 // Merge is the always-on policy of a session: the profile's, made stricter
 // by the gateway's group policy t. The kill switch is on if either asks for
 // it; the LAN is allowed only if every side that asks for the kill switch
-// allows it.
+// allows it; a captive-portal exemption only if the group does not forbid
+// it.
 func (a AlwaysOn) Merge(t Tunnel) AlwaysOn {
 	out := a
 	out.KillSwitch = a.KillSwitch || t.KillSwitch
 	out.AllowLAN = (!a.KillSwitch || a.AllowLAN) && (!t.KillSwitch || t.AllowLAN)
 	if !out.KillSwitch {
 		out.AllowLAN = false
+	}
+	if t.NoCaptiveExemption {
+		out.CaptiveExemptionMinutes = 0
 	}
 	return out
 }

@@ -3,6 +3,7 @@ package api
 import (
 	"strings"
 	"testing"
+	"time"
 )
 
 // TestAlwaysOnMerge: the stricter of the profile and the gateway's group
@@ -50,6 +51,47 @@ func TestAlwaysOnValidate(t *testing.T) {
 		err := p.Validate()
 		if c.want == "" && err != nil || c.want != "" && (err == nil || !strings.Contains(err.Error(), c.want)) {
 			t.Errorf("%+v: %v, want %q", c.ao, err, c.want)
+		}
+	}
+}
+
+// TestAlwaysOnMergeExemption: the group can forbid the captive-portal
+// exemption the profile allows, never allow one the profile does not.
+func TestAlwaysOnMergeExemption(t *testing.T) {
+	p := AlwaysOn{KillSwitch: true, CaptiveExemptionMinutes: 10}
+	if got := p.Merge(Tunnel{}); got.CaptiveExemptionMinutes != 10 {
+		t.Errorf("no group word: %d minutes, want the profile's 10", got.CaptiveExemptionMinutes)
+	}
+	if got := p.Merge(Tunnel{KillSwitch: true, NoCaptiveExemption: true}); got.CaptiveExemptionMinutes != 0 {
+		t.Errorf("group forbids: %d minutes, want 0", got.CaptiveExemptionMinutes)
+	}
+	if got := (AlwaysOn{KillSwitch: true}).Merge(Tunnel{KillSwitch: true}); got.CaptiveExemptionMinutes != 0 {
+		t.Errorf("profile allows none: %d minutes", got.CaptiveExemptionMinutes)
+	}
+}
+
+func TestSessionEventValidate(t *testing.T) {
+	now := time.Date(2026, 11, 29, 12, 0, 0, 0, time.UTC)
+	ok := SessionEvent{ID: "a1", Kind: SessionEventCaptiveExemption, At: now.Add(-time.Hour), Minutes: 10, By: "1000"}
+	if err := ok.Validate(now); err != nil {
+		t.Fatalf("valid event refused: %v", err)
+	}
+	for name, mut := range map[string]func(*SessionEvent){
+		"no id":        func(e *SessionEvent) { e.ID = "" },
+		"long id":      func(e *SessionEvent) { e.ID = strings.Repeat("x", 65) },
+		"control id":   func(e *SessionEvent) { e.ID = "a\nb" },
+		"control by":   func(e *SessionEvent) { e.By = "1000\x1b[2J" },
+		"kind":         func(e *SessionEvent) { e.Kind = "login" },
+		"zero minutes": func(e *SessionEvent) { e.Minutes = 0 },
+		"too long":     func(e *SessionEvent) { e.Minutes = MaxCaptiveExemptionMinutes + 1 },
+		"future":       func(e *SessionEvent) { e.At = now.Add(time.Hour) },
+		"ancient":      func(e *SessionEvent) { e.At = now.Add(-MaxSessionEventAge - time.Hour) },
+		"no time":      func(e *SessionEvent) { e.At = time.Time{} },
+	} {
+		ev := ok
+		mut(&ev)
+		if err := ev.Validate(now); CodeOf(err) != CodeBadRequest {
+			t.Errorf("%s: %v, want bad_request", name, err)
 		}
 	}
 }

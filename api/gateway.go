@@ -131,6 +131,9 @@ type Tunnel struct {
 	// stricter of it and the profile's applies (see AlwaysOn.Merge).
 	KillSwitch bool `json:"kill_switch,omitempty"`
 	AllowLAN   bool `json:"allow_lan,omitempty"`
+	// NoCaptiveExemption: the group forbids captive-portal exemptions of
+	// the kill switch, whatever the profile allows.
+	NoCaptiveExemption bool `json:"no_captive_exemption,omitempty"`
 }
 
 // LoginResponse is a successful login.

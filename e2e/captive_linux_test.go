@@ -90,7 +90,8 @@ func (w *world) hotelPage() error {
 // unreachable"; a connected session that lands there says the same while
 // reconnecting, even with the kill switch on (svpnd's own probe passes it);
 // the user opens the profile's time-limited exemption, reaches the hotel's
-// page (and nothing else), and once signed in the session is back.
+// page (and nothing else), and once signed in the session is back and the
+// exemption is in the gateway's audit log.
 func TestCaptivePortal(t *testing.T) {
 	w := newWorld(t, 0)
 	probeURL := fmt.Sprintf("http://%s/generate_204", w.inetIP)
@@ -137,4 +138,10 @@ func TestCaptivePortal(t *testing.T) {
 	if err := w.portal(d); err != nil {
 		t.Fatal(err)
 	}
+	// The exemption, opened while the gateway was out of reach, is in the
+	// gateway's audit log once the session is back.
+	eventually(t, 15*time.Second, "the exemption in the gateway's audit log", func() bool {
+		code, out := runCmd(t, nil, "", "svpn-gateway", "audit", "--config", d.Config, "--user", d.UserID)
+		return code == 0 && strings.Contains(out, "captive_exemption") && strings.Contains(out, `"minutes":1`)
+	})
 }

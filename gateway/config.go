@@ -147,6 +147,9 @@ type GroupConfig struct {
 	// it. The stricter of this and the client's profile applies.
 	KillSwitch bool `json:"kill_switch,omitempty"`
 	AllowLAN   bool `json:"allow_lan,omitempty"`
+	// NoCaptiveExemption forbids the group's users to open the kill switch
+	// for a captive portal's sign-in page (svpnctl captive-exempt).
+	NoCaptiveExemption bool `json:"no_captive_exemption,omitempty"`
 }
 
 // DefaultPolicies are the policy OIDs accepted unless configured: general-

@@ -135,6 +135,7 @@ func (s *Server) Handler() http.Handler {
 	mux.HandleFunc("POST "+api.PathPassword, s.handlePassword)
 	mux.HandleFunc("POST "+api.PathHeartbeat, s.handleHeartbeat)
 	mux.HandleFunc("POST "+api.PathLogout, s.handleLogout)
+	mux.HandleFunc("POST "+api.PathSessionEvent, s.handleSessionEvent)
 	mux.HandleFunc("POST "+api.PathCertMoveOpen, s.handleCertMoveOpen)
 	mux.HandleFunc("POST "+api.PathCertMoveJoin, s.handleCertMoveJoin)
 	mux.HandleFunc("POST "+api.PathCertMovePut, s.handleCertMovePut)

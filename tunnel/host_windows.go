@@ -235,15 +235,28 @@ func (h *windowsHost) planDNS(ifname, stateDir string, cfg Config) (dnsState, er
 }
 
 func (h *windowsHost) setDNS(st dnsState, servers []netip.Addr, domains []string) error {
+	var err error
 	switch st.Method {
 	case dnsWindows:
-		return h.setInterfaceDNS(st.Interface, servers, domains)
+		err = h.setInterfaceDNS(st.Interface, servers, domains)
 	case dnsNetsh:
-		return h.setNetshDNS(st.Interface, servers)
+		err = h.setNetshDNS(st.Interface, servers)
 	case dnsNone:
 		return nil
+	default:
+		return api.Errorf(api.CodeTunnelDNS, "tunnel: DNS method %q is not available on Windows", st.Method)
 	}
-	return api.Errorf(api.CodeTunnelDNS, "tunnel: DNS method %q is not available on Windows", st.Method)
+	if err != nil {
+		return err
+	}
+	// Split DNS: the tunnel's domains go to its resolvers whichever
+	// adapter Windows would ask first (nrpt.go).
+	if r, ok := nrptRuleFor(st.Interface, servers, domains); ok {
+		if err := writeNRPT(r); err != nil {
+			return api.Errorf(api.CodeTunnelDNS, "tunnel: split DNS rule: %w", err)
+		}
+	}
+	return nil
 }
 
 func (h *windowsHost) setInterfaceDNS(ifname string, servers []netip.Addr, domains []string) error {
@@ -315,6 +328,10 @@ func (h *windowsHost) setNetshDNS(ifname string, servers []netip.Addr) error {
 // revertDNS has nothing to undo once the adapter is gone; while it exists
 // (Close reverts before closing) the settings are cleared.
 func (h *windowsHost) revertDNS(st dnsState) error {
+	// The NRPT rule outlives the adapter: it goes first, in any case.
+	if err := removeNRPT("", h.log); err != nil {
+		return api.Errorf(api.CodeTunnelDNS, "tunnel: removing the split DNS rule: %w", err)
+	}
 	if _, err := h.ip.luidOf(st.Interface); err != nil {
 		return nil
 	}

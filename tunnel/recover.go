@@ -13,7 +13,8 @@ import (
 // Recover undoes what an OSTunnel that did not close left behind in
 // stateDir: it deletes the interface if it still exists, removes the routes,
 // and restores DNS (reverts the systemd-resolved link, restores
-// /etc/resolv.conf from its backup, removes the scutil key). svpnd calls it
+// /etc/resolv.conf from its backup, removes the scutil key, removes
+// SVPN's NRPT rules on Windows). svpnd calls it
 // when it starts, so a SIGKILL or a power cut leaves nothing behind after a
 // restart; NewOS calls it too. With no state file there is nothing to do.
 //
@@ -22,7 +23,17 @@ import (
 // moved aside (the error names where), so it cannot block every later
 // tunnel.
 func Recover(stateDir string, logger *slog.Logger) error {
-	return recoverState(stateDir, orDiscard(logger), newHost)
+	log := orDiscard(logger)
+	err := recoverState(stateDir, log, newHost)
+	// Windows' NRPT rules are tagged as SVPN's: whatever the state file
+	// says, none may outlive the tunnel it was written for.
+	if derr := cleanStaleDNS(log); derr != nil {
+		log.Error("removing stale DNS rules", "err", derr)
+		if err == nil {
+			err = api.Errorf(api.CodeTunnelDNS, "tunnel: removing stale DNS rules: %w", derr)
+		}
+	}
+	return err
 }
 
 // recoverState is Recover on the host openHost returns.

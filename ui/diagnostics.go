@@ -69,6 +69,7 @@ func buildReport(d *api.Diagnostics, daemonErr error, f reportFacts) []reportSec
 		add(&conn, "diag.address", st.Address)
 		add(&conn, "diag.endpoint", st.Endpoint)
 		add(&conn, "diag.transport", TransportText(st))
+		add(&conn, "diag.kill_switch", killSwitchDiag(st, f.Now))
 		add(&conn, "diag.connected_at", ts(st.ConnectedAt))
 		add(&conn, "diag.session_expires", ts(st.SessionExpiresAt))
 		if st.Userspace {

@@ -161,5 +161,8 @@ func (m *TrayModel) view(st api.Status) TrayView {
 		v.Icon = IconDisconnected
 		v.Status = T("tray.status_disconnected")
 	}
+	if ks := KillSwitchText(st, m.now()); ks != "" {
+		v.Status += " · " + ks
+	}
 	return v
 }

@@ -10,6 +10,7 @@ import (
 	"log/slog"
 	"net"
 	"os"
+	"path/filepath"
 	"time"
 
 	"github.com/opensvpn/svpn/api"
@@ -100,7 +101,7 @@ func Run(ctx context.Context, o Options) error {
 		Profile: profile, Gateway: gw, NewTunnel: newTunnel, Userspace: o.Userspace,
 		ProxyAddr: o.ProxyAddr, PortalForwardAddr: o.PortalForward,
 		Posture: posture.Collect, Device: posture.DeviceInfo(o.Version), Version: o.Version, Logger: log,
-		Firewall: fw,
+		Firewall: fw, EventsFile: eventsFile(o),
 	})
 	defer eng.Close()
 	ln, err := localsock.Listen(o.Socket)
@@ -157,4 +158,13 @@ func gatewayClient(p *api.Profile, dial func(ctx context.Context, network, addr 
 		}
 	}
 	return gatewayapi.New(p.GatewayURL, gatewayapi.Options{RootCAs: pool, Pin: p.CAPin, DialContext: dial})
+}
+
+// eventsFile is where svpnd keeps the events the gateway's audit log has
+// not taken yet; userspace mode opens no exemptions and keeps none.
+func eventsFile(o Options) string {
+	if o.Userspace || o.StateDir == "" {
+		return ""
+	}
+	return filepath.Join(o.StateDir, "unreported-events.json")
 }

@@ -75,6 +75,7 @@ func (e *Engine) sessionPolicy(ctx context.Context, resp *api.LoginResponse, cfg
 	p.Endpoints = append(p.Endpoints, firewall.Endpoint{Proto: firewall.UDP, Addr: cfg.Endpoint})
 	p.Endpoints = append(p.Endpoints, e.apiEndpoints(ctx)...)
 	if ao.KillSwitch {
+		p.NoExemption = resp.Tunnel.NoCaptiveExemption
 		p.ProbeMark = ProbeMark
 		if ao.AllowLAN {
 			p.LAN = localSubnets(p.Interface)

@@ -79,14 +79,18 @@ func probeCaptive(ctx context.Context, probe string) (string, bool) {
 // profile's captive_exemption_minutes, so the user can sign in to a
 // hotel's page; it ends by itself (the kernel times the nftables elements
 // out even if svpnd dies). Only the kill switch's owner or an
-// administrator may, only where the profile allows it, and each one is
-// logged and kept in the diagnostics.
+// administrator may, only where the profile allows it and the gateway's
+// group does not forbid it; each one is logged, kept in the diagnostics
+// and reported to the gateway's audit log (sessionevents.go).
 func (e *Engine) CaptiveExempt(ctx context.Context, c Caller) (api.Status, error) {
 	fw := e.o.Firewall
 	minutes := e.o.Profile.CaptiveExemptionMinutes
 	var p, owner, ok = firewallPolicy(fw)
 	if minutes <= 0 || !ok || !p.KillSwitch {
 		return api.Status{}, api.Errorf(api.CodeCaptiveExemptionRefused, "no captive-portal exemption: the profile allows none or no kill switch is in force")
+	}
+	if p.NoExemption {
+		return api.Status{}, api.Errorf(api.CodeCaptiveExemptionRefused, "no captive-portal exemption: the gateway's policy for your group forbids it")
 	}
 	if !c.Admin && owner != "" && owner != c.UID {
 		return api.Status{}, api.Errorf(api.CodeKillSwitchOwner, "the kill switch belongs to another user's session")
@@ -98,6 +102,8 @@ func (e *Engine) CaptiveExempt(ctx context.Context, c Caller) (api.Status, error
 		return api.Status{}, api.Errorf(api.CodeFirewall, "firewall: %w", err)
 	}
 	e.log.Warn("audit: captive portal exemption opened: HTTP, HTTPS and DNS pass the kill switch", "by", c.UID, "until", until)
+	// The gateway's audit log gets it as soon as the gateway is reachable.
+	e.recordEvent(api.SessionEvent{Kind: api.SessionEventCaptiveExemption, At: e.o.Now().UTC(), Minutes: int(d / time.Minute), By: c.UID})
 	e.mu.Lock()
 	e.notes = append(e.notes, fmt.Sprintf("%s captive portal exemption opened by uid %s until %s", e.o.Now().Format(time.RFC3339), c.UID, until.Format(time.RFC3339)))
 	if e.exemptTimer != nil {

@@ -66,6 +66,10 @@ type Options struct {
 	// Firewall, for OS tunnels: the kill switch and leak protection
 	// (alwayson.go). nil: none.
 	Firewall Firewall
+	// EventsFile keeps the events the gateway's audit log has not taken
+	// yet (captive-portal exemptions) across restarts (sessionevents.go).
+	// Empty: memory only.
+	EventsFile string
 }
 
 // Caller is who made a local API request: the user who starts a session
@@ -102,6 +106,9 @@ type Engine struct {
 	// exemptTimer ends a captive-portal exemption (captive.go).
 	exemptTimer *time.Timer
 	fo          failoverState // failover.go
+	// unreported are events for the gateway's audit log not yet taken
+	// (sessionevents.go).
+	unreported []api.SessionEvent
 }
 
 type pendingLogin struct {
@@ -169,6 +176,10 @@ func New(o Options) *Engine {
 	e := &Engine{o: o, log: o.Logger, pending: map[string]*pendingLogin{}, watchers: map[chan api.Status]struct{}{}}
 	e.status = api.Status{State: api.StateDisconnected, Gateway: o.Profile.GatewayURL, GatewayName: o.Profile.Name,
 		Userspace: o.Userspace, Since: o.Now(), KillSwitch: killSwitchAtStart(o.Firewall)}
+	var err error
+	if e.unreported, err = loadEvents(o.EventsFile); err != nil {
+		e.log.Error("audit", "err", err)
+	}
 	return e
 }
 
@@ -690,6 +701,9 @@ func (e *Engine) Diagnostics(ctx context.Context) api.Diagnostics {
 	errs := append([]api.ErrorEvent(nil), e.errors...)
 	notes := append([]string(nil), e.notes...)
 	cert := e.lastCert
+	for _, ev := range e.unreported {
+		notes = append(notes, "not yet in the gateway's audit log: "+ev.String())
+	}
 	e.mu.Unlock()
 	if e.o.Userspace {
 		notes = append(notes, "userspace mode: the tunnel is reachable through the proxy "+st.ProxyAddr)

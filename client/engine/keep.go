@@ -35,6 +35,7 @@ func (e *Engine) keepSession(ctx context.Context, s *session) *sessionEnd {
 	}
 	wait := interval
 	last := time.Now()
+	e.reportEvents(ctx, s.resp.SessionToken) // kept from before this session
 	for {
 		timer := time.NewTimer(wait)
 		kicked := false
@@ -79,6 +80,7 @@ func (e *Engine) keepSession(ctx context.Context, s *session) *sessionEnd {
 				}
 			})
 			e.mu.Unlock()
+			e.reportEvents(ctx, s.resp.SessionToken)
 			if wasReconnecting || woke || kicked {
 				e.rebind(ctx, s)
 				// The gateway may have restarted and lost the WireGuard

@@ -20,6 +20,6 @@ func (c *cli) captiveExempt(args []string) int {
 	if err != nil {
 		return c.fail(err)
 	}
-	fmt.Fprintf(c.stdout, "web and DNS pass the kill switch until %s: sign in to the network's page now\n", st.CaptiveExemptUntil.Local().Format("15:04:05"))
+	fmt.Fprintf(c.stdout, "web and DNS pass the kill switch until %s: sign in to the network's page now (recorded in the gateway's audit log)\n", st.CaptiveExemptUntil.Local().Format("15:04:05"))
 	return exitOK
 }

@@ -64,6 +64,10 @@ type Policy struct {
 	// kill switch is on. The kernel ends it on time (nftables timeouts)
 	// even if svpnd is gone.
 	ExemptUntil time.Time `json:"exempt_until,omitzero"`
+	// NoExemption: the gateway's group forbids captive-portal exemptions.
+	// Kept with the rules so the word holds after the session ended or
+	// svpnd restarted, while the kill switch stays. The rules ignore it.
+	NoExemption bool `json:"no_exemption,omitempty"`
 	// ProbeMark is the socket mark svpnd's own captive-portal probe uses;
 	// packets with it may reach HTTP (80) and DNS (53) anywhere. Only a
 	// process with CAP_NET_ADMIN can set a mark. 0: no probe exemption.
