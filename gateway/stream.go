@@ -1,11 +1,13 @@
 package gateway
 
 import (
+	"cmp"
 	"errors"
 	"fmt"
 	"io"
 	"net"
 	"net/http"
+	"slices"
 	"strings"
 	"sync"
 	"time"
@@ -46,8 +48,13 @@ type streamRegistry struct {
 	maxSources int // maxFailSources; smaller in tests
 
 	mu        sync.Mutex
-	bySession map[string][]*streambind.ServerStream
+	bySession map[string][]sessionStream
 	fails     map[string]*sourceFails
+	// opening counts the streams admitted and not yet handed to the
+	// device: the device counts a stream only once it has it, and the
+	// client may ask for the next one as soon as it reads 101.
+	opening int
+	seq     uint64 // admission order, so the oldest stream is the one closed
 
 	refusals *prometheus.CounterVec
 }
@@ -61,7 +68,7 @@ func newStreamRegistry(s Streams, max int) *streamRegistry {
 	if max <= 0 {
 		max = 10000
 	}
-	return &streamRegistry{streams: s, max: max, maxSources: maxFailSources, bySession: map[string][]*streambind.ServerStream{}, fails: map[string]*sourceFails{},
+	return &streamRegistry{streams: s, max: max, maxSources: maxFailSources, bySession: map[string][]sessionStream{}, fails: map[string]*sourceFails{},
 		refusals: prometheus.NewCounterVec(prometheus.CounterOpts{
 			Name: "svpn_gateway_stream_refusals_total",
 			Help: "Requests for a tunnel stream refused, by reason (no_upgrade, no_token, rate_limited, unknown_token, session_ended, wrong_node, limit).",
@@ -105,23 +112,52 @@ func (r *streamRegistry) failed(src string, now time.Time) {
 	f.n++
 }
 
-// add records ss for session id, closing the oldest beyond the limit.
-func (r *streamRegistry) add(id string, ss *streambind.ServerStream) {
+// reserve takes a place for a stream about to open, within max together
+// with those the device holds; unreserve gives it back once the device has
+// the stream (or it failed).
+func (r *streamRegistry) reserve() (seq uint64, ok bool) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if r.streams.Stats().Streams+r.opening >= r.max {
+		return 0, false
+	}
+	r.opening++
+	r.seq++
+	return r.seq, true
+}
+
+func (r *streamRegistry) unreserve() {
+	r.mu.Lock()
+	r.opening--
+	r.mu.Unlock()
+}
+
+// sessionStream is a stream of a session with its admission order.
+type sessionStream struct {
+	seq uint64
+	ss  *streambind.ServerStream
+}
+
+// add records ss, admitted as seq, for session id, closing the oldest
+// admitted beyond the limit: handlers may get here out of order.
+func (r *streamRegistry) add(id string, seq uint64, ss *streambind.ServerStream) {
 	r.mu.Lock()
 	list := r.bySession[id][:0:0]
 	for _, old := range r.bySession[id] {
 		select {
-		case <-old.Done():
+		case <-old.ss.Done():
 		default:
 			list = append(list, old)
 		}
 	}
+	list = append(list, sessionStream{seq, ss})
+	slices.SortFunc(list, func(a, b sessionStream) int { return cmp.Compare(a.seq, b.seq) })
 	var evict []*streambind.ServerStream
-	for len(list) >= streamsPerSession {
-		evict = append(evict, list[0])
+	for len(list) > streamsPerSession {
+		evict = append(evict, list[0].ss)
 		list = list[1:]
 	}
-	r.bySession[id] = append(list, ss)
+	r.bySession[id] = list
 	r.mu.Unlock()
 	for _, old := range evict {
 		old.Close()
@@ -134,8 +170,8 @@ func (r *streamRegistry) closeSession(id string) {
 	list := r.bySession[id]
 	delete(r.bySession, id)
 	r.mu.Unlock()
-	for _, ss := range list {
-		ss.Close()
+	for _, s := range list {
+		s.ss.Close()
 	}
 }
 
@@ -236,13 +272,15 @@ func (s *Server) handleStream(w http.ResponseWriter, r *http.Request) {
 		s.writeError(w, r, refuse(api.CodeStreamWrongNode, "the session's tunnel is on another node"))
 		return
 	}
-	if reg.streams.Stats().Streams >= reg.max {
+	seq, ok := reg.reserve()
+	if !ok {
 		reg.refuse("limit")
 		ref := refuse(api.CodeStreamLimit, "the gateway holds as many streams as it allows")
 		ref.resp.RetryAfter = 5
 		s.writeError(w, r, ref)
 		return
 	}
+	defer reg.unreserve()
 	hj, ok := w.(http.Hijacker)
 	if !ok {
 		s.writeError(w, r, internalError(errors.New("the connection cannot be taken over (not HTTP/1.1)")))
@@ -270,7 +308,7 @@ func (s *Server) handleStream(w http.ResponseWriter, r *http.Request) {
 	}
 	// The session may have ended between the lookup and now: dropPeer
 	// closes what is registered, so register first, then look again.
-	reg.add(sess.ID, ss)
+	reg.add(sess.ID, seq, ss)
 	s.mu.Lock()
 	_, here = s.live[sess.ID]
 	s.mu.Unlock()

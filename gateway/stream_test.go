@@ -11,6 +11,7 @@ import (
 	"os"
 	"path/filepath"
 	"runtime"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
@@ -212,11 +213,19 @@ func TestStreamClosedWithSession(t *testing.T) {
 	if _, err := sg.client.DialStream(ctx, sg.token); api.CodeOf(err) != api.CodeSessionEnded {
 		t.Fatalf("a stream for an ended session: %v", err)
 	}
-	rec := httptest.NewRecorder()
-	sg.g.Server.MetricsHandler().ServeHTTP(rec, httptest.NewRequest("GET", "/metrics", nil))
-	for _, want := range []string{`svpn_gateway_transport_packets_total{direction="rx",transport="tcp"}`, `svpn_gateway_streams 0`,
-		`svpn_gateway_streams_accepted_total 3`, `svpn_gateway_stream_refusals_total{reason="session_ended"} 1`} {
-		if !strings.Contains(rec.Body.String(), want) {
+	wants := []string{`svpn_gateway_transport_packets_total{direction="rx",transport="tcp"}`, `svpn_gateway_streams 0`,
+		`svpn_gateway_streams_accepted_total 3`, `svpn_gateway_stream_refusals_total{reason="session_ended"} 1`}
+	var metrics string
+	// The client reads EOF as the gateway closes a stream; the device
+	// forgets it when its reader ends, a moment later.
+	waitFor(5*time.Second, func() bool {
+		rec := httptest.NewRecorder()
+		sg.g.Server.MetricsHandler().ServeHTTP(rec, httptest.NewRequest("GET", "/metrics", nil))
+		metrics = rec.Body.String()
+		return !slices.ContainsFunc(wants, func(w string) bool { return !strings.Contains(metrics, w) })
+	})
+	for _, want := range wants {
+		if !strings.Contains(metrics, want) {
 			t.Errorf("metrics lack %s", want)
 		}
 	}
