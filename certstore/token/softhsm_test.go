@@ -227,12 +227,8 @@ func TestSoftHSMModulePolicy(t *testing.T) {
 
 // buildFakeModule compiles a real PKCS#11 module whose C_Initialize hangs
 // or crashes (internal/p11fake, with gcc).
-func buildFakeModule(t *testing.T, hang bool) string {
+func buildFakeModule(t *testing.T, b p11fake.Behaviour) string {
 	t.Helper()
-	b := p11fake.Crash
-	if hang {
-		b = p11fake.Hang
-	}
 	lib, err := p11fake.Build(t.TempDir(), b)
 	if errors.Is(err, p11fake.ErrNoCompiler) {
 		t.Skipf("the broken-driver tests need a C compiler: %v", err)
@@ -247,11 +243,18 @@ func buildFakeModule(t *testing.T, hang bool) string {
 // reported with its own code, and this process (the app) goes on.
 func TestBrokenModules(t *testing.T) {
 	ctx := context.Background()
-	crash := buildFakeModule(t, false)
+	crash := buildFakeModule(t, p11fake.Crash)
 	m := NewManager(Policy{Extra: []string{crash}}, 5*time.Second)
 	r := m.List(ctx)
 	if len(r.Errors) != 1 || api.CodeOf(r.Errors[0]) != api.CodeTokenModuleFailed || !strings.Contains(r.Errors[0].Error(), "crashed") {
 		t.Errorf("crashing module: %v", r.Errors)
+	}
+	// A driver that exits 3, as abort() does on Windows, crashed too: the
+	// probe's own exit codes are not 3.
+	exit3 := buildFakeModule(t, p11fake.Exit3)
+	r = NewManager(Policy{Extra: []string{exit3}}, 5*time.Second).List(ctx)
+	if len(r.Errors) != 1 || api.CodeOf(r.Errors[0]) != api.CodeTokenModuleFailed || !strings.Contains(r.Errors[0].Error(), "crashed while initialising (exit 3") {
+		t.Errorf("a module exiting 3: %v", r.Errors)
 	}
 	// Not allowed: refused before the module is even probed (this one
 	// would crash).
@@ -259,7 +262,7 @@ func TestBrokenModules(t *testing.T) {
 	if api.CodeOf(err) != api.CodeTokenModuleNotAllowed {
 		t.Errorf("a module outside the policy: %v", err)
 	}
-	hang := buildFakeModule(t, true)
+	hang := buildFakeModule(t, p11fake.Hang)
 	m = NewManager(Policy{Extra: []string{hang}}, 500*time.Millisecond)
 	start := time.Now()
 	_, err = m.Unlock(ctx, "pkcs11:token=x?module-path="+hang, []byte("1234"))
@@ -277,7 +280,7 @@ func TestBrokenModules(t *testing.T) {
 // good token, which then signs: this process, the app, lives on.
 func TestBrokenModulesBesideAGoodOne(t *testing.T) {
 	tt := newTestToken(t)
-	crash, hang := buildFakeModule(t, false), buildFakeModule(t, true)
+	crash, hang := buildFakeModule(t, p11fake.Crash), buildFakeModule(t, p11fake.Hang)
 	m := NewManager(Policy{Extra: []string{crash, hang, tt.tok.Module}}, time.Second)
 	start := time.Now()
 	r := m.List(context.Background())

@@ -23,11 +23,15 @@ type Behaviour int
 const (
 	Crash Behaviour = iota // abort(): the process dies of SIGABRT
 	Hang                   // never returns
+	Exit3                  // _exit(3): how abort() ends a process on Windows
 )
 
 func (b Behaviour) String() string {
-	if b == Hang {
+	switch b {
+	case Hang:
 		return "hang"
+	case Exit3:
+		return "exit3"
 	}
 	return "crash"
 }
@@ -55,8 +59,11 @@ func Build(dir string, b Behaviour) (string, error) {
 	}
 	lib := filepath.Join(dir, "fake-"+b.String()+".so")
 	args := []string{"-shared", "-fPIC", "-o", lib, "-I", strings.TrimSpace(string(out)), src}
-	if b == Hang {
+	switch b {
+	case Hang:
 		args = append([]string{"-DFAKE_HANG"}, args...)
+	case Exit3:
+		args = append([]string{"-DFAKE_EXIT3"}, args...)
 	}
 	if msg, err := exec.Command(cc, args...).CombinedOutput(); err != nil {
 		return "", fmt.Errorf("p11fake: %s: %v\n%s", cc, err, msg)
