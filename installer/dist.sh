@@ -62,6 +62,13 @@ build() {
 	CGO_ENABLED=0 GOOS=$1 GOARCH=$2 $GO build -trimpath -ldflags "$LDFLAGS" -o "$3" "$4"
 }
 
+# build_cgo OS ARCH OUT PKG [CC]: a cgo binary; svpnctl is one, because
+# security tokens (PKCS#11, miekg/pkcs11) need cgo to load their drivers.
+# Position-independent, as Debian's hardening wants of dynamic programs.
+build_cgo() {
+	CGO_ENABLED=1 GOOS=$1 GOARCH=$2 CC=${5:-gcc} $GO build -trimpath -buildmode=pie -ldflags "$LDFLAGS" -o "$3" "$4"
+}
+
 # ui_available: whether to (try to) build the desktop app.
 ui_available() {
 	[ "$SVPN_UI" != none ] || return 1
@@ -96,19 +103,31 @@ prepare() {
 
 # ---------------------------------------------------------------- Linux
 
-# ui_deb_depends BINARY: the Debian packages of the libraries the desktop
-# app links directly (DT_NEEDED), plus the X11 libraries GLFW opens at run
-# time.
-ui_deb_depends() {
-	local lib path pkgs=""
-	for lib in $(objdump -p "$1" 2>/dev/null | awk '$1 == "NEEDED" {print $2}'); do
-		path=$(ldconfig -p | awk -v l="$lib" '$1 == l && /x86-64/ {print $NF; exit}')
-		[ -n "$path" ] || die "the desktop app links $lib, which this machine lacks"
-		pkgs="$pkgs $( (dpkg -S "$(readlink -f "$path")" 2>/dev/null || dpkg -S "$path") | head -1 | cut -d: -f1)"
-	done
-	pkgs=$(printf '%s\n' $pkgs | grep -v -e '^libc6$' -e '^$' | sort -u)
-	[ -n "$pkgs" ] || return 0 # static: the packaging-test stand-in
-	printf '%s\n' $pkgs libxcursor1 libxrandr2 libxinerama1 libxi6 libxxf86vm1 | sort -u | paste -sd, - | sed 's/,/, /g'
+# deb_shlibs BINARY...: the versioned Debian dependencies of the shared
+# libraries the binaries link (libc6 for svpnctl), as dpkg-shlibdeps
+# reckons them from the libraries' symbols files; nothing for static ones.
+deb_shlibs() {
+	local d=$WORK/shlibdeps
+	mkdir -p "$d/debian"
+	printf 'Source: svpn\n\nPackage: svpn\nArchitecture: amd64\n' >"$d/debian/control"
+	(cd "$d" && dpkg-shlibdeps -O "$@" 2>"$d/log") | sed -n 's/^shlibs:Depends=//p' ||
+		die "dpkg-shlibdeps failed: $(cat "$d/log")"
+}
+
+# deb_depends SVPNCTL [UI-BINARY]: the svpn package's dependencies: the
+# libraries svpnctl (cgo, for tokens) and the desktop app link, plus the
+# X11 libraries GLFW opens at run time when the desktop app is in.
+deb_depends() {
+	local bins=("$1") x11=""
+	if [ -n "${2:-}" ]; then
+		bins+=("$2")
+		x11="libxcursor1, libxrandr2, libxinerama1, libxi6, libxxf86vm1"
+		# The packaging test's stand-in is static: no X11 either.
+		objdump -p "$2" 2>/dev/null | grep -q NEEDED || x11=""
+	fi
+	local shl
+	shl=$(deb_shlibs "${bins[@]}")
+	printf '%s\n' "$shl" "$x11" | grep -v '^$' | paste -sd, - | sed 's/,\([^ ]\)/, \1/g'
 }
 
 # deb_docs NAME: the Debian changelog of one package (SVPN is its own
@@ -155,18 +174,18 @@ linux() {
 	mkdir -p "$b" "$DIST/linux"
 	say "linux: binaries"
 	build linux amd64 "$b/svpnd" ./cmd/svpnd
-	build linux amd64 "$b/svpnctl" ./cmd/svpnctl
+	build_cgo linux amd64 "$b/svpnctl" ./cmd/svpnctl
 	build linux amd64 "$b/svpn-gateway" ./cmd/svpn-gateway
 	build linux amd64 "$b/svpn-recover" ./installer/cmd/svpn-recover
 	if ui_available; then
 		say "linux: desktop app ($(ui_pkg), cgo)"
 		if CGO_ENABLED=1 $GO build -trimpath -ldflags "$LDFLAGS" -o "$b/svpn" "$(ui_pkg)" >"$WORK/ui-linux.log" 2>&1; then
 			ui=yes
-			depends=$(ui_deb_depends "$b/svpn")
 		else
 			ui_failed "$WORK/ui-linux.log"
 		fi
 	fi
+	if [ $ui = yes ]; then depends=$(deb_depends "$b/svpnctl" "$b/svpn"); else depends=$(deb_depends "$b/svpnctl"); fi
 	sed "s|@TRAY_ARGS@|$TRAY_ARGS|" installer/linux/svpn-tray.desktop >"$b/svpn-tray.desktop"
 	deb_docs svpn
 	deb_docs svpn-gateway
@@ -331,7 +350,13 @@ windows() {
 	mkdir -p "$b"
 	say "windows: binaries"
 	build windows amd64 "$b/svpnd.exe" ./cmd/svpnd
-	build windows amd64 "$b/svpnctl.exe" ./cmd/svpnctl
+	# svpnctl.exe with cgo (mingw-w64), for security tokens: miekg/pkcs11
+	# loads the token's driver DLL through cgo on Windows too.
+	if ! build_cgo windows amd64 "$b/svpnctl.exe" ./cmd/svpnctl "$MINGW_CC" >"$WORK/svpnctl-windows.log" 2>&1; then
+		tail -20 "$WORK/svpnctl-windows.log" >&2
+		warn "windows: svpnctl.exe did not build with cgo ($MINGW_CC, log: $WORK/svpnctl-windows.log): built without, so it has no security token support (E-250)"
+		build windows amd64 "$b/svpnctl.exe" ./cmd/svpnctl
+	fi
 	build windows amd64 "$b/svpn-recover.exe" ./installer/cmd/svpn-recover
 	build windows amd64 "$b/profilecheck.exe" ./installer/cmd/profilecheck
 	if ui_available; then

@@ -343,6 +343,13 @@ func TestDebInstallPurge(t *testing.T) {
 	if !c.exists("/var/lib/svpn") {
 		t.Error("no /var/lib/svpn")
 	}
+	// The packaged svpnctl (cgo, linking the root's libc6) has token
+	// support: a driver it is told about is looked for (E-242, no such
+	// file), not refused for want of PKCS#11 (E-250).
+	if out, err := c.exec("", "svpnctl", "certs", "list", "--pkcs11-module", "/nonexistent/pkcs11-driver.so"); err != nil ||
+		!strings.Contains(out, "E-242") || strings.Contains(out, "E-250") {
+		t.Errorf("svpnctl certs list with a token driver: %v\n%s", err, out)
+	}
 
 	// A real login through the kernel TUN, against a demo gateway in the
 	// container, under the hardened unit.
