@@ -621,6 +621,12 @@ func TestWindowsUnderWine(t *testing.T) {
 	if code != 0 || !strings.Contains(out, `AppData\LocalLow\NPKI`) {
 		t.Errorf("svpnctl.exe certs list: exit %d\n%s", code, out)
 	}
+	// svpnctl.exe is cgo (mingw-w64): it looks for a token driver it is
+	// told about (E-242, no such file) instead of saying E-250.
+	out, code = w.run(filepath.Join(bin, "svpnctl.exe"), "certs", "list", "--pkcs11-module", `C:\nonexistent\pkcs11-driver.dll`)
+	if code != 0 || !strings.Contains(out, "E-242") || strings.Contains(out, "E-250") {
+		t.Errorf("svpnctl.exe certs list with a token driver: exit %d\n%s", code, out)
+	}
 
 	installers, _ := filepath.Glob(filepath.Join(dist, "windows", "svpn-setup-*.exe"))
 	if len(installers) == 0 {
