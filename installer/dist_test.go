@@ -343,6 +343,13 @@ func TestDebInstallPurge(t *testing.T) {
 	if !c.exists("/var/lib/svpn") {
 		t.Error("no /var/lib/svpn")
 	}
+	// The packaged svpnctl (cgo, linking the root's libc6) has token
+	// support: a driver it is told about is looked for (E-242, no such
+	// file), not refused for want of PKCS#11 (E-250).
+	if out, err := c.exec("", "svpnctl", "certs", "list", "--pkcs11-module", "/nonexistent/pkcs11-driver.so"); err != nil ||
+		!strings.Contains(out, "E-242") || strings.Contains(out, "E-250") {
+		t.Errorf("svpnctl certs list with a token driver: %v\n%s", err, out)
+	}
 
 	// A real login through the kernel TUN, against a demo gateway in the
 	// container, under the hardened unit.
@@ -613,6 +620,12 @@ func TestWindowsUnderWine(t *testing.T) {
 	out, code = w.run(filepath.Join(bin, "svpnctl.exe"), "certs", "list")
 	if code != 0 || !strings.Contains(out, `AppData\LocalLow\NPKI`) {
 		t.Errorf("svpnctl.exe certs list: exit %d\n%s", code, out)
+	}
+	// svpnctl.exe is cgo (mingw-w64): it looks for a token driver it is
+	// told about (E-242, no such file) instead of saying E-250.
+	out, code = w.run(filepath.Join(bin, "svpnctl.exe"), "certs", "list", "--pkcs11-module", `C:\nonexistent\pkcs11-driver.dll`)
+	if code != 0 || !strings.Contains(out, "E-242") || strings.Contains(out, "E-250") {
+		t.Errorf("svpnctl.exe certs list with a token driver: exit %d\n%s", code, out)
 	}
 
 	installers, _ := filepath.Glob(filepath.Join(dist, "windows", "svpn-setup-*.exe"))

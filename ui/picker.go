@@ -37,6 +37,7 @@ type pickerWindow struct {
 	tok        *tokenTab     // 보안토큰 (token.go)
 	pwForm     *widget.Form  // its label turns to PIN on the token tab
 	caseNote   *widget.Label // or the PIN's tries-left warning
+	intro      *widget.Label // the instructions: password, or PIN on the token tab
 	table      *certTable
 	empty      *widget.Label
 	password   *secretEntry
@@ -141,9 +142,10 @@ func (p *pickerWindow) build() {
 	p.viewBtn = widget.NewButtonWithIcon(T("picker.view"), theme.DocumentIcon(), p.showDetails)
 	buttons := container.NewHBox(p.viewBtn, layout.NewSpacer(), p.okBtn, p.cancelBtn)
 
+	p.intro = caption(T("picker.instructions"))
 	top := container.NewVBox(
 		heading(T("picker.title")),
-		caption(T("picker.instructions")),
+		p.intro,
 		locRow,
 		tokenHint,
 	)

@@ -159,19 +159,21 @@ func (t *tokenTab) emptyText() string {
 	return T("picker.token_no_certificate")
 }
 
-// locationChanged switches the secret field between the certificate
-// password and the token's PIN, with the PIN state of the selected
-// token.
+// locationChanged switches the instructions and the secret field between
+// the certificate password and the token's PIN, with the PIN state of the
+// selected token.
 func (t *tokenTab) locationChanged() {
 	p := t.p
 	if p.pwForm == nil {
 		return
 	}
 	if p.loc == certstore.LocationToken {
+		p.intro.SetText(T("picker.token_instructions"))
 		p.pwForm.Items[0].Text = T("picker.token_pin")
 		p.password.SetPlaceHolder(T("picker.token_pin_placeholder"))
 		p.caseNote.SetText(t.pinNote())
 	} else {
+		p.intro.SetText(T("picker.instructions"))
 		p.pwForm.Items[0].Text = T("picker.password")
 		p.password.SetPlaceHolder(T("picker.password_placeholder"))
 		p.caseNote.SetText(T("picker.case_sensitive"))

@@ -88,14 +88,18 @@ func TestTokenTab(t *testing.T) {
 	if err := second.Import(other.Cert, other.Key, []byte{1}, "signCert"); err != nil {
 		t.Fatal(err)
 	}
+	plugged := time.Now()
 	eventually(t, 20*time.Second, "the token plugged in", func() bool { return len(p.shown) == 2 })
+	t.Logf("plugged-in token shown after %v (refresh every %v)", time.Since(plugged).Round(time.Millisecond), tokenRefresh)
 	if !strings.Contains(p.tok.hint.Text, "second") {
 		t.Errorf("hint %q", p.tok.hint.Text)
 	}
 	if err := os.RemoveAll(folder); err != nil {
 		t.Fatal(err)
 	}
+	pulled := time.Now()
 	eventually(t, 20*time.Second, "the token pulled out", func() bool { return len(p.shown) == 1 })
+	t.Logf("pulled-out token gone after %v", time.Since(pulled).Round(time.Millisecond))
 	p.selectRow(0)
 
 	// No PIN: asked for, nothing sent.

@@ -8,7 +8,7 @@ import (
 	"github.com/opensvpn/svpn/api"
 )
 
-var errUnsupported = api.Errorf(api.CodeTokenUnsupported, "this program was built without PKCS#11 support (cgo)")
+var errUnsupported = api.Errorf(api.CodeTokenUnsupported, "this build has no security token (PKCS#11) support: it was built without cgo, so no token is listed or used")
 
 func ckrFromLib(error) (uint, bool) { return 0, false }
 

@@ -34,11 +34,18 @@ type probeKey struct {
 // probeArg makes the program a module probe (see init).
 const probeArg = "--svpn-pkcs11-probe"
 
+// The probe's exit codes besides 0. Not 1-4: Go's runtime exits 2 on a
+// fatal signal and Windows' abort() exits 3, and those are crashes.
+const (
+	probeNotLoaded  = 113 // not a PKCS#11 module
+	probeInitFailed = 114 // C_Initialize or C_GetSlotList returned an error
+)
+
 // init turns any program linking this package, started as
 // `<program> --svpn-pkcs11-probe MODULE`, into the child that initialises
-// MODULE once and exits: 0 when it initialised, 3 when it cannot be
-// loaded, 4 when C_Initialize failed. A driver that crashes kills only
-// this child.
+// MODULE once and exits: 0 when it initialised, probeNotLoaded or
+// probeInitFailed when it did not. A driver that crashes kills only this
+// child.
 func init() {
 	if len(os.Args) == 3 && os.Args[1] == probeArg {
 		os.Exit(runProbe(os.Args[2]))
@@ -49,18 +56,18 @@ func runProbe(path string) int {
 	c := pkcs11.New(path)
 	if c == nil {
 		fmt.Fprintf(os.Stderr, "cannot load %s as a PKCS#11 module\n", path)
-		return 3
+		return probeNotLoaded
 	}
 	if err := c.Initialize(); err != nil {
 		fmt.Fprintf(os.Stderr, "C_Initialize: %v\n", err)
-		return 4
+		return probeInitFailed
 	}
 	_, err := c.GetSlotList(true)
 	_ = c.Finalize()
 	c.Destroy()
 	if err != nil {
 		fmt.Fprintf(os.Stderr, "C_GetSlotList: %v\n", err)
-		return 4
+		return probeInitFailed
 	}
 	return 0
 }
@@ -129,7 +136,7 @@ func (m *Manager) probe(ctx context.Context, mod Module) error {
 		if i := strings.IndexByte(msg, '\n'); i >= 0 {
 			msg = msg[:i]
 		}
-		if ee.ExitCode() != 3 && ee.ExitCode() != 4 {
+		if ee.ExitCode() != probeNotLoaded && ee.ExitCode() != probeInitFailed {
 			// The Go runtime of the child turns a crash in C into exit 2.
 			for line := range strings.SplitSeq(stderr.String(), "\n") {
 				if strings.HasPrefix(line, "SIG") {

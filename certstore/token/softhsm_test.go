@@ -9,7 +9,6 @@ import (
 	"encoding/hex"
 	"errors"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -20,6 +19,7 @@ import (
 	"github.com/opensvpn/svpn/api"
 	"github.com/opensvpn/svpn/certstore"
 	"github.com/opensvpn/svpn/certstore/certgen"
+	"github.com/opensvpn/svpn/internal/p11fake"
 	"github.com/opensvpn/svpn/internal/softhsm"
 )
 
@@ -225,25 +225,16 @@ func TestSoftHSMModulePolicy(t *testing.T) {
 	id.Close()
 }
 
-// buildFakeModule compiles testdata/fakemodule.c into a module whose
-// C_Initialize hangs or crashes.
-func buildFakeModule(t *testing.T, hang bool) string {
+// buildFakeModule compiles a real PKCS#11 module whose C_Initialize hangs
+// or crashes (internal/p11fake, with gcc).
+func buildFakeModule(t *testing.T, b p11fake.Behaviour) string {
 	t.Helper()
-	cc, err := exec.LookPath("cc")
+	lib, err := p11fake.Build(t.TempDir(), b)
+	if errors.Is(err, p11fake.ErrNoCompiler) {
+		t.Skipf("the broken-driver tests need a C compiler: %v", err)
+	}
 	if err != nil {
-		t.Skip("no C compiler for the fake module")
-	}
-	out, err := exec.Command("go", "list", "-m", "-f", "{{.Dir}}", "github.com/miekg/pkcs11").Output()
-	if err != nil {
-		t.Skipf("miekg/pkcs11 headers: %v", err)
-	}
-	lib := filepath.Join(t.TempDir(), "fake.so")
-	args := []string{"-shared", "-fPIC", "-o", lib, "-I", strings.TrimSpace(string(out)), "testdata/fakemodule.c"}
-	if hang {
-		args = append([]string{"-DFAKE_HANG"}, args...)
-	}
-	if b, err := exec.Command(cc, args...).CombinedOutput(); err != nil {
-		t.Fatalf("cc: %v\n%s", err, b)
+		t.Fatal(err)
 	}
 	return lib
 }
@@ -252,11 +243,18 @@ func buildFakeModule(t *testing.T, hang bool) string {
 // reported with its own code, and this process (the app) goes on.
 func TestBrokenModules(t *testing.T) {
 	ctx := context.Background()
-	crash := buildFakeModule(t, false)
+	crash := buildFakeModule(t, p11fake.Crash)
 	m := NewManager(Policy{Extra: []string{crash}}, 5*time.Second)
 	r := m.List(ctx)
 	if len(r.Errors) != 1 || api.CodeOf(r.Errors[0]) != api.CodeTokenModuleFailed || !strings.Contains(r.Errors[0].Error(), "crashed") {
 		t.Errorf("crashing module: %v", r.Errors)
+	}
+	// A driver that exits 3, as abort() does on Windows, crashed too: the
+	// probe's own exit codes are not 3.
+	exit3 := buildFakeModule(t, p11fake.Exit3)
+	r = NewManager(Policy{Extra: []string{exit3}}, 5*time.Second).List(ctx)
+	if len(r.Errors) != 1 || api.CodeOf(r.Errors[0]) != api.CodeTokenModuleFailed || !strings.Contains(r.Errors[0].Error(), "crashed while initialising (exit 3") {
+		t.Errorf("a module exiting 3: %v", r.Errors)
 	}
 	// Not allowed: refused before the module is even probed (this one
 	// would crash).
@@ -264,7 +262,7 @@ func TestBrokenModules(t *testing.T) {
 	if api.CodeOf(err) != api.CodeTokenModuleNotAllowed {
 		t.Errorf("a module outside the policy: %v", err)
 	}
-	hang := buildFakeModule(t, true)
+	hang := buildFakeModule(t, p11fake.Hang)
 	m = NewManager(Policy{Extra: []string{hang}}, 500*time.Millisecond)
 	start := time.Now()
 	_, err = m.Unlock(ctx, "pkcs11:token=x?module-path="+hang, []byte("1234"))
@@ -273,6 +271,46 @@ func TestBrokenModules(t *testing.T) {
 	}
 	if d := time.Since(start); d > 5*time.Second {
 		t.Errorf("the hang was bounded only after %s", d)
+	}
+}
+
+// TestBrokenModulesBesideAGoodOne: with a crashing and a hanging driver
+// allowed next to SoftHSM, a listing reports the crash (E-242) and the
+// hang (E-243), each with its path, within a bound, and still lists the
+// good token, which then signs: this process, the app, lives on.
+func TestBrokenModulesBesideAGoodOne(t *testing.T) {
+	tt := newTestToken(t)
+	crash, hang := buildFakeModule(t, p11fake.Crash), buildFakeModule(t, p11fake.Hang)
+	m := NewManager(Policy{Extra: []string{crash, hang, tt.tok.Module}}, time.Second)
+	start := time.Now()
+	r := m.List(context.Background())
+	if d := time.Since(start); d > 10*time.Second {
+		t.Errorf("the listing took %s", d)
+	}
+	got := map[api.Code]string{}
+	for _, err := range r.Errors {
+		got[api.CodeOf(err)] = err.Error()
+	}
+	if len(r.Errors) != 2 || !strings.Contains(got[api.CodeTokenModuleFailed], crash) || !strings.Contains(got[api.CodeTokenModuleTimeout], hang) {
+		t.Errorf("errors: %v", r.Errors)
+	}
+	if n := api.Number(api.CodeTokenModuleFailed); n != "E-242" {
+		t.Errorf("crash is %s", n)
+	}
+	if n := api.Number(api.CodeTokenModuleTimeout); n != "E-243" {
+		t.Errorf("hang is %s", n)
+	}
+	if len(r.Tokens) != 1 || r.Tokens[0].Label != "svpn-test" {
+		t.Fatalf("the good token: %+v", r.Tokens)
+	}
+	// The good token still logs in and signs.
+	id, err := m.Unlock(context.Background(), "pkcs11:token=svpn-test;id=%01", []byte(testPIN))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer id.Close()
+	if _, _, err := id.Sign(rand.Reader, []byte("msg"), ""); err != nil {
+		t.Fatal(err)
 	}
 }
 

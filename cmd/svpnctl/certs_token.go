@@ -25,11 +25,12 @@ func (c *cli) tokenPolicy(extra []string) token.Policy {
 	return p
 }
 
-// tokenCerts lists the certificates on the tokens present. Without cgo
-// there are none, and only a module asked for by name is an error.
+// tokenCerts lists the certificates on the tokens present. A build
+// without cgo has none and says so (E-250), so that an empty list is not
+// taken for "no token plugged in".
 func (c *cli) tokenCerts(extra []string) ([]*token.Cert, []error) {
-	if !token.Supported() && len(extra) == 0 {
-		return nil, nil
+	if !token.Supported() {
+		return nil, token.NewManager(token.Policy{Extra: extra}, 0).List(context.Background()).Errors
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
 	defer cancel()

@@ -4,6 +4,7 @@ package main
 
 import (
 	"encoding/json"
+	"os"
 	"strings"
 	"testing"
 
@@ -59,6 +60,39 @@ func TestCertsListToken(t *testing.T) {
 		found.Name != "김토큰" || !found.Usable {
 		t.Fatalf("token certificate: %+v\n%s", found, out)
 	}
+	// Every field the README names for a token certificate, by its JSON
+	// name and type.
+	var raw []map[string]any
+	if err := json.Unmarshal([]byte(out), &raw); err != nil {
+		t.Fatal(err)
+	}
+	var obj map[string]any
+	for _, o := range raw {
+		if o["token"] == "svpnctl-test" {
+			obj = o
+		}
+	}
+	want := map[string]any{"kind": "pkcs11", "location": "token", "token": "svpnctl-test",
+		"pin_state": "ok", "usable": true, "token_manufacturer": "SoftHSM project"}
+	for k, v := range want {
+		if obj[k] != v {
+			t.Errorf("%s: %#v, want %#v", k, obj[k], v)
+		}
+	}
+	// The module: --pkcs11-module's or the same file through the system's
+	// p11-kit registry (Debian's is a symlink to the multiarch path).
+	if mod, _ := obj["pkcs11_module"].(string); !sameFile(mod, tok.Module) {
+		t.Errorf("pkcs11_module: %#v, want %s", obj["pkcs11_module"], tok.Module)
+	}
+	if serial, _ := obj["token_serial"].(string); serial == "" {
+		t.Errorf("token_serial: %#v", obj["token_serial"])
+	}
+	if p, _ := obj["path"].(string); !strings.HasPrefix(p, "pkcs11:") || !strings.Contains(p, "token=svpnctl-test") {
+		t.Errorf("path: %#v", obj["path"])
+	}
+	if _, ok := obj["unusable"]; ok {
+		t.Errorf("a usable certificate has unusable: %#v", obj["unusable"])
+	}
 	// The table names the token too.
 	code, out, _ = runCLI(t, "", "--socket", t.TempDir()+"/none.sock", "certs", "list", "--pkcs11-module", tok.Module)
 	if code != 0 || !strings.Contains(out, "token svpnctl-test") || !strings.Contains(out, "pkcs11:") {
@@ -76,4 +110,10 @@ func TestCertsListToken(t *testing.T) {
 	if code != exitPassword || !strings.Contains(stderr, "E-245") || !strings.Contains(stderr, "few tries may be left") {
 		t.Errorf("wrong PIN: exit %d\n%s", code, stderr)
 	}
+}
+
+func sameFile(a, b string) bool {
+	fa, err1 := os.Stat(a)
+	fb, err2 := os.Stat(b)
+	return err1 == nil && err2 == nil && os.SameFile(fa, fb)
 }

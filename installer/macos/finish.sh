@@ -5,7 +5,8 @@
 #
 #   installer/macos/finish.sh dist/macos/SVPN-<version>-macos-<arch>
 #
-# It builds cmd/svpn for that architecture into SVPN.app, signs the bundle
+# It builds cmd/svpn (and svpnctl again, with cgo, for security tokens) for
+# that architecture into SVPN.app, signs the bundle
 # (MAC_SIGN_IDENTITY="Developer ID Application: …", default ad hoc) and
 # writes SVPN-<version>-macos-<arch>.pkg beside the directory
 # (MAC_INSTALLER_IDENTITY="Developer ID Installer: …" signs the .pkg).
@@ -20,6 +21,16 @@ app="$dir/payload/Applications/SVPN.app"
 
 CGO_ENABLED=1 GOOS=darwin GOARCH="$arch" go build -trimpath -ldflags "-s -w -X main.version=$version" \
 	-o "$app/Contents/MacOS/svpn" ./cmd/svpn
+# svpnctl again, with cgo, for security tokens (their PKCS#11 drivers load
+# through cgo); the cgo-free one built on Linux stays if this fails, and
+# answers E-250 for tokens.
+if CGO_ENABLED=1 GOOS=darwin GOARCH="$arch" go build -trimpath -ldflags "-s -w -X main.version=$version" \
+	-o "$app/Contents/MacOS/svpnctl.cgo" ./cmd/svpnctl; then
+	mv -f "$app/Contents/MacOS/svpnctl.cgo" "$app/Contents/MacOS/svpnctl"
+else
+	rm -f "$app/Contents/MacOS/svpnctl.cgo"
+	echo "finish.sh: WARNING: svpnctl did not build with cgo: the bundle keeps the one without security token support" >&2
+fi
 codesign --force --options runtime --timestamp=none --sign "${MAC_SIGN_IDENTITY:--}" \
 	"$app/Contents/MacOS/svpnd" "$app/Contents/MacOS/svpnctl" "$app/Contents/MacOS/svpn-recover"
 codesign --force --options runtime --timestamp=none --sign "${MAC_SIGN_IDENTITY:--}" "$app"

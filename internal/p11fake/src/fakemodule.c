@@ -1,5 +1,6 @@
-/* A PKCS#11 module whose C_Initialize hangs (FAKE_HANG) or crashes: what a
- * broken token driver does. Built by the tests with the system's cc. */
+/* A PKCS#11 module whose C_Initialize hangs (FAKE_HANG), exits with code 3
+ * (FAKE_EXIT3: what abort() does on Windows) or crashes: what a broken
+ * token driver does. Built by the tests with the system's gcc. */
 #define CK_PTR *
 #define CK_DECLARE_FUNCTION(returnType, name) returnType name
 #define CK_DECLARE_FUNCTION_POINTER(returnType, name) returnType (* name)
@@ -13,9 +14,11 @@
 
 static CK_RV fake_initialize(CK_VOID_PTR args) {
 	(void)args;
-#ifdef FAKE_HANG
+#if defined(FAKE_HANG)
 	for (;;)
 		pause();
+#elif defined(FAKE_EXIT3)
+	_exit(3);
 #else
 	abort();
 #endif
