@@ -10,6 +10,7 @@ const (
 	LocalPathWatch       = "/localapi/v1/watch" // newline-delimited Status objects, the current one first
 	LocalPathLoginBegin  = "/localapi/v1/login/begin"
 	LocalPathLoginFinish = "/localapi/v1/login/finish"
+	LocalPathLoginCancel = "/localapi/v1/login/cancel"
 	LocalPathLogout      = "/localapi/v1/logout"
 	LocalPathPassword    = "/localapi/v1/password"
 	LocalPathProfile     = "/localapi/v1/profile"
@@ -103,6 +104,14 @@ type LoginBeginResponse struct {
 	LoginID   string       `json:"login_id"`
 	Binding   LoginBinding `json:"binding"`
 	ExpiresAt time.Time    `json:"expires_at"`
+}
+
+// LoginCancelRequest abandons a login started with LoginBegin that the
+// front end cannot finish (the key could not sign: a token pulled out, a
+// PIN refused), so svpnd frees its connection and stops showing the login
+// as under way.
+type LoginCancelRequest struct {
+	LoginID string `json:"login_id"`
 }
 
 // LoginFinishRequest completes a login started with LoginBegin.

@@ -361,6 +361,30 @@ func (e *Engine) loginFailed(err error, also ...func(*api.Status)) error {
 	return err
 }
 
+// CancelLogin abandons a begun login the front end cannot finish: its
+// connection to the gateway is closed and, unless another login or a
+// session is under way, the state is disconnected again. Only the user
+// who began it (or an administrator) may.
+func (e *Engine) CancelLogin(ctx context.Context, c Caller, id string) (api.Status, error) {
+	e.mu.Lock()
+	p, ok := e.pending[id]
+	if !ok {
+		e.mu.Unlock()
+		return api.Status{}, api.Errorf(api.CodeLoginExpired, "the login expired or is unknown")
+	}
+	if p.owner != c.UID && !c.Admin {
+		e.mu.Unlock()
+		return api.Status{}, api.Errorf(api.CodeForbidden, "this login was started by another user")
+	}
+	delete(e.pending, id)
+	if e.sess == nil && len(e.pending) == 0 && e.status.State == api.StateAuthenticating {
+		e.updateLocked(func(st *api.Status) { st.State = api.StateDisconnected })
+	}
+	e.mu.Unlock()
+	p.channel.Close()
+	return e.Status(), nil
+}
+
 // FinishLogin completes the login with the front end's signature, brings
 // the tunnel up and returns once the first handshake is done.
 func (e *Engine) FinishLogin(ctx context.Context, c Caller, req *api.LoginFinishRequest) (api.Status, error) {

@@ -35,6 +35,9 @@ func (d asDaemon) LoginBegin(ctx context.Context, user string) (*api.LoginBeginR
 func (d asDaemon) LoginFinish(ctx context.Context, r *api.LoginFinishRequest) (api.Status, error) {
 	return d.eng.FinishLogin(ctx, d.who, r)
 }
+func (d asDaemon) LoginCancel(ctx context.Context, id string) (api.Status, error) {
+	return d.eng.CancelLogin(ctx, d.who, id)
+}
 
 // recordingSigner signs with a real certificate key and keeps every message
 // it was asked to sign.

@@ -128,6 +128,13 @@ func (c *Client) LoginFinish(ctx context.Context, req *api.LoginFinishRequest) (
 	return st, err
 }
 
+// LoginCancel abandons the login begun as id.
+func (c *Client) LoginCancel(ctx context.Context, id string) (api.Status, error) {
+	var st api.Status
+	err := c.do(ctx, http.MethodPost, api.LocalPathLoginCancel, &api.LoginCancelRequest{LoginID: id}, &st)
+	return st, err
+}
+
 // Logout ends the session.
 func (c *Client) Logout(ctx context.Context) (api.Status, error) {
 	var st api.Status

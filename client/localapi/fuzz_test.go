@@ -29,7 +29,7 @@ func FuzzLocalAPI(f *testing.F) {
 	f.Cleanup(func() { eng.Close() })
 	h := NewServer(ServerOptions{Engine: eng, Gateway: gw, Profile: profile, Logger: slog.New(slog.DiscardHandler)}).Handler()
 	calls := []struct{ method, path string }{
-		{"GET", api.LocalPathStatus}, {"GET", api.LocalPathProfile}, {"GET", api.LocalPathDiag},
+		{"GET", api.LocalPathStatus}, {"GET", api.LocalPathProfile}, {"GET", api.LocalPathDiag}, {"POST", api.LocalPathLoginCancel},
 		{"POST", api.LocalPathLoginBegin}, {"POST", api.LocalPathLoginFinish}, {"POST", api.LocalPathLogout},
 		{"POST", api.LocalPathPassword}, {"POST", "/localapi/v1/nothing"},
 	}

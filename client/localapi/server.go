@@ -147,6 +147,13 @@ func (s *Server) Handler() http.Handler {
 		}
 		return s.eng.FinishLogin(ctx, c, &req)
 	}))
+	mux.HandleFunc("POST "+api.LocalPathLoginCancel, s.control(func(ctx context.Context, c engine.Caller, body []byte) (any, error) {
+		var req api.LoginCancelRequest
+		if err := decode(body, &req); err != nil {
+			return nil, err
+		}
+		return s.eng.CancelLogin(ctx, c, req.LoginID)
+	}))
 	mux.HandleFunc("POST "+api.LocalPathLogout, s.control(func(ctx context.Context, c engine.Caller, body []byte) (any, error) {
 		return s.eng.Logout(ctx, c)
 	}))

@@ -43,7 +43,7 @@ func TestUnknownCallerRefused(t *testing.T) {
 	for _, tc := range []struct{ method, path string }{
 		{"GET", api.LocalPathStatus}, {"GET", api.LocalPathWatch}, {"GET", api.LocalPathProfile},
 		{"GET", api.LocalPathDiag}, {"GET", api.LocalPathDiagBundle},
-		{"POST", api.LocalPathLoginBegin}, {"POST", api.LocalPathLoginFinish}, {"POST", api.LocalPathLogout},
+		{"POST", api.LocalPathLoginBegin}, {"POST", api.LocalPathLoginFinish}, {"POST", api.LocalPathLoginCancel}, {"POST", api.LocalPathLogout},
 		{"POST", api.LocalPathPassword},
 	} {
 		req, _ := http.NewRequest(tc.method, "http://"+ln.Addr().String()+tc.path, nil)

@@ -11,6 +11,7 @@ import (
 	"crypto/rand"
 	"errors"
 	"io"
+	"time"
 
 	"github.com/opensvpn/svpn/api"
 )
@@ -19,6 +20,12 @@ import (
 type Daemon interface {
 	LoginBegin(ctx context.Context, userID string) (*api.LoginBeginResponse, error)
 	LoginFinish(ctx context.Context, req *api.LoginFinishRequest) (api.Status, error)
+}
+
+// Canceller is a Daemon that can abandon a begun login (svpnd's local API
+// can; a front end's test double need not).
+type Canceller interface {
+	LoginCancel(ctx context.Context, id string) (api.Status, error)
 }
 
 // Signer is a certificate key held by the front end; it never leaves the
@@ -45,15 +52,15 @@ func Once(ctx context.Context, d Daemon, s Signer, user, password, newPassword s
 		return api.Status{}, err
 	}
 	if begin.Binding.UserID != user {
-		return api.Status{}, api.Errorf(api.CodeBadRequest, "svpnd began a login for %q, not %q", begin.Binding.UserID, user)
+		return api.Status{}, abandon(ctx, d, begin.LoginID, api.Errorf(api.CodeBadRequest, "svpnd began a login for %q, not %q", begin.Binding.UserID, user))
 	}
 	msg, err := begin.Binding.Message()
 	if err != nil {
-		return api.Status{}, err
+		return api.Status{}, abandon(ctx, d, begin.LoginID, err)
 	}
 	sig, alg, err := s.Sign(rand.Reader, msg, "")
 	if err != nil {
-		return api.Status{}, err
+		return api.Status{}, abandon(ctx, d, begin.LoginID, err)
 	}
 	var random []byte
 	if v, ok := s.(VIDSigner); ok {
@@ -95,4 +102,16 @@ func Run(ctx context.Context, d Daemon, s Signer, user, password string, ask New
 		}
 	}
 	return api.Status{}, errors.New("login: too many attempts")
+}
+
+// abandon tells svpnd that the login begun as id will not be finished, so
+// it does not go on showing it as under way, and returns err. It is told
+// even when ctx has ended (the user cancelled): briefly, and best effort.
+func abandon(ctx context.Context, d Daemon, id string, err error) error {
+	if c, ok := d.(Canceller); ok {
+		cctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 5*time.Second)
+		c.LoginCancel(cctx, id)
+		cancel()
+	}
+	return err
 }
