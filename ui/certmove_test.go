@@ -28,7 +28,7 @@ func TestCertMoveButtonWithFakeDaemon(t *testing.T) {
 	x := NewWindows(a, Options{Daemon: &scriptedDaemon{}, Sources: func() []certstore.Source {
 		return certstore.SourcesForDrive(drive, certstore.LocationRemovable)
 	}, OpenURL: func(*url.URL) error { return nil }})
-	w := x.ShowLogin()
+	w := showLogin(t, x)
 	var once sync.Once
 	closeLogin := func() { once.Do(w.Close) }
 	t.Cleanup(closeLogin)

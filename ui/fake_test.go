@@ -80,7 +80,7 @@ func TestPickerFollowsDrives(t *testing.T) {
 	x := NewWindows(a, Options{Daemon: d, Sources: func() []certstore.Source {
 		return certstore.SourcesForDrive(root, certstore.LocationRemovable)
 	}, OpenURL: func(*url.URL) error { return nil }})
-	w := x.ShowLogin()
+	w := showLogin(t, x)
 	t.Cleanup(func() { w.Close() })
 	lw := x.login
 	test.Type(lw.user, "kim01")
@@ -140,7 +140,7 @@ func TestPasswordChangeGatewayVerdict(t *testing.T) {
 	x := NewWindows(a, Options{Daemon: d, Sources: func() []certstore.Source {
 		return certstore.SourcesForDrive(root, certstore.LocationRemovable)
 	}, OpenURL: func(*url.URL) error { return nil }, OnConnected: func(st api.Status) { connected = append(connected, st) }})
-	w := x.ShowLogin()
+	w := showLogin(t, x)
 	t.Cleanup(func() { w.Close() })
 	lw := x.login
 	test.Type(lw.user, "kim01")
@@ -196,7 +196,7 @@ func TestCapsLockHint(t *testing.T) {
 	a := test.NewTempApp(t)
 	x := NewWindows(a, Options{Daemon: &scriptedDaemon{}, Sources: func() []certstore.Source { return nil },
 		OpenURL: func(*url.URL) error { return nil }})
-	w := x.ShowLogin()
+	w := showLogin(t, x)
 	t.Cleanup(func() { w.Close() })
 	lw := x.login
 	if lw.capsHint.Visible() {

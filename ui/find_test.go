@@ -1,6 +1,9 @@
 package ui
 
 import (
+	"testing"
+	"time"
+
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/container"
 	"fyne.io/fyne/v2/test"
@@ -37,4 +40,16 @@ func findButton(o fyne.CanvasObject, text string) *widget.Button {
 		}
 	}
 	return nil
+}
+
+// showLogin shows the login window and waits until it has shown what
+// svpnd said first: the watch, the profile and their updates run on other
+// goroutines, and Fyne's test driver runs those updates where they are
+// made, so typing before they are done would race them.
+func showLogin(t *testing.T, x *Windows) fyne.Window {
+	t.Helper()
+	w := x.ShowLogin()
+	lw := x.login
+	eventually(t, 10*time.Second, "the login window's start (svpnd's status and profile)", lw.started.Load)
+	return w
 }

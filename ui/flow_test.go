@@ -190,7 +190,7 @@ func TestLoginFlow(t *testing.T) {
 		}
 	}, func(error) {})
 
-	w := x.ShowLogin()
+	w := showLogin(t, x)
 	lw := x.login
 	t.Cleanup(func() { w.Close() })
 	if !strings.Contains(w.Title(), "원격근무서비스") {
@@ -409,7 +409,7 @@ func TestLoginFlowBadPassword(t *testing.T) {
 	a := test.NewTempApp(t)
 	x := NewWindows(a, Options{Daemon: e.client, Socket: e.sock, Sources: e.sources, Version: "test",
 		OpenURL: func(*url.URL) error { return nil }})
-	w := x.ShowLogin()
+	w := showLogin(t, x)
 	t.Cleanup(func() { w.Close() })
 	lw := x.login
 	test.Type(lw.user, e.demo.UserID)
@@ -419,10 +419,11 @@ func TestLoginFlowBadPassword(t *testing.T) {
 	eventually(t, 10*time.Second, "the certificates", func() bool { return len(p.shown) > 0 })
 	test.Type(p.password, e.demo.CertPassword)
 	test.Tap(p.okBtn)
-	// failed() ends the flow in one step on Fyne's goroutine; wait for all
-	// of it (the problem text comes after busy is cleared).
-	eventually(t, 20*time.Second, "the refusal", func() bool {
-		return lw.picker == nil && !lw.busy && lw.problem.Text() != ""
+	// failed() ends the flow in one step, on the login's goroutine under
+	// Fyne's test driver; wait for all of it (the password is cleared
+	// after the problem is shown).
+	eventually(t, 20*time.Second, "the refusal, the password cleared", func() bool {
+		return lw.picker == nil && !lw.busy && lw.problem.Text() != "" && lw.password.Text == ""
 	})
 	if got := lw.problem.Text(); !strings.HasPrefix(got, "E-101 ") || !strings.Contains(got, "남은 시도 횟수: 4회") {
 		t.Errorf("bad password: %q", got)

@@ -87,7 +87,7 @@ func TestKeyboardPicker(t *testing.T) {
 	x := NewWindows(a, Options{Daemon: &scriptedDaemon{}, Sources: func() []certstore.Source {
 		return certstore.SourcesForDrive(root, certstore.LocationRemovable)
 	}, OpenURL: func(*url.URL) error { return nil }})
-	w := x.ShowLogin()
+	w := showLogin(t, x)
 	t.Cleanup(func() { w.Close() })
 	lw := x.login
 	w.Canvas().Focus(lw.user)

@@ -157,7 +157,7 @@ func TestLoginWindowShrinks(t *testing.T) {
 	a := test.NewTempApp(t)
 	x := NewWindows(a, Options{Daemon: &scriptedDaemon{}, Sources: func() []certstore.Source { return nil },
 		OpenURL: func(*url.URL) error { return nil }})
-	w := x.ShowLogin()
+	w := showLogin(t, x)
 	t.Cleanup(func() { w.Close() })
 	lw := x.login
 	height := func() float32 {
@@ -213,7 +213,7 @@ func TestLoginWindowFitsDaemonBanner(t *testing.T) {
 	d.profile = api.ProfileInfo{Profile: api.Profile{Name: "원격근무서비스"}, Gateway: &api.Info{Name: "GW"}}
 	x := NewWindows(a, Options{Daemon: d, Sources: func() []certstore.Source { return nil },
 		OpenURL: func(*url.URL) error { return nil }})
-	w := x.ShowLogin()
+	w := showLogin(t, x)
 	t.Cleanup(func() { w.Close() })
 	lw := x.login
 	height := func() float32 {

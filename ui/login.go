@@ -3,6 +3,7 @@ package ui
 import (
 	"context"
 	"strings"
+	"sync/atomic"
 	"time"
 
 	"fyne.io/fyne/v2"
@@ -64,7 +65,11 @@ type loginWindow struct {
 	pwChange   *passwordWindow
 	mobile     *mobileWindow // the QR login (모바일 공무원증), ui/mobileid.go
 	loadingPro bool
-	confirm    dialog.Dialog // the open 연결 끊기 question
+	// started is set once the window has shown what svpnd said first (its
+	// profile, or that it is away): the start-up work on other goroutines
+	// is done. Tests wait for it before typing.
+	started atomic.Bool
+	confirm dialog.Dialog // the open 연결 끊기 question
 }
 
 func newLoginWindow(x *Windows) *loginWindow {
@@ -218,10 +223,11 @@ func (lw *loginWindow) loadProfile() {
 		defer cancel()
 		p, err := d.Profile(ctx)
 		onMain(lw.ctx, func() {
-			lw.loadingPro = false
 			if err == nil {
 				lw.applyProfile(p)
 			}
+			lw.loadingPro = false
+			lw.started.Store(true)
 		})
 	}()
 }
@@ -310,6 +316,7 @@ func (lw *loginWindow) onDaemonDown(err error) {
 	if wasUp && !lw.busy {
 		lw.showForm()
 	}
+	lw.started.Store(true)
 }
 
 func (lw *loginWindow) onStatus(st api.Status) {

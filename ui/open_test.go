@@ -25,7 +25,7 @@ func TestOpenWithoutBrowser(t *testing.T) {
 		tried = append(tried, u.String())
 		return errors.New("xdg-open: no method available for opening 'https://www.example.go.kr/svpn/manual'")
 	}})
-	w := x.ShowLogin()
+	w := showLogin(t, x)
 	t.Cleanup(func() { w.Close() })
 	lw := x.login
 	eventually(t, 5*time.Second, "the manual link", func() bool { return lw.manualLink.Visible() })

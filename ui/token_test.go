@@ -45,7 +45,7 @@ func TestTokenTab(t *testing.T) {
 	rec := &recorder{}
 	x := NewWindows(a, Options{Daemon: e.client, Socket: e.sock, Sources: e.sources, Version: "test",
 		OpenURL: rec.openURL, OnConnected: rec.onConnected, PKCS11Modules: []string{u.PKCS11Module}})
-	w := x.ShowLogin()
+	w := showLogin(t, x)
 	lw := x.login
 	t.Cleanup(func() { w.Close() })
 	test.Type(lw.user, u.UserID)

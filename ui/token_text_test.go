@@ -19,7 +19,7 @@ func TestTokenTabSpeaksOfPIN(t *testing.T) {
 	a.Settings().SetTheme(Theme{})
 	x := NewWindows(a, Options{Daemon: &scriptedDaemon{}, Sources: func() []certstore.Source { return nil },
 		OpenURL: func(*url.URL) error { return nil }})
-	w := x.ShowLogin()
+	w := showLogin(t, x)
 	t.Cleanup(func() { w.Close() })
 	lw := x.login
 	test.Type(lw.user, "kim01")
