@@ -30,7 +30,7 @@ import (
 // at a time, closed with the login window.
 func (lw *loginWindow) certMoveButton() fyne.CanvasObject {
 	var open *certMoveWindow
-	b := widget.NewButtonWithIcon(T("cert.move_title"), theme.MailForwardIcon(), func() {
+	b := newKeyButton(T("cert.move_title"), theme.MailForwardIcon(), func() {
 		if open != nil {
 			open.w.RequestFocus()
 			return
@@ -58,14 +58,14 @@ type certMoveWindow struct {
 	certs      *widget.RadioGroup
 	certRows   map[string]certRow
 	noCerts    *widget.Label
-	sendBtn    *widget.Button
+	sendBtn    *keyButton
 	codeText   *canvas.Text
 	sendHint   *widget.Label
 	countdown  *widget.Label
 	sendProg   *progressView
 	sendProb   *problemView
 	sentLabel  *widget.Label
-	deleteBtn  *widget.Button
+	deleteBtn  *keyButton
 	sending    bool
 	sentCert   *certstore.Certificate
 	expires    time.Time
@@ -76,7 +76,7 @@ type certMoveWindow struct {
 	code       *widget.Entry
 	location   *widget.RadioGroup
 	drive      *widget.Select
-	recvBtn    *widget.Button
+	recvBtn    *keyButton
 	recvProg   *progressView
 	recvProb   *problemView
 	recvDone   *widget.Label
@@ -125,7 +125,7 @@ func (m *certMoveWindow) build(user string) {
 	m.certs = widget.NewRadioGroup(nil, func(string) { m.updateSend() })
 	m.noCerts = wrapped(T("cert.move_no_certs"))
 	m.noCerts.Hide()
-	m.sendBtn = widget.NewButtonWithIcon(T("cert.move_start"), theme.MailSendIcon(), m.startSend)
+	m.sendBtn = newKeyButton(T("cert.move_start"), theme.MailSendIcon(), m.startSend)
 	m.sendBtn.Importance = widget.HighImportance
 	m.sendBtn.Disable()
 	m.codeText = canvas.NewText("", theme.Color(theme.ColorNamePrimary))
@@ -143,7 +143,7 @@ func (m *certMoveWindow) build(user string) {
 	m.sendProb = newProblemView(m.x.opener(m.w))
 	m.sentLabel = wrapped("")
 	m.sentLabel.Hide()
-	m.deleteBtn = widget.NewButtonWithIcon(T("cert.move_delete"), theme.DeleteIcon(), m.deleteSent)
+	m.deleteBtn = newKeyButton(T("cert.move_delete"), theme.DeleteIcon(), m.deleteSent)
 	m.deleteBtn.Hide()
 	sendPage := container.NewVBox(
 		wrapped(T("cert.move_send_intro")),
@@ -164,7 +164,7 @@ func (m *certMoveWindow) build(user string) {
 	m.location = widget.NewRadioGroup([]string{T("picker.loc_disk"), T("picker.loc_removable")}, func(string) { m.updateDrives() })
 	m.location.Horizontal = true
 	m.location.SetSelected(T("picker.loc_disk"))
-	m.recvBtn = widget.NewButtonWithIcon(T("cert.move_receive"), theme.DownloadIcon(), m.startReceive)
+	m.recvBtn = newKeyButton(T("cert.move_receive"), theme.DownloadIcon(), m.startReceive)
 	m.recvBtn.Importance = widget.HighImportance
 	m.recvProg = newProgressView()
 	m.recvProb = newProblemView(m.x.opener(m.w))
@@ -183,7 +183,10 @@ func (m *certMoveWindow) build(user string) {
 		container.NewTabItemWithIcon(T("cert.move_receive"), theme.DownloadIcon(), recvPage),
 	)
 	m.tabs.OnSelected = func(*container.TabItem) { m.fit() }
-	closeBtn := widget.NewButton(T("common.close"), func() { m.w.Close() })
+	closeBtn := newKeyButton(T("common.close"), nil, func() { m.w.Close() })
+	for _, b := range []*keyButton{m.sendBtn, m.deleteBtn, m.recvBtn, closeBtn} {
+		b.onEscape = m.w.Close
+	}
 	m.w.SetContent(container.NewPadded(container.NewBorder(caption(T("cert.move_intro")), container.NewHBox(layout.NewSpacer(), closeBtn), nil, nil, m.tabs)))
 }
 

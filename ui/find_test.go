@@ -18,6 +18,10 @@ func findButton(o fyne.CanvasObject, text string) *widget.Button {
 		if v.Text == text {
 			return v
 		}
+	case *keyButton:
+		if v.Text == text {
+			return &v.Button
+		}
 	case *fyne.Container:
 		for _, c := range v.Objects {
 			if b := findButton(c, text); b != nil {

@@ -113,3 +113,42 @@ func TestKeyboardPicker(t *testing.T) {
 		t.Errorf("after 취소 the focus is on %v, want the account password", w.Canvas().Focused())
 	}
 }
+
+// TestKeyboardPickerButtons: with the focus on one of the picker's
+// buttons, Enter presses it (Fyne's button answers only Space) and Escape
+// cancels the picker, as it does from the password field.
+func TestKeyboardPickerButtons(t *testing.T) {
+	a := test.NewTempApp(t)
+	root := t.TempDir()
+	copyRealFixture(t, root)
+	x := NewWindows(a, Options{Daemon: &scriptedDaemon{}, Sources: func() []certstore.Source {
+		return certstore.SourcesForDrive(root, certstore.LocationRemovable)
+	}, OpenURL: func(*url.URL) error { return nil }})
+	w := showLogin(t, x)
+	t.Cleanup(func() { w.Close() })
+	lw := x.login
+	open := func() *pickerWindow {
+		t.Helper()
+		test.Type(lw.user, "kim01")
+		test.Type(lw.password, "pw")
+		lw.password.TypedKey(&fyne.KeyEvent{Name: fyne.KeyReturn})
+		if lw.picker == nil {
+			t.Fatal("Enter in the password did not open the picker")
+		}
+		return lw.picker
+	}
+
+	p := open()
+	p.w.Canvas().Focus(p.okBtn)
+	press(p.w, fyne.KeyEscape)
+	if lw.picker != nil {
+		t.Fatal("Escape on the focused 확인 did not cancel the picker")
+	}
+
+	p = open()
+	p.w.Canvas().Focus(p.cancelBtn)
+	press(p.w, fyne.KeyReturn)
+	if lw.picker != nil {
+		t.Fatal("Enter on the focused 취소 did not press it")
+	}
+}

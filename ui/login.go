@@ -36,7 +36,7 @@ type loginWindow struct {
 	user     *widget.Entry
 	password *secretEntry
 	capsHint *widget.Label
-	loginBtn *widget.Button
+	loginBtn *keyButton
 	progress *progressView
 	problem  *problemView
 
@@ -51,8 +51,8 @@ type loginWindow struct {
 	statusGrid   *fyne.Container
 	statusNote   *widget.Label
 	statusAct    *progressView
-	portalBtn    *widget.Button
-	logoutBtn    *widget.Button
+	portalBtn    *keyButton
+	logoutBtn    *keyButton
 	statusValues map[string]*widget.Label
 
 	// State, touched on Fyne's goroutine only.
@@ -129,7 +129,7 @@ func (lw *loginWindow) build() {
 	lw.capsHint.Hide()
 	lw.password.onCaps = func(on bool) { setVisible(lw.capsHint, on) }
 
-	lw.loginBtn = widget.NewButtonWithIcon(T("login.button"), theme.LoginIcon(), lw.submit)
+	lw.loginBtn = newKeyButton(T("login.button"), theme.LoginIcon(), lw.submit)
 	lw.loginBtn.Importance = widget.HighImportance
 	lw.progress = newProgressView()
 	lw.problem = newProblemView(lw.x.opener(lw.w))
@@ -167,11 +167,11 @@ func (lw *loginWindow) build() {
 	lw.statusNote.Importance = widget.WarningImportance
 	lw.statusNote.Hide()
 	lw.statusAct = newProgressView()
-	lw.portalBtn = widget.NewButtonWithIcon(T("status.open_portal"), theme.ComputerIcon(), func() {
+	lw.portalBtn = newKeyButton(T("status.open_portal"), theme.ComputerIcon(), func() {
 		lw.x.opener(lw.w)(parseURL(PortalURL(lw.status)))
 	})
 	lw.portalBtn.Importance = widget.HighImportance
-	lw.logoutBtn = widget.NewButtonWithIcon(T("status.disconnect"), theme.LogoutIcon(), func() {
+	lw.logoutBtn = newKeyButton(T("status.disconnect"), theme.LogoutIcon(), func() {
 		lw.confirm = askDisconnect(lw.w, loginWidth-40, lw.logout, func() { lw.confirm = nil }) // asked first
 	})
 	lw.statusPanel = container.NewVBox(
@@ -187,7 +187,7 @@ func (lw *loginWindow) content() fyne.CanvasObject {
 	logo.FillMode = canvas.ImageFillContain
 	logo.SetMinSize(fyne.NewSize(48, 48))
 	header := container.NewBorder(nil, nil, logo, nil, container.NewVBox(lw.title, caption(T("app.subtitle"))))
-	diagBtn := widget.NewButtonWithIcon(T("login.diagnostics"), theme.InfoIcon(), lw.x.openDiagnostics)
+	diagBtn := newKeyButton(T("login.diagnostics"), theme.InfoIcon(), lw.x.openDiagnostics)
 	diagBtn.Importance = widget.LowImportance
 	body := container.NewVBox(
 		header,

@@ -39,7 +39,7 @@ func (lw *loginWindow) mobileButton() fyne.CanvasObject {
 	if !ok {
 		return layout.NewSpacer()
 	}
-	b := widget.NewButtonWithIcon(T("login.mobile_button"), theme.ComputerIcon(), func() {
+	b := newKeyButton(T("login.mobile_button"), theme.ComputerIcon(), func() {
 		if lw.busy || lw.mobile != nil {
 			return
 		}
@@ -71,8 +71,8 @@ type mobileWindow struct {
 	countdown *widget.Label
 	progress  *progressView
 	problem   *problemView
-	retryBtn  *widget.Button
-	cancelBtn *widget.Button
+	retryBtn  *keyButton
+	cancelBtn *keyButton
 
 	// On Fyne's goroutine only.
 	loginID  string
@@ -124,10 +124,11 @@ func (m *mobileWindow) build() {
 	m.countdown.Alignment = fyne.TextAlignCenter
 	m.progress = newProgressView()
 	m.problem = newProblemView(m.lw.x.opener(m.w))
-	m.retryBtn = widget.NewButtonWithIcon(T("login.mobile_retry"), theme.ViewRefreshIcon(), m.begin)
+	m.retryBtn = newKeyButton(T("login.mobile_retry"), theme.ViewRefreshIcon(), m.begin)
 	m.retryBtn.Importance = widget.HighImportance
 	m.retryBtn.Hide()
-	m.cancelBtn = widget.NewButton(T("common.cancel"), m.close)
+	m.cancelBtn = newKeyButton(T("common.cancel"), nil, m.close)
+	m.retryBtn.onEscape, m.cancelBtn.onEscape = m.close, m.close
 }
 
 func (m *mobileWindow) content() fyne.CanvasObject {

@@ -30,7 +30,7 @@ type passwordWindow struct {
 	extra               *widget.Label // violations of rules the checklist does not know
 	problem             *problemView
 	progress            *progressView
-	okBtn, cancelBtn    *widget.Button
+	okBtn, cancelBtn    *keyButton
 
 	rules      api.PasswordRules
 	verdict    map[string]bool // the gateway's broken rules for verdictFor
@@ -95,9 +95,10 @@ func (pw *passwordWindow) build() {
 	pw.extra.Hide()
 	pw.problem = newProblemView(pw.x.opener(pw.w))
 	pw.progress = newProgressView()
-	pw.okBtn = widget.NewButtonWithIcon(T("pwchange.submit"), theme.ConfirmIcon(), pw.submit)
+	pw.okBtn = newKeyButton(T("pwchange.submit"), theme.ConfirmIcon(), pw.submit)
 	pw.okBtn.Importance = widget.HighImportance
-	pw.cancelBtn = widget.NewButtonWithIcon(T("common.cancel"), theme.CancelIcon(), func() { pw.close(false) })
+	pw.cancelBtn = newKeyButton(T("common.cancel"), theme.CancelIcon(), func() { pw.close(false) })
+	pw.okBtn.onEscape, pw.cancelBtn.onEscape = func() { pw.close(false) }, func() { pw.close(false) }
 
 	msg := wrapped(T("pwchange.first_login"))
 	msg.TextStyle.Bold = true

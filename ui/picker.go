@@ -4,6 +4,8 @@ import (
 	"context"
 	"fmt"
 	"image/color"
+	"maps"
+	"slices"
 	"strings"
 	"time"
 
@@ -32,8 +34,8 @@ type pickerWindow struct {
 	ctx    context.Context
 	cancel context.CancelFunc
 
-	locButtons map[certstore.Location]*widget.Button
-	tokenBtn   *widget.Button
+	locButtons map[certstore.Location]*keyButton
+	tokenBtn   *keyButton
 	tok        *tokenTab     // 보안토큰 (token.go)
 	pwForm     *widget.Form  // its label turns to PIN on the token tab
 	caseNote   *widget.Label // or the PIN's tries-left warning
@@ -44,9 +46,9 @@ type pickerWindow struct {
 	capsHint   *widget.Label
 	problem    *problemView
 	progress   *progressView
-	okBtn      *widget.Button
-	cancelBtn  *widget.Button
-	viewBtn    *widget.Button
+	okBtn      *keyButton
+	cancelBtn  *keyButton
+	viewBtn    *keyButton
 
 	all      []certRow // everything scanned
 	files    []certRow // browsed to with 찾아보기
@@ -67,7 +69,7 @@ var pickerColumns = []string{"picker.col_user", "picker.col_issuer", "picker.col
 var pickerColumnWidths = []float32{170, 150, 170, 196}
 
 func newPickerWindow(x *Windows, f *loginFlow) *pickerWindow {
-	p := &pickerWindow{x: x, flow: f, w: x.fa.NewWindow(T("picker.title")), locButtons: map[certstore.Location]*widget.Button{}}
+	p := &pickerWindow{x: x, flow: f, w: x.fa.NewWindow(T("picker.title")), locButtons: map[certstore.Location]*keyButton{}}
 	p.ctx, p.cancel = context.WithCancel(f.lw.ctx)
 	p.w.SetIcon(AppIcon)
 	p.loc = certstore.LocationDisk
@@ -99,14 +101,14 @@ func newPickerWindow(x *Windows, f *loginFlow) *pickerWindow {
 
 func (p *pickerWindow) build() {
 	loc := func(l certstore.Location, key string, icon fyne.Resource) {
-		b := widget.NewButtonWithIcon(T(key), icon, func() { p.userLoc = true; p.setLocation(l) })
+		b := newKeyButton(T(key), icon, func() { p.userLoc = true; p.setLocation(l) })
 		p.locButtons[l] = b
 	}
 	loc(certstore.LocationDisk, "picker.loc_disk", theme.ComputerIcon())
 	loc(certstore.LocationRemovable, "picker.loc_removable", theme.StorageIcon())
 	loc(certstore.LocationToken, "picker.loc_token", theme.AccountIcon())
 	p.tokenBtn = p.locButtons[certstore.LocationToken]
-	browse := widget.NewButtonWithIcon(T("picker.browse"), theme.FolderOpenIcon(), p.browse)
+	browse := newKeyButton(T("picker.browse"), theme.FolderOpenIcon(), p.browse)
 	p.locButtons[certstore.LocationFile] = browse
 	locRow := container.NewGridWithColumns(4, p.locButtons[certstore.LocationDisk], p.locButtons[certstore.LocationRemovable], p.tokenBtn, browse)
 	tokenHint := p.tok.hint
@@ -136,11 +138,16 @@ func (p *pickerWindow) build() {
 	p.problem = newProblemView(p.x.opener(p.w))
 	p.progress = newProgressView()
 
-	p.okBtn = widget.NewButtonWithIcon(T("common.ok"), theme.ConfirmIcon(), p.submit)
+	p.okBtn = newKeyButton(T("common.ok"), theme.ConfirmIcon(), p.submit)
 	p.okBtn.Importance = widget.HighImportance
-	p.cancelBtn = widget.NewButtonWithIcon(T("common.cancel"), theme.CancelIcon(), func() { p.close(false) })
-	p.viewBtn = widget.NewButtonWithIcon(T("picker.view"), theme.DocumentIcon(), p.showDetails)
+	p.cancelBtn = newKeyButton(T("common.cancel"), theme.CancelIcon(), func() { p.close(false) })
+	p.viewBtn = newKeyButton(T("picker.view"), theme.DocumentIcon(), p.showDetails)
 	buttons := container.NewHBox(p.viewBtn, layout.NewSpacer(), p.okBtn, p.cancelBtn)
+	// Enter presses a focused button; Escape on any of them cancels, as
+	// it does from the password and the table.
+	for _, b := range append([]*keyButton{p.okBtn, p.cancelBtn, p.viewBtn, browse}, slices.Collect(maps.Values(p.locButtons))...) {
+		b.onEscape = p.escape
+	}
 
 	p.intro = caption(T("picker.instructions"))
 	top := container.NewVBox(
