@@ -154,6 +154,13 @@ func (x *Windows) HideLogin() {
 	}
 }
 
+// CloseLogin closes the login window, if open.
+func (x *Windows) CloseLogin() {
+	if x.login != nil {
+		x.login.w.Close()
+	}
+}
+
 // ShowDiagnostics shows the diagnostics window.
 func (x *Windows) ShowDiagnostics() fyne.Window {
 	if x.diag == nil {

@@ -335,6 +335,13 @@ func (x *Windows) HideConnected() {
 	}
 }
 
+// CloseConnected closes the connection window, if open.
+func (x *Windows) CloseConnected() {
+	if x.conn != nil {
+		x.conn.w.Close()
+	}
+}
+
 // AskDisconnect shows the connection window asking whether to 연결 끊기:
 // the tray menu's 연결 끊기, which has no window of its own to ask in.
 func (x *Windows) AskDisconnect() fyne.Window {

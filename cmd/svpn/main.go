@@ -295,10 +295,17 @@ func runSingle(o options, choice ui.LanguageChoice) {
 	opts.Persistent = env.Tray
 	opts.NoTray = !env.Tray
 	var wins *ui.Windows
-	opts.OnConnected = func(api.Status) { wins.HideLogin() } // the tray announces it
-	opts.OnConnectionEnded = func(api.Status) { wins.HideConnected() }
+	if env.Tray {
+		opts.OnConnected = func(api.Status) { wins.HideLogin() } // the tray announces it
+		opts.OnConnectionEnded = func(api.Status) { wins.HideConnected() }
+	} else {
+		// The connection window and the login window take each other's
+		// place (singleActions, noTray).
+		opts.OnConnected = func(api.Status) { wins.ShowConnected(); wins.CloseLogin() }
+		opts.OnConnectionEnded = func(api.Status) { wins.ShowLogin(); wins.CloseConnected() }
+	}
 	wins = ui.NewWindows(a, opts)
-	acts := &singleActions{wins: wins, a: a}
+	acts := &singleActions{wins: wins, a: a, noTray: !env.Tray}
 	ctrl := tray.NewController(opts.Daemon, a, acts)
 	ctrl.UseEnv(env)
 	if h := tray.NewFyneHost(ctrl, a); h != nil && env.Tray {
@@ -321,14 +328,36 @@ func runSingle(o options, choice ui.LanguageChoice) {
 type singleActions struct {
 	wins *ui.Windows
 	a    fyne.App
+	// noTray: the connection window and the login window take each
+	// other's place, closing rather than hiding (a hidden window would
+	// keep running an app nobody can reach); the new one opens first, as
+	// the app quits when its last window closes.
+	noTray bool
 }
 
-func (s *singleActions) ShowLogin()       { fyne.Do(func() { s.wins.ShowLogin() }) }
+func (s *singleActions) ShowLogin() {
+	fyne.Do(func() {
+		s.wins.ShowLogin()
+		if s.noTray {
+			s.wins.CloseConnected()
+		}
+	})
+}
 func (s *singleActions) ShowDiagnostics() { fyne.Do(func() { s.wins.ShowDiagnostics() }) }
 func (s *singleActions) ShowAbout()       { fyne.Do(func() { s.wins.ShowAbout() }) }
 func (s *singleActions) Quit()            { fyne.Do(s.a.Quit) }
-func (s *singleActions) ShowConnected()   { fyne.Do(func() { s.wins.ShowConnected() }) }
-func (s *singleActions) AskDisconnect()   { fyne.Do(func() { s.wins.AskDisconnect() }) }
+
+var _ tray.WindowActions = (*singleActions)(nil)
+
+func (s *singleActions) ShowConnected() {
+	fyne.Do(func() {
+		s.wins.ShowConnected()
+		if s.noTray {
+			s.wins.CloseLogin()
+		}
+	})
+}
+func (s *singleActions) AskDisconnect() { fyne.Do(func() { s.wins.AskDisconnect() }) }
 func (s *singleActions) ShowUnopened(addr string) {
 	fyne.Do(func() { s.wins.ShowUnopened(addr) })
 }

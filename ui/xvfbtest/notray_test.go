@@ -94,3 +94,41 @@ func TestNoTrayHost(t *testing.T) {
 		}
 	}
 }
+
+// TestNoTrayHostSingleProcess: --single-process under a bare Xvfb with no
+// D-Bus. Connected, the connection window takes the login window's place
+// (it used to hide the login window and show nothing: an app running with
+// no window and no tray icon); logged out, the login window comes back
+// and the connection window goes.
+func TestNoTrayHostSingleProcess(t *testing.T) {
+	need(t, false)
+	bin := t.TempDir()
+	buildBinaries(t, bin)
+	display := startXvfb(t)
+	X := x{t: t, display: display}
+	d := startDemo(t, bin)
+	home := t.TempDir()
+	stillFrames(t, home)
+	env := []string{"DISPLAY=" + display, "HOME=" + home, "XDG_RUNTIME_DIR=" + home,
+		"XDG_CONFIG_HOME=" + filepath.Join(home, ".config"),
+		"DBUS_SESSION_BUS_ADDRESS=", "LANG=ko_KR.UTF-8", "LC_ALL=", "LANGUAGE=", "FYNE_THEME=light",
+		"BROWSER=false"}
+	app := start(t, env, filepath.Join(d.bin, "svpn"), "--single-process", "--socket", d.sock, "--drive", d.DriveRoot)
+	X.window("^원격근무서비스$")
+
+	login := exec.Command(filepath.Join(d.bin, "svpnctl"), "--socket", d.sock, "login", "--user", d.UserID,
+		"--cert", d.CertPath, "--password-stdin")
+	login.Stdin = strings.NewReader(d.Password + "\n" + d.CertPassword + "\nRemote9-work!\n")
+	if out, err := login.CombinedOutput(); err != nil {
+		t.Fatalf("svpnctl login: %v\n%s", err, out)
+	}
+	X.window("^원격근무서비스 연결 상태$")
+	X.gone("^원격근무서비스$")
+
+	d.logout(t)
+	X.window("^원격근무서비스$")
+	X.gone("^원격근무서비스 연결 상태$")
+	if app.Exited() {
+		t.Fatalf("svpn quit while swapping its windows:\n%s", app.Output())
+	}
+}
