@@ -5,13 +5,14 @@ import (
 	"database/sql"
 	"fmt"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"strings"
 	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
+
+	"github.com/opensvpn/svpn/internal/pgserver"
 )
 
 // The whole behavioural suite runs once per backend, through the same
@@ -97,14 +98,13 @@ var sqliteBackend = &backend{
 }
 
 // pgServer is a PostgreSQL server for the tests: a throwaway one this
-// process started (dir, cmd), or one named by SVPN_TEST_POSTGRES_DSN.
+// process started (srv, in dir), or one named by SVPN_TEST_POSTGRES_DSN.
 type pgServer struct {
-	dir    string
-	cmd    *exec.Cmd
-	exited chan struct{}
-	base   string  // DSN of the server's postgres database
-	admin  *sql.DB // creates the per-test schemas
-	next   atomic.Int64
+	srv   *pgserver.Server
+	dir   string
+	base  string  // DSN of the server's postgres database
+	admin *sql.DB // creates the per-test schemas
+	next  atomic.Int64
 }
 
 // The server is shared by every test of this run: starting one takes a
@@ -151,7 +151,7 @@ func (s *pgServer) newDSN(tb testing.TB) string {
 	if _, err := s.admin.ExecContext(ctx, "CREATE SCHEMA "+name); err != nil {
 		tb.Fatalf("creating schema: %v", err)
 	}
-	if s.cmd == nil { // someone else's server: leave it clean
+	if s.srv == nil { // someone else's server: leave it clean
 		tb.Cleanup(func() { s.admin.ExecContext(ctx, "DROP SCHEMA "+name+" CASCADE") })
 	}
 	sep := "?"
