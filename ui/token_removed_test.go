@@ -12,8 +12,6 @@ import (
 
 	"github.com/opensvpn/svpn/api"
 	"github.com/opensvpn/svpn/certstore"
-	"github.com/opensvpn/svpn/gateway"
-	"github.com/opensvpn/svpn/internal/softhsm"
 )
 
 // TestTokenPulledMidLogin: the token is pulled out between the first
@@ -22,39 +20,8 @@ import (
 // window shows the numbered token_removed error, nothing reaches the
 // tunnel, and the app goes on (the login window works again).
 func TestTokenPulledMidLogin(t *testing.T) {
-	if testing.Short() {
-		t.Skip("starts a gateway and svpnd")
-	}
-	if err := softhsm.Available(); err != nil {
-		t.Skipf("SoftHSM tests skipped: %v", err)
-	}
-	e := startDemo(t)
-	var u *gateway.DemoUser
-	for i := range e.demo.Users {
-		if e.demo.Users[i].Kind == "token" {
-			u = &e.demo.Users[i]
-		}
-	}
-	if u == nil {
-		t.Fatalf("no token account: %v", e.demo.Notes)
-	}
-	t.Setenv("SOFTHSM2_CONF", u.SoftHSM2Conf)
-	a := test.NewTempApp(t)
-	a.Settings().SetTheme(Theme{})
-	rec := &recorder{}
-	x := NewWindows(a, Options{Daemon: e.client, Socket: e.sock, Sources: e.sources, Version: "test",
-		OpenURL: rec.openURL, OnConnected: rec.onConnected, PKCS11Modules: []string{u.PKCS11Module}})
-	w := showLogin(t, x)
-	lw := x.login
-	t.Cleanup(func() { w.Close() })
-	test.Type(lw.user, u.UserID)
-	test.Type(lw.password, u.InitialPassword)
-	lw.password.OnSubmitted(lw.password.Text)
-	p := lw.picker
-	if p == nil {
-		t.Fatal("the picker did not open")
-	}
-	eventually(t, 20*time.Second, "the token listing", func() bool { return p.tok.listed && len(p.tok.rows) > 0 })
+	t2 := openTokenPicker(t)
+	e, u, rec, lw, p := t2.e, t2.u, t2.rec, t2.lw, t2.p
 	test.Tap(p.tokenBtn)
 	p.selectRow(0)
 	test.Type(p.password, u.CertPassword)

@@ -23,40 +23,8 @@ import (
 // reports a wrong PIN in place with its number and the tries-left
 // sentence, and logs in with the key on the token through svpnd.
 func TestTokenTab(t *testing.T) {
-	if testing.Short() {
-		t.Skip("starts a gateway and svpnd")
-	}
-	if err := softhsm.Available(); err != nil {
-		t.Skipf("SoftHSM tests skipped: %v", err)
-	}
-	e := startDemo(t)
-	var u *gateway.DemoUser
-	for i := range e.demo.Users {
-		if e.demo.Users[i].Kind == "token" {
-			u = &e.demo.Users[i]
-		}
-	}
-	if u == nil {
-		t.Fatalf("no token account: %v", e.demo.Notes)
-	}
-	t.Setenv("SOFTHSM2_CONF", u.SoftHSM2Conf)
-	a := test.NewTempApp(t)
-	a.Settings().SetTheme(Theme{})
-	rec := &recorder{}
-	x := NewWindows(a, Options{Daemon: e.client, Socket: e.sock, Sources: e.sources, Version: "test",
-		OpenURL: rec.openURL, OnConnected: rec.onConnected, PKCS11Modules: []string{u.PKCS11Module}})
-	w := showLogin(t, x)
-	lw := x.login
-	t.Cleanup(func() { w.Close() })
-	test.Type(lw.user, u.UserID)
-	test.Type(lw.password, u.InitialPassword)
-	lw.password.OnSubmitted(lw.password.Text)
-	p := lw.picker
-	if p == nil {
-		t.Fatal("the picker did not open")
-	}
-	eventually(t, 10*time.Second, "the scan", func() bool { return p.scanned })
-	eventually(t, 20*time.Second, "the token listing", func() bool { return p.tok.listed && len(p.tok.rows) > 0 })
+	t2 := openTokenPicker(t)
+	e, u, rec, x, lw, p := t2.e, t2.u, t2.rec, t2.x, t2.lw, t2.p
 	test.Tap(p.tokenBtn)
 	if p.loc != certstore.LocationToken || len(p.shown) != 1 {
 		t.Fatalf("token tab: location %s, rows %v", p.loc, p.shown)
@@ -165,4 +133,57 @@ func TestPINStateTexts(t *testing.T) {
 	if !strings.HasPrefix(pr.String(), "E-245 ") || !strings.Contains(pr.Text, pinStateText(token.PINFinalTry)) {
 		t.Errorf("final try: %q", pr.String())
 	}
+}
+
+// tokenPicker is the demo's token account at the picker, its certificates
+// (the token's among them) listed.
+type tokenPicker struct {
+	e   *demoEnv
+	u   *gateway.DemoUser
+	rec *recorder
+	x   *Windows
+	lw  *loginWindow
+	p   *pickerWindow
+}
+
+// openTokenPicker starts the demo gateway and svpnd, types the token
+// account's ID and password in the login window and waits for the picker
+// to list the demo's SoftHSM token. It skips without SoftHSM.
+func openTokenPicker(t *testing.T) tokenPicker {
+	t.Helper()
+	if testing.Short() {
+		t.Skip("starts a gateway and svpnd")
+	}
+	if err := softhsm.Available(); err != nil {
+		t.Skipf("SoftHSM tests skipped: %v", err)
+	}
+	e := startDemo(t)
+	var u *gateway.DemoUser
+	for i := range e.demo.Users {
+		if e.demo.Users[i].Kind == "token" {
+			u = &e.demo.Users[i]
+		}
+	}
+	if u == nil {
+		t.Fatalf("no token account: %v", e.demo.Notes)
+	}
+	t.Setenv("SOFTHSM2_CONF", u.SoftHSM2Conf)
+	a := test.NewTempApp(t)
+	a.Settings().SetTheme(Theme{})
+	rec := &recorder{}
+	x := NewWindows(a, Options{Daemon: e.client, Socket: e.sock, Sources: e.sources, Version: "test",
+		OpenURL: rec.openURL, OnConnected: rec.onConnected, PKCS11Modules: []string{u.PKCS11Module}})
+	w := showLogin(t, x)
+	lw := x.login
+	t.Cleanup(func() { w.Close() })
+	test.Type(lw.user, u.UserID)
+	test.Type(lw.password, u.InitialPassword)
+	lw.password.OnSubmitted(lw.password.Text)
+	p := lw.picker
+	if p == nil {
+		t.Fatal("the picker did not open")
+	}
+	eventually(t, 10*time.Second, "the scan", func() bool { return p.scanned })
+	eventually(t, 20*time.Second, "the token listing", func() bool { return p.tok.listed && len(p.tok.rows) > 0 })
+	return tokenPicker{e: e, u: u, rec: rec, x: x, lw: lw, p: p}
 }
