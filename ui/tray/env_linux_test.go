@@ -1,40 +1,22 @@
 package tray
 
 import (
-	"bufio"
-	"os/exec"
 	"slices"
 	"strings"
-	"syscall"
 	"testing"
 
 	"github.com/godbus/dbus/v5"
+
 	"github.com/godbus/dbus/v5/prop"
+	"github.com/opensvpn/svpn/internal/dbustest"
 )
 
-// privateBus starts a dbus-daemon of the test's own and returns a
-// connection to it.
+// privateBus starts a dbus-daemon of the test's own (internal/dbustest)
+// and returns a connection to it.
 func privateBus(t *testing.T) (addr string, conn *dbus.Conn) {
 	t.Helper()
-	if _, err := exec.LookPath("dbus-daemon"); err != nil {
-		t.Skip("skipped: dbus-daemon is not installed (make deps installs it)")
-	}
-	cmd := exec.Command("dbus-daemon", "--session", "--nofork", "--print-address=1")
-	out, err := cmd.StdoutPipe()
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { cmd.Process.Signal(syscall.SIGTERM); cmd.Wait() })
-	line, err := bufio.NewReader(out).ReadString('\n')
-	if err != nil {
-		t.Fatal(err)
-	}
-	addr = strings.TrimSpace(line)
-	conn = connect(t, addr)
-	return addr, conn
+	addr = dbustest.Start(t)
+	return addr, connect(t, addr)
 }
 
 func connect(t *testing.T, addr string) *dbus.Conn {
