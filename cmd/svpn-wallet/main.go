@@ -26,7 +26,6 @@ import (
 	"context"
 	"crypto/ecdsa"
 	"crypto/x509"
-	"errors"
 	"flag"
 	"fmt"
 	"io"
@@ -36,6 +35,7 @@ import (
 	"time"
 
 	"github.com/opensvpn/svpn/api"
+	"github.com/opensvpn/svpn/internal/cliflags"
 	"github.com/opensvpn/svpn/mobileid"
 	"github.com/opensvpn/svpn/mobileid/phone"
 	"github.com/opensvpn/svpn/mobileid/wallet"
@@ -123,25 +123,7 @@ func (c *cli) fail(err error) int {
 	return exitFailure
 }
 
-func (c *cli) flags(name string) *flag.FlagSet {
-	fs := flag.NewFlagSet(name, flag.ContinueOnError)
-	fs.SetOutput(c.stderr)
-	return fs
-}
-
-func parse(fs *flag.FlagSet, args []string) (int, bool) {
-	if err := fs.Parse(args); err != nil {
-		if errors.Is(err, flag.ErrHelp) {
-			return exitOK, false
-		}
-		return exitUsage, false
-	}
-	if fs.NArg() > 0 {
-		fmt.Fprintf(fs.Output(), "%s: unexpected argument %q\n", fs.Name(), fs.Arg(0))
-		return exitUsage, false
-	}
-	return 0, true
-}
+func (c *cli) flags(name string) *flag.FlagSet { return cliflags.New(name, c.stderr) }
 
 func (c *cli) approve(args []string) int {
 	fs := c.flags("approve")
@@ -150,7 +132,7 @@ func (c *cli) approve(args []string) int {
 	text := fs.String("qr", "", "the QR code's `TEXT`")
 	code := fs.String("code", "", "the code the PC shows: a request with another code is declined")
 	decline := fs.Bool("decline", false, "decline the login instead")
-	if code, ok := parse(fs, args); !ok {
+	if code, ok := cliflags.Parse(fs, args); !ok {
 		return code
 	}
 	if *path == "" || (*png == "") == (*text == "") {
@@ -278,7 +260,7 @@ func scanPNG(path string) (string, error) {
 func (c *cli) show(args []string) int {
 	fs := c.flags("show")
 	path := fs.String("wallet", "", "the wallet `FILE`")
-	if code, ok := parse(fs, args); !ok {
+	if code, ok := cliflags.Parse(fs, args); !ok {
 		return code
 	}
 	if *path == "" {

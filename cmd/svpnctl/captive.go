@@ -4,12 +4,14 @@ import (
 	"context"
 	"fmt"
 	"time"
+
+	"github.com/opensvpn/svpn/internal/cliflags"
 )
 
 // captiveExempt opens a captive-portal exemption through the kill switch.
 func (c *cli) captiveExempt(args []string) int {
 	fs := c.newFlags("captive-exempt")
-	if code, ok := parse(fs, args); !ok {
+	if code, ok := cliflags.Parse(fs, args); !ok {
 		return code
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), 15*time.Second)

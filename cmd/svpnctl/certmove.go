@@ -10,6 +10,7 @@ import (
 	"github.com/opensvpn/svpn/api"
 	"github.com/opensvpn/svpn/certmove"
 	"github.com/opensvpn/svpn/certstore"
+	"github.com/opensvpn/svpn/internal/cliflags"
 )
 
 // 인증서 이동 from the command line. svpnctl runs the whole protocol
@@ -24,7 +25,7 @@ func (c *cli) certsSend(args []string) int {
 	fs := c.newFlags("certs send")
 	certPath := fs.String("cert", "", "certificate to send: signCert.der, its folder, or a GPKI *_sig.cer")
 	deleteAfter := fs.Bool("delete-after", false, "delete the certificate from this PC once the other PC has it")
-	if code, ok := parse(fs, args); !ok {
+	if code, ok := cliflags.Parse(fs, args); !ok {
 		return code
 	}
 	if *certPath == "" {
@@ -84,7 +85,7 @@ func (c *cli) certsReceive(args []string) int {
 	user := fs.String("user", "", "account `ID` the certificate belongs to")
 	codeFlag := fs.String("code", "", "the code shown on the sending PC (else read from standard input)")
 	drive := fs.String("removable", "", "write to this removable drive `root` (<root>/NPKI) instead of the hard disk")
-	if code, ok := parse(fs, args); !ok {
+	if code, ok := cliflags.Parse(fs, args); !ok {
 		return code
 	}
 	if *user == "" {

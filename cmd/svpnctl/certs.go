@@ -12,6 +12,7 @@ import (
 
 	"github.com/opensvpn/svpn/api"
 	"github.com/opensvpn/svpn/certstore"
+	"github.com/opensvpn/svpn/internal/cliflags"
 	"github.com/opensvpn/svpn/internal/textable"
 )
 
@@ -49,7 +50,7 @@ func (c *cli) certsList(args []string) int {
 	fs.Var(&drives, "drive", "also scan this drive `root` as removable (repeatable)")
 	var modules multiFlag
 	fs.Var(&modules, "pkcs11-module", "also look for security tokens with this PKCS#11 `library` (repeatable)")
-	if code, ok := parse(fs, args); !ok {
+	if code, ok := cliflags.Parse(fs, args); !ok {
 		return code
 	}
 	sources := certstore.DefaultSources()
@@ -131,7 +132,7 @@ func (c *cli) certsShow(args []string) int {
 	path := fs.String("cert", "", "signCert.der, its folder, a GPKI *_sig.cer or a .pfx/.p12 `path`")
 	asJSON := fs.Bool("json", false, "print JSON")
 	pwStdin := fs.Bool("password-stdin", false, "read a PKCS#12 password from standard input (for .pfx files whose certificate is encrypted)")
-	if code, ok := parse(fs, args); !ok {
+	if code, ok := cliflags.Parse(fs, args); !ok {
 		return code
 	}
 	if *path == "" {
@@ -189,7 +190,7 @@ func (c *cli) certsExport(args []string) int {
 	path := fs.String("cert", "", "the certificate to export (signCert.der, its folder or a GPKI *_sig.cer)")
 	out := fs.String("p12", "", "the PKCS#12 `file` to write")
 	pwStdin := fs.Bool("password-stdin", false, "read the certificate password from the first line of standard input")
-	if code, ok := parse(fs, args); !ok {
+	if code, ok := cliflags.Parse(fs, args); !ok {
 		return code
 	}
 	if *path == "" || *out == "" {
@@ -252,7 +253,7 @@ func (c *cli) certsImport(args []string) int {
 	in := fs.String("p12", "", "the PKCS#12 `file` (.pfx/.p12) to import")
 	pwStdin := fs.Bool("password-stdin", false, "read the PKCS#12 password from the first line of standard input")
 	drive := fs.String("removable", "", "write to this removable drive `root` (<root>/NPKI) instead of the hard disk")
-	if code, ok := parse(fs, args); !ok {
+	if code, ok := cliflags.Parse(fs, args); !ok {
 		return code
 	}
 	if *in == "" {

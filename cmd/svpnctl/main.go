@@ -12,7 +12,6 @@
 package main
 
 import (
-	"errors"
 	"flag"
 	"fmt"
 	"io"
@@ -21,6 +20,7 @@ import (
 
 	"github.com/opensvpn/svpn/api"
 	"github.com/opensvpn/svpn/client/localsock"
+	"github.com/opensvpn/svpn/internal/cliflags"
 )
 
 // version is set at build time with -ldflags "-X main.version=…".
@@ -192,24 +192,4 @@ func (c *cli) lang() api.Lang {
 	return api.English
 }
 
-// newFlags returns a flag set that reports errors on c.stderr.
-func (c *cli) newFlags(name string) *flag.FlagSet {
-	fs := flag.NewFlagSet(name, flag.ContinueOnError)
-	fs.SetOutput(c.stderr)
-	return fs
-}
-
-// parse parses flags and reports whether to go on; a usage error exits 2.
-func parse(fs *flag.FlagSet, args []string) (int, bool) {
-	if err := fs.Parse(args); err != nil {
-		if errors.Is(err, flag.ErrHelp) {
-			return exitOK, false
-		}
-		return exitUsage, false
-	}
-	if fs.NArg() > 0 {
-		fmt.Fprintf(fs.Output(), "%s: unexpected argument %q\n", fs.Name(), fs.Arg(0))
-		return exitUsage, false
-	}
-	return 0, true
-}
+func (c *cli) newFlags(name string) *flag.FlagSet { return cliflags.New(name, c.stderr) }

@@ -14,6 +14,7 @@ import (
 	"github.com/opensvpn/svpn/certstore/token"
 	"github.com/opensvpn/svpn/client/local"
 	"github.com/opensvpn/svpn/client/login"
+	"github.com/opensvpn/svpn/internal/cliflags"
 	"github.com/opensvpn/svpn/internal/textable"
 )
 
@@ -45,7 +46,7 @@ func (c *cli) login(args []string) int {
 	fs.Var(&modules, "pkcs11-module", "PKCS#11 `library` of the token, for a pkcs11: certificate (repeatable)")
 	mobile := fs.Bool("mobile-id", false, "log in with the mobile employee ID (모바일 공무원증): scan the QR with the phone")
 	qrPNG := fs.String("qr-png", "", "with --mobile-id: also write the QR code to this PNG `FILE`")
-	if code, ok := parse(fs, args); !ok {
+	if code, ok := cliflags.Parse(fs, args); !ok {
 		return code
 	}
 	if *mobile {
@@ -172,7 +173,7 @@ func (c *cli) printViolations(err error) {
 
 func (c *cli) logout(args []string) int {
 	fs := c.newFlags("logout")
-	if code, ok := parse(fs, args); !ok {
+	if code, ok := cliflags.Parse(fs, args); !ok {
 		return code
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), 15*time.Second)
@@ -189,7 +190,7 @@ func (c *cli) logout(args []string) int {
 func (c *cli) status(args []string) int {
 	fs := c.newFlags("status")
 	asJSON := fs.Bool("json", false, "print JSON")
-	if code, ok := parse(fs, args); !ok {
+	if code, ok := cliflags.Parse(fs, args); !ok {
 		return code
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
@@ -250,7 +251,7 @@ func (c *cli) diag(args []string) int {
 	fs := c.newFlags("diag")
 	asJSON := fs.Bool("json", false, "print JSON")
 	bundle := fs.String("bundle", "", "write the support bundle (zip, secrets redacted) to `file`")
-	if code, ok := parse(fs, args); !ok {
+	if code, ok := cliflags.Parse(fs, args); !ok {
 		return code
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
@@ -315,7 +316,7 @@ func (c *cli) passwd(args []string) int {
 	fs := c.newFlags("passwd")
 	user := fs.String("user", "", "account `ID`")
 	pwStdin := fs.Bool("password-stdin", false, "read the old and the new password from standard input, one per line")
-	if code, ok := parse(fs, args); !ok {
+	if code, ok := cliflags.Parse(fs, args); !ok {
 		return code
 	}
 	if *user == "" {
