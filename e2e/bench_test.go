@@ -27,34 +27,8 @@ import (
 // argon2id, session and peer, tunnel up, WireGuard handshake, HTTP GET of
 // the portal. Reports the median.
 func BenchmarkLoginToFirstPacket(b *testing.B) {
-	dir := b.TempDir()
-	cfg, d, err := gateway.PrepareDemo(dir, "127.0.0.1:0", 0)
-	if err != nil {
-		b.Fatal(err)
-	}
-	quiet := slog.New(slog.DiscardHandler)
-	g, err := gateway.Start(context.Background(), cfg, gateway.StartOptions{Logger: quiet, Portal: true})
-	if err != nil {
-		b.Fatal(err)
-	}
-	defer g.Close()
+	d, eng, _ := benchEngine(b)
 	ctx := context.Background()
-	if err := gateway.EnsureDemoUser(ctx, g.Store, d, cfg.Argon2); err != nil {
-		b.Fatal(err)
-	}
-	pem, _ := os.ReadFile(d.CAFile)
-	pool := x509.NewCertPool()
-	pool.AppendCertsFromPEM(pem)
-	gw, err := gatewayapi.New("https://"+g.APIAddr.String(), gatewayapi.Options{RootCAs: pool})
-	if err != nil {
-		b.Fatal(err)
-	}
-	eng := engine.New(engine.Options{
-		Profile: &api.Profile{Name: "bench", GatewayURL: "https://" + g.APIAddr.String(), GatewayID: d.GatewayID}, Gateway: gw,
-		NewTunnel: func(c tunnel.Config) (tunnel.Tunnel, error) { return tunnel.NewUserspace(c, quiet) },
-		Userspace: true, Logger: quiet,
-	})
-	defer eng.Close()
 	cert, err := certstore.Load(filepath.Dir(d.CertPath))
 	if err != nil {
 		b.Fatal(err)
@@ -103,4 +77,39 @@ func BenchmarkLoginToFirstPacket(b *testing.B) {
 	}
 	slices.Sort(lat)
 	b.ReportMetric(float64(lat[len(lat)/2].Microseconds())/1000, "median-ms")
+}
+
+// benchEngine starts the demo gateway (production argon2id, the portal) on
+// loopback and an svpnd engine in userspace mode pinned to it, both
+// stopped when b ends; pool verifies the gateway's certificate.
+func benchEngine(b *testing.B) (*gateway.Demo, *engine.Engine, *x509.CertPool) {
+	b.Helper()
+	cfg, d, err := gateway.PrepareDemo(b.TempDir(), "127.0.0.1:0", 0)
+	if err != nil {
+		b.Fatal(err)
+	}
+	quiet := slog.New(slog.DiscardHandler)
+	ctx := context.Background()
+	g, err := gateway.Start(ctx, cfg, gateway.StartOptions{Logger: quiet, Portal: true})
+	if err != nil {
+		b.Fatal(err)
+	}
+	b.Cleanup(func() { g.Close() })
+	if err := gateway.EnsureDemoUser(ctx, g.Store, d, cfg.Argon2); err != nil {
+		b.Fatal(err)
+	}
+	pem, _ := os.ReadFile(d.CAFile)
+	pool := x509.NewCertPool()
+	pool.AppendCertsFromPEM(pem)
+	gw, err := gatewayapi.New("https://"+g.APIAddr.String(), gatewayapi.Options{RootCAs: pool})
+	if err != nil {
+		b.Fatal(err)
+	}
+	eng := engine.New(engine.Options{
+		Profile: &api.Profile{Name: "bench", GatewayURL: "https://" + g.APIAddr.String(), GatewayID: d.GatewayID}, Gateway: gw,
+		NewTunnel: func(c tunnel.Config) (tunnel.Tunnel, error) { return tunnel.NewUserspace(c, quiet) },
+		Userspace: true, Logger: quiet,
+	})
+	b.Cleanup(func() { eng.Close() })
+	return d, eng, pool
 }

@@ -2,21 +2,15 @@ package e2e
 
 import (
 	"context"
-	"crypto/x509"
-	"log/slog"
-	"os"
 	"slices"
 	"testing"
 	"time"
 
 	"github.com/opensvpn/svpn/api"
 	"github.com/opensvpn/svpn/client/engine"
-	"github.com/opensvpn/svpn/client/gatewayapi"
-	"github.com/opensvpn/svpn/gateway"
 	"github.com/opensvpn/svpn/mobileid"
 	"github.com/opensvpn/svpn/mobileid/phone"
 	"github.com/opensvpn/svpn/mobileid/wallet"
-	"github.com/opensvpn/svpn/tunnel"
 )
 
 // BenchmarkMobileApprovalToConnected measures, on loopback, the time from
@@ -27,34 +21,8 @@ import (
 // Scanning and the PIN are the user's time and not measured. Reports the
 // median.
 func BenchmarkMobileApprovalToConnected(b *testing.B) {
-	dir := b.TempDir()
-	cfg, d, err := gateway.PrepareDemo(dir, "127.0.0.1:0", 0)
-	if err != nil {
-		b.Fatal(err)
-	}
-	quiet := slog.New(slog.DiscardHandler)
+	d, eng, pool := benchEngine(b)
 	ctx := context.Background()
-	g, err := gateway.Start(ctx, cfg, gateway.StartOptions{Logger: quiet, Portal: true})
-	if err != nil {
-		b.Fatal(err)
-	}
-	defer g.Close()
-	if err := gateway.EnsureDemoUser(ctx, g.Store, d, cfg.Argon2); err != nil {
-		b.Fatal(err)
-	}
-	pem, _ := os.ReadFile(d.CAFile)
-	pool := x509.NewCertPool()
-	pool.AppendCertsFromPEM(pem)
-	gw, err := gatewayapi.New("https://"+g.APIAddr.String(), gatewayapi.Options{RootCAs: pool})
-	if err != nil {
-		b.Fatal(err)
-	}
-	eng := engine.New(engine.Options{
-		Profile: &api.Profile{Name: "bench", GatewayURL: "https://" + g.APIAddr.String(), GatewayID: d.GatewayID}, Gateway: gw,
-		NewTunnel: func(c tunnel.Config) (tunnel.Tunnel, error) { return tunnel.NewUserspace(c, quiet) },
-		Userspace: true, Logger: quiet,
-	})
-	defer eng.Close()
 	w, err := wallet.Open(d.WalletPath)
 	if err != nil {
 		b.Fatal(err)
