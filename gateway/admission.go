@@ -39,6 +39,9 @@ type admission struct {
 	// so: one that passed its challenge is served if it can be.)
 	slowStart int
 	samples   int
+	// now is the clock challenges are measured against (time.Now; a test
+	// stops it so that the bucket's refill does not depend on its speed).
+	now func() time.Time
 
 	mu       sync.Mutex
 	interval time.Duration // EWMA of the time between two answered logins under load
@@ -61,7 +64,7 @@ const minInterval = time.Millisecond
 const measured = 16
 
 func newAdmission(interval, budget time.Duration, slowStart int) *admission {
-	a := &admission{budget: budget, interval: max(interval, minInterval), slowStart: max(1, slowStart)}
+	a := &admission{budget: budget, interval: max(interval, minInterval), slowStart: max(1, slowStart), now: time.Now}
 	a.bucket = rate.NewLimiter(a.rateLocked(), a.burstLocked())
 	return a
 }
@@ -118,7 +121,7 @@ func (a *admission) login() (done func(), retryAfter int, ok bool) {
 func (a *admission) done() {
 	a.mu.Lock()
 	defer a.mu.Unlock()
-	now := time.Now()
+	now := a.now()
 	busy := a.inflight > 1 && !a.lastDone.IsZero()
 	a.inflight--
 	if busy {
@@ -143,7 +146,7 @@ func (s *Server) admitChallenge(next http.HandlerFunc) http.HandlerFunc {
 			s.writeError(w, r, drainingRefusal())
 			return
 		}
-		if retry, ok := s.admit.challenge(time.Now()); !ok {
+		if retry, ok := s.admit.challenge(s.admit.now()); !ok {
 			s.metrics.login(api.CodeRateLimited)
 			writeBusy(w, retry)
 			return
