@@ -9,6 +9,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"strconv"
+	"sync"
 	"syscall"
 	"time"
 
@@ -62,6 +63,21 @@ func (c *cli) demoCluster(ctx context.Context, abs, listen string, wgPort, nodes
 		return fmt.Errorf("the demo's PostgreSQL: %w", err)
 	}
 	defer pg.Stop()
+	// Like a service manager, the demo starts its PostgreSQL again if it
+	// stops (an operator's restart, a crash): the nodes reconnect on their
+	// own.
+	keepCtx, stopKeeping := context.WithCancel(ctx)
+	var keeper sync.WaitGroup
+	keeper.Go(func() {
+		pg.KeepRunning(keepCtx, func(err error) {
+			if err != nil {
+				fmt.Fprintf(c.stderr, "the demo's PostgreSQL stopped and did not start again (retrying): %v\n", err)
+				return
+			}
+			fmt.Fprintf(c.stdout, "the demo's PostgreSQL stopped; started again, pid %d\n", pg.PID())
+		})
+	})
+	defer func() { stopKeeping(); keeper.Wait() }()
 	cfg.Store = pg.DSN()
 	cfgs, _, err := gateway.PrepareDemoNodes(abs, cfg, d, nodes)
 	if err != nil {

@@ -24,9 +24,10 @@ const defaultConfig = "/etc/svpn-gateway/config.json"
 const usage = `usage: svpn-gateway <command> [arguments]
 
   serve  [--config FILE] [--nat]              serve the API and tunnels
-  demo   --dir DIR [--listen HOST:PORT] [--wg-port PORT]
+  demo   --dir DIR [--listen HOST:PORT] [--wg-port PORT] [--nodes N]
                                               a complete demo gateway with a test CA,
-                                              user test05 and a portal inside the tunnel
+                                              user test05 and a portal inside the tunnel;
+                                              --nodes 2+ runs a cluster on its own PostgreSQL
   user   add|list|show|lock|unlock|reset-password|bind-cert|set-identity|delete  [--config FILE] ...
   session list|kick [--config FILE] ...
   cert   revoke|list|moves|moves-reset [--config FILE] ...

@@ -178,6 +178,33 @@ func (s *Server) Stop() {
 	}
 }
 
+// KeepRunning starts the server again whenever it exits without Stop
+// (killed, crashed, or shut down by an operator), as a service manager
+// would, until ctx ends; restarted learns each attempt's outcome. Failed
+// starts are retried after 1 s, doubling up to 30 s. Call Stop only after
+// KeepRunning has returned: they share the server's process.
+func (s *Server) KeepRunning(ctx context.Context, restarted func(error)) {
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-s.exited:
+		}
+		for delay := time.Second; ; delay = min(2*delay, 30*time.Second) {
+			select {
+			case <-ctx.Done():
+				return
+			case <-time.After(delay):
+			}
+			err := s.start()
+			restarted(err)
+			if err == nil {
+				break
+			}
+		}
+	}
+}
+
 // Restart stops the server and starts it again on the same data, port and
 // socket: what an operator's restart does to the gateways using it.
 func (s *Server) Restart() error {

@@ -2,7 +2,10 @@
 
 package pgserver
 
-import "errors"
+import (
+	"context"
+	"errors"
+)
 
 // Server is a running PostgreSQL server; only started on Linux.
 type Server struct{}
@@ -18,3 +21,5 @@ func (s *Server) Dir() string    { return "" }
 func (s *Server) PID() int       { return 0 }
 func (s *Server) Stop()          {}
 func (s *Server) Restart() error { return errors.New("not supported") }
+
+func (s *Server) KeepRunning(context.Context, func(error)) {}
