@@ -5,6 +5,7 @@ import (
 	"net/url"
 	"os"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"syscall"
 	"testing"
@@ -14,12 +15,14 @@ import (
 	"github.com/opensvpn/svpn/internal/pgserver"
 )
 
-// A demo cluster of 2 gateway processes on PostgreSQL. Draining the node
-// the client is on moves it to the other without a failed login, and a
-// login during the drain goes to the other node; then kill -9 of the node
-// the client is on, and svpnd is connected through the other one within
-// 30 s, with the same address and session, without a new login; the
-// portal answers through the tunnel again.
+// A demo cluster of 3 gateway processes on PostgreSQL. Draining the node
+// the client is on moves it to another without a failed login, and a login
+// during the drain goes elsewhere; then kill -9 of the node the client is
+// on, and svpnd is connected through another within 30 s, with the same
+// address and session, without a new login; the portal answers through the
+// tunnel again. Then PostgreSQL is shut down and started again under the
+// cluster: the nodes (the same processes) go on serving, the session is not
+// lost, and a kick given through another node's config reaches the client.
 func TestClusterFailover(t *testing.T) {
 	if pgserver.BinDir() == "" {
 		t.Skip(pgserver.ErrNoBinaries.Error())
@@ -30,9 +33,9 @@ func TestClusterFailover(t *testing.T) {
 	if err := os.Chmod(filepath.Dir(dir), 0o711); err != nil {
 		t.Fatal(err)
 	}
-	start(t, nil, "svpn-gateway", "demo", "--dir", dir, "--listen", "127.0.0.1:0", "--wg-port", "0", "--heartbeat", "1s", "--nodes", "2")
+	start(t, nil, "svpn-gateway", "demo", "--dir", dir, "--listen", "127.0.0.1:0", "--wg-port", "0", "--heartbeat", "1s", "--nodes", "3")
 	d := readDemo(t, dir)
-	if len(d.Nodes) != 2 || d.Nodes[0].APIURL != d.APIURL || d.Nodes[0].PID == 0 || d.Nodes[1].WGPort == 0 {
+	if len(d.Nodes) != 3 || d.Nodes[0].APIURL != d.APIURL || d.Nodes[0].PID == 0 || d.Nodes[1].WGPort == 0 {
 		t.Fatalf("demo.json nodes: %+v", d.Nodes)
 	}
 	sock := filepath.Join(dir, "svpnd.sock")
@@ -85,21 +88,21 @@ func TestClusterFailover(t *testing.T) {
 	pu, _ = url.Parse(before.ProxyURL) // a new session, new proxy credentials
 	viaProxy = &http.Client{Transport: &http.Transport{Proxy: http.ProxyURL(pu)}, Timeout: 5 * time.Second}
 
-	// kill -9 of node 2, which the client is on now: back to node 1.
+	// kill -9 of node 2, which the client is on now: to another node.
 	killed := time.Now()
 	if err := syscall.Kill(d.Nodes[1].PID, syscall.SIGKILL); err != nil {
 		t.Fatal(err)
 	}
 	var after api.Status
-	eventually(t, 30*time.Second, "connected through node 1", func() bool {
+	eventually(t, 30*time.Second, "connected through another node", func() bool {
 		after = status(t, nil, sock)
-		return after.State == api.StateConnected && after.Gateway == d.Nodes[0].APIURL
+		return after.State == api.StateConnected && after.Gateway != d.Nodes[1].APIURL
 	})
-	t.Logf("connected through node 1 %v after kill -9 of node 2", time.Since(killed).Round(100*time.Millisecond))
+	t.Logf("connected through %s %v after kill -9 of node 2", after.Gateway, time.Since(killed).Round(100*time.Millisecond))
 	if after.Address != before.Address || after.User != before.User {
 		t.Errorf("after failover: address %s user %s; before %s %s", after.Address, after.User, before.Address, before.User)
 	}
-	eventually(t, 15*time.Second, "the portal through node 1", func() bool {
+	eventually(t, 15*time.Second, "the portal through the new node", func() bool {
 		page, err := get(t, viaProxy, d.PortalURL)
 		return err == nil && strings.Contains(page, "행정포탈")
 	})
@@ -107,4 +110,54 @@ func TestClusterFailover(t *testing.T) {
 	if code != 0 || !strings.Contains(out, "node2") {
 		t.Errorf("node list: exit %d\n%s", code, out)
 	}
+
+	// PostgreSQL shut down (fast, as an operator's restart does) and
+	// started again by the demo, as a service manager would.
+	pgPID := postmasterPID(t, filepath.Join(dir, "pg", "data"))
+	if err := syscall.Kill(pgPID, syscall.SIGINT); err != nil {
+		t.Fatal(err)
+	}
+	eventually(t, 45*time.Second, "PostgreSQL started again", func() bool {
+		code, _ := runCmd(t, nil, "", "svpn-gateway", "node", "list", "--config", d.Nodes[0].Config)
+		return code == 0 && postmasterPID(t, filepath.Join(dir, "pg", "data")) != pgPID
+	})
+	for _, i := range []int{0, 2} {
+		if err := syscall.Kill(d.Nodes[i].PID, 0); err != nil {
+			t.Errorf("node %d (pid %d) did not live through the restart: %v", i+1, d.Nodes[i].PID, err)
+		}
+	}
+	// Heartbeats go on over several intervals: the session survived.
+	time.Sleep(3 * time.Second)
+	kept := status(t, nil, sock)
+	if kept.State != api.StateConnected || kept.Gateway != after.Gateway || kept.Address != after.Address {
+		t.Fatalf("after the PostgreSQL restart: %+v", kept)
+	}
+	if page, err := get(t, viaProxy, d.PortalURL); err != nil || !strings.Contains(page, "행정포탈") {
+		t.Fatalf("portal after the PostgreSQL restart: %v %q", err, page)
+	}
+	// A kick through a node the client is not on reaches it.
+	other := d.Nodes[0].Config
+	if after.Gateway == d.Nodes[0].APIURL {
+		other = d.Nodes[2].Config
+	}
+	if code, out := runCmd(t, nil, "", "svpn-gateway", "session", "kick", "--config", other, "--user", d.UserID); code != 0 {
+		t.Fatalf("kick: %d %s", code, out)
+	}
+	eventually(t, 10*time.Second, "svpnd told of the kick", func() bool {
+		st := status(t, nil, sock)
+		return st.State == api.StateDisconnected && st.EndReason == "kicked"
+	})
+}
+
+// postmasterPID reads the server's process ID from the first line of
+// postmaster.pid; 0 while there is none.
+func postmasterPID(t *testing.T, dataDir string) int {
+	t.Helper()
+	b, err := os.ReadFile(filepath.Join(dataDir, "postmaster.pid"))
+	if err != nil {
+		return 0
+	}
+	line, _, _ := strings.Cut(string(b), "\n")
+	pid, _ := strconv.Atoi(strings.TrimSpace(line))
+	return pid
 }
