@@ -118,6 +118,7 @@ bench: deps
 	$(GO) test -run '^$$' -bench . -benchmem -count 5 ./certstore/... ./wgkey | tee bench.txt
 	$(GO) test -run '^$$' -bench 'Login$$|Argon2Bound|ClusterLogin' -benchmem -count 1 -benchtime 300x ./gateway | tee -a bench.txt
 	$(GO) test -run '^$$' -bench LoginStorm -count 1 -benchtime 1x -timeout 30m ./gateway | tee -a bench.txt
+	$(GO) test -run '^$$' -bench SessionMemory -count 3 -benchtime 1x ./gateway | tee -a bench.txt
 	$(GO) test -run '^$$' -bench . -benchmem -count 3 ./gateway/store ./gateway/wgdevice ./gateway/password ./tunnel ./tunnel/firewall ./client/gatewayapi | tee -a bench.txt
 	$(GO) test -run '^$$' -bench LoginToFirstPacket -benchtime 30x -count 3 ./e2e | tee -a bench.txt
 	$(GO) test -run '^$$' -bench UDPBlocked -benchtime 10x -count 1 ./e2e | tee -a bench.txt
