@@ -3,6 +3,8 @@ package gateway
 import (
 	"context"
 	"fmt"
+	"io"
+	"log/slog"
 	"net/netip"
 	"path/filepath"
 	"slices"
@@ -31,51 +33,14 @@ func BenchmarkLogin(b *testing.B) {
 }
 
 func benchLogin(b *testing.B, clients int) {
-	h := newHarness(b, func(c *Config) {
-		c.Argon2 = password.DefaultParams
-		c.SourceLimit = 1 << 30
-		c.Posture.RequireAntivirus = false
-	})
-	dev, err := wgdevice.New(wgdevice.Config{Mode: wgdevice.ModeNetstack, PrivateKey: mustKey(b), Address: netip.MustParsePrefix("10.77.0.1/16")})
-	if err != nil {
-		b.Fatal(err)
-	}
-	defer dev.Close()
-	h.cfg.WG.Address = "10.77.0.1/16"
-	h.srv.peers = dev
-	h.srv.pool = netip.MustParsePrefix("10.77.0.0/16")
-
-	// Every account shares one certificate and one password hash: issuing
-	// and hashing per user would dominate the setup, not the measurement.
-	u, err := h.pki.Yessign.IssueUser(certgen.UserOptions{Name: "벤치", Key: h.pki.Root.Key})
-	if err != nil {
-		b.Fatal(err)
-	}
-	dir, err := u.WriteNPKI(filepath.Join(b.TempDir(), "NPKI"), "pw", certstore.SchemeSEEDLegacy)
-	if err != nil {
-		b.Fatal(err)
-	}
-	c, _ := certstore.Load(dir)
-	ident, err := c.Unlock([]byte("pw"))
-	if err != nil {
-		b.Fatal(err)
-	}
-	hash, err := password.Hash("Bench-pass9!", password.DefaultParams)
-	if err != nil {
-		b.Fatal(err)
-	}
-	ctx := context.Background()
 	n := b.N
+	h, ident := benchGateway(b, password.DefaultParams, n)
 	reqs := make([]*api.LoginRequest, n)
 	for i := range reqs {
-		id := fmt.Sprintf("bench%06d", i)
-		if err := h.st.AddUser(ctx, store.User{ID: id, PasswordHash: hash,
-			Cert: CertBindingOf(u.Cert)}); err != nil {
-			b.Fatal(err)
-		}
-		a := &account{id: id, password: "Bench-pass9!", identity: ident, wg: mustKey(b)}
+		a := &account{id: benchUser(i), password: benchPassword, identity: ident, wg: mustKey(b)}
 		reqs[i] = h.loginRequest(a)
 	}
+	ctx := context.Background()
 	lat := make([]time.Duration, n)
 	var next sync.Mutex
 	i := 0
@@ -110,6 +75,57 @@ func benchLogin(b *testing.B, clients int) {
 	b.ReportMetric(float64(n)/elapsed.Seconds(), "logins/s")
 	b.ReportMetric(float64(lat[n/2].Milliseconds()), "p50-ms")
 	b.ReportMetric(float64(lat[min(n-1, n*99/100)].Milliseconds()), "p99-ms")
+}
+
+const benchPassword = "Bench-pass9!"
+
+func benchUser(i int) string { return fmt.Sprintf("bench%06d", i) }
+
+// benchGateway is a gateway on a real wireguard-go device (netstack, a /16
+// pool, logging at Info as the gateway does) with n accounts benchUser(i)
+// sharing one certificate and one password hash under params: issuing and
+// hashing per user would dominate the setup, not the measurement. It
+// returns the accounts' unlocked certificate.
+func benchGateway(b *testing.B, params password.Params, n int) (*harness, *certstore.Identity) {
+	h := newHarness(b, func(c *Config) {
+		c.Argon2 = params
+		c.SourceLimit = 1 << 30
+		c.Posture.RequireAntivirus = false
+	})
+	dev, err := wgdevice.New(wgdevice.Config{Mode: wgdevice.ModeNetstack, PrivateKey: mustKey(b), Address: netip.MustParsePrefix("10.77.0.1/16"),
+		Logger: slog.New(slog.NewTextHandler(io.Discard, &slog.HandlerOptions{Level: slog.LevelInfo}))})
+	if err != nil {
+		b.Fatal(err)
+	}
+	b.Cleanup(func() { dev.Close() })
+	h.cfg.WG.Address = "10.77.0.1/16"
+	h.srv.peers = dev
+	h.srv.pool = netip.MustParsePrefix("10.77.0.0/16")
+
+	u, err := h.pki.Yessign.IssueUser(certgen.UserOptions{Name: "벤치", Key: h.pki.Root.Key})
+	if err != nil {
+		b.Fatal(err)
+	}
+	dir, err := u.WriteNPKI(filepath.Join(b.TempDir(), "NPKI"), "pw", certstore.SchemeSEEDLegacy)
+	if err != nil {
+		b.Fatal(err)
+	}
+	c, _ := certstore.Load(dir)
+	ident, err := c.Unlock([]byte("pw"))
+	if err != nil {
+		b.Fatal(err)
+	}
+	hash, err := password.Hash(benchPassword, params)
+	if err != nil {
+		b.Fatal(err)
+	}
+	for i := range n {
+		if err := h.st.AddUser(context.Background(), store.User{ID: benchUser(i), PasswordHash: hash,
+			Cert: CertBindingOf(u.Cert)}); err != nil {
+			b.Fatal(err)
+		}
+	}
+	return h, ident
 }
 
 // BenchmarkArgon2Bound is the bound the login rate is judged against: one

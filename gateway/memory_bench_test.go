@@ -3,22 +3,12 @@ package gateway
 import (
 	"context"
 	"crypto/rand"
-	"fmt"
-	"io"
-	"log/slog"
-	"net/netip"
-	"path/filepath"
 	"runtime"
 	"sync"
 	"testing"
 	"time"
 
 	"github.com/opensvpn/svpn/api"
-	"github.com/opensvpn/svpn/certstore"
-	"github.com/opensvpn/svpn/certstore/certgen"
-	"github.com/opensvpn/svpn/gateway/password"
-	"github.com/opensvpn/svpn/gateway/store"
-	"github.com/opensvpn/svpn/gateway/wgdevice"
 )
 
 // BenchmarkSessionMemory reports what 1,000 logged-in sessions cost the
@@ -26,7 +16,9 @@ import (
 // logins, in MB per 1,000 sessions. It counts the wireguard-go peers (on
 // netstack, logging at Info as the gateway does), the gateway's own session
 // state and the store's (SQLite) cache; each login's TLS channel is closed
-// before the measurement, as svpnd closes it. One round per iteration.
+// before the measurement, as svpnd closes it. One round per iteration;
+// each keeps its gateway until the benchmark ends, so run it with
+// -benchtime 1x and -count for repeats (as make bench does).
 func BenchmarkSessionMemory(b *testing.B) {
 	const sessions = 1000
 	var heap, stack float64
@@ -70,47 +62,9 @@ func settledMemory(h *harness) runtime.MemStats {
 // accounts (bench000000…), and logins(from, to) logs accounts [from, to) in,
 // 8 at a time, each on a login channel of its own that is closed after.
 func memoryHarness(b *testing.B, n int) (*harness, func(ctx context.Context, from, to int) error) {
-	h := newHarness(b, func(c *Config) {
-		c.Argon2 = fastArgon2
-		c.SourceLimit = 1 << 30
-		c.Posture.RequireAntivirus = false
-	})
-	dev, err := wgdevice.New(wgdevice.Config{Mode: wgdevice.ModeNetstack, PrivateKey: mustKey(b), Address: netip.MustParsePrefix("10.77.0.1/16"),
-		Logger: slog.New(slog.NewTextHandler(io.Discard, &slog.HandlerOptions{Level: slog.LevelInfo}))})
-	if err != nil {
-		b.Fatal(err)
-	}
-	b.Cleanup(func() { dev.Close() })
-	h.cfg.WG.Address = "10.77.0.1/16"
-	h.srv.peers = dev
-	h.srv.pool = netip.MustParsePrefix("10.77.0.0/16")
-
-	// One certificate and one password hash for every account.
-	u, err := h.pki.Yessign.IssueUser(certgen.UserOptions{Name: "벤치", Key: h.pki.Root.Key})
-	if err != nil {
-		b.Fatal(err)
-	}
-	dir, err := u.WriteNPKI(filepath.Join(b.TempDir(), "NPKI"), "pw", certstore.SchemeSEEDLegacy)
-	if err != nil {
-		b.Fatal(err)
-	}
-	c, _ := certstore.Load(dir)
-	ident, err := c.Unlock([]byte("pw"))
-	if err != nil {
-		b.Fatal(err)
-	}
-	hash, err := password.Hash("Bench-pass9!", fastArgon2)
-	if err != nil {
-		b.Fatal(err)
-	}
-	for i := range n + 1 {
-		if err := h.st.AddUser(context.Background(), store.User{ID: fmt.Sprintf("bench%06d", i), PasswordHash: hash,
-			Cert: CertBindingOf(u.Cert)}); err != nil {
-			b.Fatal(err)
-		}
-	}
+	h, ident := benchGateway(b, fastArgon2, n+1)
 	login := func(ctx context.Context, i int) error {
-		id := fmt.Sprintf("bench%06d", i)
+		id := benchUser(i)
 		lc, err := h.client.OpenLogin(ctx)
 		if err != nil {
 			return err
@@ -121,7 +75,7 @@ func memoryHarness(b *testing.B, n int) (*harness, func(ctx context.Context, fro
 		if err != nil {
 			return err
 		}
-		req := &api.LoginRequest{Challenge: ch.Challenge, UserID: id, Password: "Bench-pass9!", Certificate: ident.Certificate.X509.Raw,
+		req := &api.LoginRequest{Challenge: ch.Challenge, UserID: id, Password: benchPassword, Certificate: ident.Certificate.X509.Raw,
 			WGPublicKey: pub, Device: api.Device{OS: "linux", ClientVersion: "bench"}, VIDRandom: ident.VIDRandom()}
 		msg, err := api.LoginBinding{GatewayID: h.cfg.GatewayID, UserID: id, WGPublicKey: pub, Challenge: ch.Challenge,
 			ChannelBinding: lc.ChannelBinding()}.Message()
