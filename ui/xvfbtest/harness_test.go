@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"image"
 	"image/png"
+	"math/rand/v2"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -74,18 +75,36 @@ func eventually(t testing.TB, timeout time.Duration, what string, cond func() bo
 }
 
 // startXvfb starts an X server on a free display and returns DISPLAY.
-// Xvfb picks the display itself (-displayfd: it takes the lock file
-// atomically and writes the number once it accepts connections), so test
-// runs in parallel never share one, as they could when the test probed
-// /tmp/.X11-unix for a free number and then started Xvfb on it.
+// The display number is random, above those people use: Xvfb -displayfd
+// alone takes the lowest free number, which a server of another test may
+// have just left while it is still going away (and may still remove the
+// socket of that name); a number already in use makes Xvfb exit, and
+// another is tried.
 func startXvfb(t testing.TB) string {
+	t.Helper()
+	var tried []string
+	for range 5 {
+		n := 100 + rand.IntN(30000)
+		display, out, ok := tryXvfb(t, n)
+		if ok {
+			return display
+		}
+		tried = append(tried, fmt.Sprintf(":%d: %s", n, out))
+	}
+	t.Fatalf("Xvfb did not start on any of 5 displays:\n%s", strings.Join(tried, "\n"))
+	return ""
+}
+
+// tryXvfb starts Xvfb on display n. Xvfb writes the number to fd 3 once
+// it accepts connections (-displayfd); it exits if the display is taken.
+func tryXvfb(t testing.TB, n int) (display, output string, ok bool) {
 	t.Helper()
 	r, w, err := os.Pipe()
 	if err != nil {
 		t.Fatal(err)
 	}
 	defer r.Close()
-	cmd := exec.Command("Xvfb", "-displayfd", "3", "-screen", "0", "1280x800x24", "-nolisten", "tcp")
+	cmd := exec.Command("Xvfb", fmt.Sprintf(":%d", n), "-displayfd", "3", "-screen", "0", "1280x800x24", "-nolisten", "tcp")
 	cmd.ExtraFiles = []*os.File{w}
 	var out proctest.Buffer
 	cmd.Stdout, cmd.Stderr = &out, &out
@@ -96,7 +115,7 @@ func startXvfb(t testing.TB) string {
 	w.Close()
 	done := make(chan struct{})
 	go func() { cmd.Wait(); close(done) }()
-	t.Cleanup(func() {
+	stop := func() {
 		cmd.Process.Signal(syscall.SIGTERM)
 		select {
 		case <-done:
@@ -104,23 +123,36 @@ func startXvfb(t testing.TB) string {
 			cmd.Process.Kill()
 			<-done
 		}
-	})
+	}
 	line := make(chan string, 1)
 	go func() {
 		s, _ := bufio.NewReader(r).ReadString('\n')
 		line <- strings.TrimSpace(s)
 	}()
 	select {
-	case n := <-line:
-		if _, err := strconv.Atoi(n); err != nil {
+	case got := <-line:
+		if got != strconv.Itoa(n) {
 			<-done // the pipe closed: Xvfb ended
-			t.Fatalf("Xvfb gave no display (%q):\n%s", n, out.String())
+			return "", out.String(), false
 		}
-		return ":" + n
 	case <-time.After(20 * time.Second):
+		stop()
 		t.Fatalf("Xvfb gave no display in 20 s:\n%s", out.String())
-		return ""
 	}
+	t.Cleanup(stop)
+	// A failed test says whether its X server was still there.
+	t.Cleanup(func() {
+		if !t.Failed() {
+			return
+		}
+		select {
+		case <-done:
+			t.Logf("Xvfb :%d had exited before the test ended: %v\n%s", n, cmd.ProcessState, out.String())
+		default:
+			t.Logf("Xvfb :%d was running; its output:\n%s", n, out.String())
+		}
+	})
+	return fmt.Sprintf(":%d", n), "", true
 }
 
 // demo is the demo gateway and svpnd, started from the built binaries.
