@@ -1,6 +1,11 @@
 package ui
 
 import (
+	"go/ast"
+	"go/parser"
+	"go/token"
+	"path/filepath"
+	"strings"
 	"sync"
 	"testing"
 
@@ -70,4 +75,41 @@ func onUI(f func()) {
 	pump()
 	f()
 	pump()
+}
+
+// TestUIUpdatesGoThroughOptionsDo: the windows call neither fyne.Do nor
+// fyne.DoAndWait themselves; an update posted past Options.Do would run
+// beside the test's steps again.
+func TestUIUpdatesGoThroughOptionsDo(t *testing.T) {
+	files, err := filepath.Glob("*.go")
+	if err != nil {
+		t.Fatal(err)
+	}
+	fset := token.NewFileSet()
+	n := 0
+	for _, name := range files {
+		if strings.HasSuffix(name, "_test.go") {
+			continue
+		}
+		f, err := parser.ParseFile(fset, name, nil, 0)
+		if err != nil {
+			t.Fatal(err)
+		}
+		n++
+		ast.Inspect(f, func(node ast.Node) bool {
+			call, ok := node.(*ast.CallExpr)
+			if !ok {
+				return true
+			}
+			if sel, ok := call.Fun.(*ast.SelectorExpr); ok {
+				if pkg, ok := sel.X.(*ast.Ident); ok && pkg.Name == "fyne" && (sel.Sel.Name == "Do" || sel.Sel.Name == "DoAndWait") {
+					t.Errorf("%s: fyne.%s called directly; post through Windows.onMain or Windows.do", fset.Position(call.Pos()), sel.Sel.Name)
+				}
+			}
+			return true
+		})
+	}
+	if n < 10 {
+		t.Fatalf("parsed only %d files: is the pattern right?", n)
+	}
 }
