@@ -63,7 +63,7 @@ func newAboutWindow(x *Windows) fyne.Window {
 		cancel()
 		x.about = nil
 	})
-	fitHeight(ctx, w, 420)
+	x.fitHeight(ctx, w, 420)
 	// Enter or Escape closes it, as its one button does.
 	escapeCloses(w, ok)
 	w.Canvas().Focus(ok)
@@ -71,7 +71,7 @@ func newAboutWindow(x *Windows) fyne.Window {
 		cctx, ccancel := withTimeout(ctx, callTimeout)
 		defer ccancel()
 		d, err := x.o.Daemon.Diagnostics(cctx)
-		onMain(ctx, func() {
+		x.onMain(ctx, func() {
 			if err != nil {
 				daemonVer.SetText(ExplainCode(CodeOfError(err)).Number)
 				return

@@ -56,6 +56,11 @@ type Options struct {
 	// PKCS11Modules are security token modules allowed for this run, besides
 	// the system's registry and the profile's (tests).
 	PKCS11Modules []string
+	// Do runs a function on Fyne's goroutine; the windows' background work
+	// posts every UI update through it (default: fyne.Do). Fyne's test
+	// driver runs fyne.Do's function at once on the posting goroutine, so
+	// tests queue the updates here and apply them on the test's own.
+	Do func(func())
 }
 
 // Windows are the app's windows in this process, each created on first use
@@ -82,8 +87,14 @@ func NewWindows(fa fyne.App, o Options) *Windows {
 	if o.Sources == nil {
 		o.Sources = Sources(nil)
 	}
+	if o.Do == nil {
+		o.Do = fyne.Do
+	}
 	return &Windows{fa: fa, o: o}
 }
+
+// do runs f on Fyne's goroutine (Options.Do).
+func (x *Windows) do(f func()) { x.o.Do(f) }
 
 // App returns the Fyne app.
 func (x *Windows) App() fyne.App { return x.fa }

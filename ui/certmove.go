@@ -106,7 +106,7 @@ func newCertMoveWindow(x *Windows, parent context.Context, user string) *certMov
 	go func() { // the login window closing closes this one too
 		select {
 		case <-parent.Done():
-			fyne.Do(func() {
+			m.x.do(func() {
 				select {
 				case <-closed:
 				default:
@@ -190,7 +190,7 @@ func (m *certMoveWindow) build(user string) {
 	m.w.SetContent(container.NewPadded(container.NewBorder(caption(T("cert.move_intro")), container.NewHBox(layout.NewSpacer(), closeBtn), nil, nil, m.tabs)))
 }
 
-func (m *certMoveWindow) fit() { fitHeight(m.ctx, m.w, certMoveWidth) }
+func (m *certMoveWindow) fit() { m.x.fitHeight(m.ctx, m.w, certMoveWidth) }
 
 // scan lists the NPKI and GPKI certificates the picker would show; a
 // PKCS#12 file is one file the user copies as it is.
@@ -201,7 +201,7 @@ func (m *certMoveWindow) scan() {
 		ctx, cancel := withTimeout(m.ctx, callTimeout)
 		defer cancel()
 		rows, _ := scanCertificates(ctx, srcs, now)
-		onMain(m.ctx, func() {
+		m.x.onMain(m.ctx, func() {
 			var opts []string
 			m.certRows = map[string]certRow{}
 			for _, r := range rows {
@@ -298,12 +298,12 @@ func (m *certMoveWindow) startSend() {
 		ctx, cancel := context.WithTimeout(m.ctx, api.CertMoveTTL+time.Minute)
 		defer cancel()
 		err := certmove.Send(ctx, relay, certmove.SendOptions{Bundle: bundle,
-			OnCode: func(code certmove.Code, expires time.Time) { onMain(m.ctx, func() { m.showCode(code, expires) }) },
+			OnCode: func(code certmove.Code, expires time.Time) { m.x.onMain(m.ctx, func() { m.showCode(code, expires) }) },
 			OnJoined: func() {
-				onMain(m.ctx, func() { m.sendProg.Start(T("cert.move_sending")) })
+				m.x.onMain(m.ctx, func() { m.sendProg.Start(T("cert.move_sending")) })
 			},
 		})
-		onMain(m.ctx, func() { m.sendDone(cert, err) })
+		m.x.onMain(m.ctx, func() { m.sendDone(cert, err) })
 	}()
 }
 
@@ -326,7 +326,7 @@ func (m *certMoveWindow) showCode(code certmove.Code, expires time.Time) {
 			case <-ctx.Done():
 				return
 			case <-t.C:
-				onMain(ctx, m.tick)
+				m.x.onMain(ctx, m.tick)
 			}
 		}
 	}()
@@ -430,7 +430,7 @@ func (m *certMoveWindow) startReceive() {
 		defer cancel()
 		path, err := certmove.Receive(ctx, relay, certmove.ReceiveOptions{UserID: user, Code: code,
 			Save: func(b *certmove.Bundle) (string, error) { return b.Install(dest) }})
-		onMain(m.ctx, func() { m.receiveDone(path, err) })
+		m.x.onMain(m.ctx, func() { m.receiveDone(path, err) })
 	}()
 }
 

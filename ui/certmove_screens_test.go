@@ -28,7 +28,7 @@ func TestCertMoveScreenshots(t *testing.T) {
 	demoLogin(t, e)
 	a := test.NewTempApp(t)
 	a.Settings().SetTheme(Theme{})
-	x := NewWindows(a, Options{Daemon: e.client, Sources: e.sources, OpenURL: func(*url.URL) error { return nil }})
+	x := newTestWindows(t, a, Options{Daemon: e.client, Sources: e.sources, OpenURL: func(*url.URL) error { return nil }})
 	m := newCertMoveWindow(x, context.Background(), e.demo.UserID)
 	t.Cleanup(func() { m.w.Close() })
 	shot := func(name string) {

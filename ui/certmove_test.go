@@ -25,7 +25,7 @@ func TestCertMoveButtonWithFakeDaemon(t *testing.T) {
 	a := test.NewTempApp(t)
 	drive := t.TempDir()
 	copyRealFixture(t, drive)
-	x := NewWindows(a, Options{Daemon: &scriptedDaemon{}, Sources: func() []certstore.Source {
+	x := newTestWindows(t, a, Options{Daemon: &scriptedDaemon{}, Sources: func() []certstore.Source {
 		return certstore.SourcesForDrive(drive, certstore.LocationRemovable)
 	}, OpenURL: func(*url.URL) error { return nil }})
 	w := showLogin(t, x)
@@ -156,7 +156,7 @@ func TestCertMoveWindow(t *testing.T) {
 		return append(e.sources(), certstore.SourcesForDrive(drive3, certstore.LocationRemovable)...)
 	}
 	a := test.NewTempApp(t)
-	x := NewWindows(a, Options{Daemon: e.client, Sources: sources, OpenURL: func(*url.URL) error { return nil }})
+	x := newTestWindows(t, a, Options{Daemon: e.client, Sources: sources, OpenURL: func(*url.URL) error { return nil }})
 	m := newCertMoveWindow(x, context.Background(), e.demo.UserID)
 	t.Cleanup(func() { m.w.Close() })
 	m.w.Show()

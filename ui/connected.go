@@ -101,8 +101,8 @@ func newConnWindow(x *Windows) *connWindow {
 	})
 	cw.show(api.Status{State: api.StateConnecting})
 	go WatchDaemon(cw.ctx, x.o.Daemon,
-		func(st api.Status) { onMain(cw.ctx, func() { cw.onStatus(st) }) },
-		func(err error) { onMain(cw.ctx, func() { cw.onDaemonDown(err) }) })
+		func(st api.Status) { cw.x.onMain(cw.ctx, func() { cw.onStatus(st) }) },
+		func(err error) { cw.x.onMain(cw.ctx, func() { cw.onDaemonDown(err) }) })
 	go cw.tick()
 	return cw
 }
@@ -144,7 +144,7 @@ func (cw *connWindow) tick() {
 		case <-cw.ctx.Done():
 			return
 		case <-t.C:
-			onMain(cw.ctx, func() { cw.showExpiry(cw.status) })
+			cw.x.onMain(cw.ctx, func() { cw.showExpiry(cw.status) })
 		}
 	}
 }
@@ -257,7 +257,7 @@ func (cw *connWindow) showExpiry(st api.Status) {
 	}
 }
 
-func (cw *connWindow) fit() { fitHeight(cw.ctx, cw.w, connWidth) }
+func (cw *connWindow) fit() { cw.x.fitHeight(cw.ctx, cw.w, connWidth) }
 
 func (cw *connWindow) openPortal() {
 	if u := parseURL(PortalURL(cw.status)); u != nil {
@@ -305,7 +305,7 @@ func (cw *connWindow) disconnect() {
 		ctx, cancel := withTimeout(cw.ctx, callTimeout)
 		defer cancel()
 		_, err := d.Logout(ctx)
-		onMain(cw.ctx, func() {
+		cw.x.onMain(cw.ctx, func() {
 			cw.loggingOf = false
 			if err != nil {
 				p := Explain(err)

@@ -80,7 +80,7 @@ func TestConnectedWindow(t *testing.T) {
 	var opened []string
 	var ended []api.Status
 	diag := 0
-	x := NewWindows(a, Options{Daemon: d, NoTray: true, Now: func() time.Time { return now },
+	x := newTestWindows(t, a, Options{Daemon: d, NoTray: true, Now: func() time.Time { return now },
 		OpenURL:           func(u *url.URL) error { opened = append(opened, u.String()); return nil },
 		OnConnectionEnded: func(st api.Status) { ended = append(ended, st) },
 		OpenDiagnostics:   func() { diag++ }})
@@ -91,7 +91,7 @@ func TestConnectedWindow(t *testing.T) {
 	d.statuses <- st
 	eventually(t, 5*time.Second, "접속 완료", func() bool {
 		done := false
-		fyne.DoAndWait(func() { done = cw.head.Text == T("notify.connected_title") && !cw.portalBtn.Disabled() })
+		onUI(func() { done = cw.head.Text == T("notify.connected_title") && !cw.portalBtn.Disabled() })
 		return done
 	})
 	if !strings.Contains(cw.detail.Text, "행정안전부 원격근무") || !strings.Contains(cw.detail.Text, "10.77.0.9/32") {
@@ -176,7 +176,7 @@ func TestConnectedWindow(t *testing.T) {
 		t.Errorf("expiry %q, want %q", cw.expiry.Text, want)
 	}
 	now = now.Add(5 * time.Minute)
-	fyne.DoAndWait(func() { cw.showExpiry(cw.status) }) // what the ticker does
+	onUI(func() { cw.showExpiry(cw.status) }) // what the ticker does
 	if !strings.Contains(cw.expiry.Text, "4") {
 		t.Errorf("time left not updated: %q", cw.expiry.Text)
 	}
@@ -192,7 +192,7 @@ func TestConnectedWindow(t *testing.T) {
 func TestConnectedWindowWithTray(t *testing.T) {
 	a := test.NewTempApp(t)
 	d := newStreamDaemon()
-	x := NewWindows(a, Options{Daemon: d, OpenURL: func(*url.URL) error { return errors.New("no browser") }})
+	x := newTestWindows(t, a, Options{Daemon: d, OpenURL: func(*url.URL) error { return errors.New("no browser") }})
 	w := x.ShowUnopened("http://127.0.0.1:8443/portal")
 	cw := x.conn
 	if cw.hint.Text != T("conn.close_tray") {

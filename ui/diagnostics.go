@@ -350,8 +350,8 @@ func newDiagWindow(x *Windows) *diagWindow {
 	dw.w.Canvas().Focus(copyBtn)
 	// Follow the connection: a new snapshot whenever the status changes.
 	go WatchDaemon(dw.ctx, x.o.Daemon,
-		func(api.Status) { onMain(dw.ctx, dw.refresh) },
-		func(error) { onMain(dw.ctx, dw.refresh) })
+		func(api.Status) { dw.x.onMain(dw.ctx, dw.refresh) },
+		func(error) { dw.x.onMain(dw.ctx, dw.refresh) })
 	return dw
 }
 
@@ -372,7 +372,7 @@ func (dw *diagWindow) refresh() {
 			prof, _ = d.Profile(ctx)
 		}
 		cancel()
-		onMain(dw.ctx, func() {
+		dw.x.onMain(dw.ctx, func() {
 			dw.loading = false
 			dw.show(snap, err, prof)
 			if dw.again {
@@ -489,7 +489,7 @@ func (dw *diagWindow) flash(text string) {
 		defer t.Stop()
 		select {
 		case <-t.C:
-			onMain(dw.ctx, dw.note.Hide)
+			dw.x.onMain(dw.ctx, dw.note.Hide)
 		case <-dw.ctx.Done():
 		}
 	}()
@@ -517,7 +517,7 @@ func (dw *diagWindow) save() {
 			if err != nil {
 				os.Remove(path) // no half-written bundle left behind
 			}
-			onMain(dw.ctx, func() {
+			dw.x.onMain(dw.ctx, func() {
 				if err != nil {
 					p := Explain(err)
 					dialog.ShowInformation(T("diag.save"), p.String(), dw.w)

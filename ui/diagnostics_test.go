@@ -34,7 +34,7 @@ const testHelpdesk = "☎ 콜센터 : 1833-6570 (운영시간 : 09:00 ~ 18:00)"
 // diagText opens 진단 정보 over dm and returns its text once it holds want.
 func diagText(t *testing.T, a fyne.App, dm Daemon, want string) string {
 	t.Helper()
-	x := NewWindows(a, Options{Daemon: dm, Sources: func() []certstore.Source { return nil },
+	x := newTestWindows(t, a, Options{Daemon: dm, Sources: func() []certstore.Source { return nil },
 		OpenURL: func(*url.URL) error { return nil }, Socket: "/run/svpn/none.sock"})
 	x.ShowDiagnostics()
 	dw := x.diag
@@ -81,7 +81,7 @@ func TestDiagnosticsWithoutDaemon(t *testing.T) {
 // login window's RememberProfile) is enough for the helpdesk line.
 func TestDiagnosticsRememberProfile(t *testing.T) {
 	a := test.NewTempApp(t)
-	x := NewWindows(a, Options{Daemon: &scriptedDaemon{}, Sources: func() []certstore.Source { return nil },
+	x := newTestWindows(t, a, Options{Daemon: &scriptedDaemon{}, Sources: func() []certstore.Source { return nil },
 		OpenURL: func(*url.URL) error { return nil }})
 	x.RememberProfile(&api.ProfileInfo{Gateway: &api.Info{Helpdesk: testHelpdesk}})
 	text := diagText(t, a, downDaemon(t), "1833-6570")

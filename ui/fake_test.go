@@ -77,7 +77,7 @@ func TestPickerFollowsDrives(t *testing.T) {
 	a := test.NewTempApp(t)
 	root := filepath.Join(t.TempDir(), "usb")
 	d := &scriptedDaemon{}
-	x := NewWindows(a, Options{Daemon: d, Sources: func() []certstore.Source {
+	x := newTestWindows(t, a, Options{Daemon: d, Sources: func() []certstore.Source {
 		return certstore.SourcesForDrive(root, certstore.LocationRemovable)
 	}, OpenURL: func(*url.URL) error { return nil }})
 	w := showLogin(t, x)
@@ -137,7 +137,7 @@ func TestPasswordChangeGatewayVerdict(t *testing.T) {
 		nil,
 	}}
 	var connected []api.Status
-	x := NewWindows(a, Options{Daemon: d, Sources: func() []certstore.Source {
+	x := newTestWindows(t, a, Options{Daemon: d, Sources: func() []certstore.Source {
 		return certstore.SourcesForDrive(root, certstore.LocationRemovable)
 	}, OpenURL: func(*url.URL) error { return nil }, OnConnected: func(st api.Status) { connected = append(connected, st) }})
 	w := showLogin(t, x)
@@ -194,7 +194,7 @@ func TestPasswordChangeGatewayVerdict(t *testing.T) {
 // is normal.
 func TestCapsLockHint(t *testing.T) {
 	a := test.NewTempApp(t)
-	x := NewWindows(a, Options{Daemon: &scriptedDaemon{}, Sources: func() []certstore.Source { return nil },
+	x := newTestWindows(t, a, Options{Daemon: &scriptedDaemon{}, Sources: func() []certstore.Source { return nil },
 		OpenURL: func(*url.URL) error { return nil }})
 	w := showLogin(t, x)
 	t.Cleanup(func() { w.Close() })

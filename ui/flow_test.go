@@ -108,10 +108,12 @@ func (e *demoEnv) sources() []certstore.Source {
 		certstore.SourcesForDrive(e.usb2, certstore.LocationRemovable)...)
 }
 
+// eventually waits for cond, applying the windows' posted UI updates
+// (pump) before each look.
 func eventually(t *testing.T, timeout time.Duration, what string, cond func() bool) {
 	t.Helper()
 	deadline := time.Now().Add(timeout)
-	for !cond() {
+	for pump(); !cond(); pump() {
 		if time.Now().After(deadline) {
 			t.Fatalf("timed out waiting for %s", what)
 		}
@@ -172,7 +174,7 @@ func TestLoginFlow(t *testing.T) {
 	a := test.NewTempApp(t)
 	a.Settings().SetTheme(Theme{})
 	rec := &recorder{}
-	x := NewWindows(a, Options{Daemon: e.client, Socket: e.sock, Sources: e.sources, Version: "test",
+	x := newTestWindows(t, a, Options{Daemon: e.client, Socket: e.sock, Sources: e.sources, Version: "test",
 		OpenURL: rec.openURL, OnConnected: rec.onConnected})
 
 	// What the tray process does with the same stream.
@@ -407,7 +409,7 @@ func TestLoginFlowBadPassword(t *testing.T) {
 	}
 	e := startDemo(t)
 	a := test.NewTempApp(t)
-	x := NewWindows(a, Options{Daemon: e.client, Socket: e.sock, Sources: e.sources, Version: "test",
+	x := newTestWindows(t, a, Options{Daemon: e.client, Socket: e.sock, Sources: e.sources, Version: "test",
 		OpenURL: func(*url.URL) error { return nil }})
 	w := showLogin(t, x)
 	t.Cleanup(func() { w.Close() })

@@ -17,7 +17,7 @@ func keyWindows(t *testing.T) (*Windows, fyne.App) {
 	a := test.NewTempApp(t)
 	d := &quietDiagDaemon{diagDaemon{diag: api.Diagnostics{Status: api.Status{State: api.StateDisconnected},
 		Profile: api.Profile{Helpdesk: testHelpdesk}}}}
-	return NewWindows(a, Options{Daemon: d, Sources: func() []certstore.Source { return nil },
+	return newTestWindows(t, a, Options{Daemon: d, Sources: func() []certstore.Source { return nil },
 		OpenURL: func(*url.URL) error { return nil }}), a
 }
 
@@ -84,7 +84,7 @@ func TestKeyboardPicker(t *testing.T) {
 	a := test.NewTempApp(t)
 	root := t.TempDir()
 	copyRealFixture(t, root)
-	x := NewWindows(a, Options{Daemon: &scriptedDaemon{}, Sources: func() []certstore.Source {
+	x := newTestWindows(t, a, Options{Daemon: &scriptedDaemon{}, Sources: func() []certstore.Source {
 		return certstore.SourcesForDrive(root, certstore.LocationRemovable)
 	}, OpenURL: func(*url.URL) error { return nil }})
 	w := showLogin(t, x)
@@ -121,7 +121,7 @@ func TestKeyboardPickerButtons(t *testing.T) {
 	a := test.NewTempApp(t)
 	root := t.TempDir()
 	copyRealFixture(t, root)
-	x := NewWindows(a, Options{Daemon: &scriptedDaemon{}, Sources: func() []certstore.Source {
+	x := newTestWindows(t, a, Options{Daemon: &scriptedDaemon{}, Sources: func() []certstore.Source {
 		return certstore.SourcesForDrive(root, certstore.LocationRemovable)
 	}, OpenURL: func(*url.URL) error { return nil }})
 	w := showLogin(t, x)

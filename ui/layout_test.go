@@ -65,7 +65,7 @@ func TestDiagnosticsLayout(t *testing.T) {
 		Versions: map[string]string{"svpnd": "1.0", "go": "go1.26", "os": "linux/amd64"},
 		Errors:   []api.ErrorEvent{{Code: api.CodeBadCredentials, Time: time.Now()}},
 	}}}
-	x := NewWindows(a, Options{Daemon: d, Sources: func() []certstore.Source { return nil },
+	x := newTestWindows(t, a, Options{Daemon: d, Sources: func() []certstore.Source { return nil },
 		OpenURL: func(*url.URL) error { return nil }})
 	w := x.ShowDiagnostics()
 	t.Cleanup(func() { w.Close() })
@@ -73,13 +73,13 @@ func TestDiagnosticsLayout(t *testing.T) {
 	dw := x.diag
 	eventually(t, 5*time.Second, "the report", func() bool {
 		ready := false
-		fyne.DoAndWait(func() { ready = dw.grid != nil && !dw.loading })
+		onUI(func() { ready = dw.grid != nil && !dw.loading })
 		return ready
 	})
 	xs := map[float32]int{}
 	var minH, viewH float32
 	eventually(t, 5*time.Second, "the report laid out", func() bool {
-		fyne.DoAndWait(func() {
+		onUI(func() {
 			w.Resize(fyne.NewSize(721, 400)) // lays the new content out
 			w.Resize(fyne.NewSize(720, 400))
 			clear(xs)
@@ -104,7 +104,7 @@ func TestDiagnosticsLayout(t *testing.T) {
 	if minH <= viewH {
 		t.Fatalf("the report fits (%v in %v): cannot test the scroll", minH, viewH)
 	}
-	fyne.DoAndWait(func() {
+	onUI(func() {
 		c := dw.scroll.Content
 		c.Resize(c.MinSize().Max(dw.scroll.Size())) // as the scroll lays it out
 		dw.scroll.ScrollToOffset(fyne.NewPos(0, 120))
@@ -114,17 +114,17 @@ func TestDiagnosticsLayout(t *testing.T) {
 	}
 	var before *fyne.Container
 	var first *widget.Label
-	fyne.DoAndWait(func() { before, first = dw.grid, dw.values[0] })
+	onUI(func() { before, first = dw.grid, dw.values[0] })
 	d.mu.Lock()
 	d.diag.Status.Address = "10.77.0.10/32" // a value changes, the rows stay
 	d.mu.Unlock()
-	fyne.DoAndWait(dw.refresh)
+	onUI(dw.refresh)
 	eventually(t, 5*time.Second, "the refresh", func() bool {
 		found := false
-		fyne.DoAndWait(func() { found = strings.Contains(dw.Text(), "10.77.0.10/32") })
+		onUI(func() { found = strings.Contains(dw.Text(), "10.77.0.10/32") })
 		return found
 	})
-	fyne.DoAndWait(func() {
+	onUI(func() {
 		if dw.grid != before || dw.values[0] != first {
 			t.Error("the report was rebuilt for a changed value: its new labels, not laid out yet, made the scroll jump")
 		}
@@ -132,7 +132,7 @@ func TestDiagnosticsLayout(t *testing.T) {
 	// Kept, also after the layout that follows the rebuild.
 	for range 10 {
 		var off fyne.Position
-		fyne.DoAndWait(func() { off = dw.scroll.Offset })
+		onUI(func() { off = dw.scroll.Offset })
 		if off.Y != 120 {
 			t.Fatalf("scroll offset %v after a refresh, want 120", off)
 		}
@@ -141,8 +141,7 @@ func TestDiagnosticsLayout(t *testing.T) {
 }
 
 // quietDiagDaemon's watch stream says nothing: the test alone triggers
-// refreshes (Fyne's test driver runs callbacks on the caller's goroutine,
-// so a watch-triggered refresh would run beside the test's).
+// refreshes, so it knows which snapshot the report shows.
 type quietDiagDaemon struct{ diagDaemon }
 
 func (*quietDiagDaemon) Watch(ctx context.Context, _ func(api.Status)) error {
@@ -155,21 +154,21 @@ func (*quietDiagDaemon) Watch(ctx context.Context, _ func(api.Status)) error {
 // shrinking (issue 17, item 7).
 func TestLoginWindowShrinks(t *testing.T) {
 	a := test.NewTempApp(t)
-	x := NewWindows(a, Options{Daemon: &scriptedDaemon{}, Sources: func() []certstore.Source { return nil },
+	x := newTestWindows(t, a, Options{Daemon: &scriptedDaemon{}, Sources: func() []certstore.Source { return nil },
 		OpenURL: func(*url.URL) error { return nil }})
 	w := showLogin(t, x)
 	t.Cleanup(func() { w.Close() })
 	lw := x.login
 	height := func() float32 {
 		var h float32
-		fyne.DoAndWait(func() { h = w.Canvas().Size().Height })
+		onUI(func() { h = w.Canvas().Size().Height })
 		return h
 	}
 	var h0 float32
 	eventually(t, 5*time.Second, "the window's height", func() bool { h0 = height(); return h0 > 100 })
-	fyne.DoAndWait(func() { lw.submit() }) // no ID: a problem under the form
+	onUI(func() { lw.submit() }) // no ID: a problem under the form
 	eventually(t, 5*time.Second, "the window to grow", func() bool { return height() > h0 })
-	fyne.DoAndWait(func() { lw.problem.Set(nil, "") })
+	onUI(func() { lw.problem.Set(nil, "") })
 	eventually(t, 5*time.Second, "the window to shrink back", func() bool { return height() == h0 })
 }
 
@@ -211,19 +210,19 @@ func TestLoginWindowFitsDaemonBanner(t *testing.T) {
 	a := test.NewTempApp(t)
 	d := &flakyDaemon{back: make(chan struct{})}
 	d.profile = api.ProfileInfo{Profile: api.Profile{Name: "원격근무서비스"}, Gateway: &api.Info{Name: "GW"}}
-	x := NewWindows(a, Options{Daemon: d, Sources: func() []certstore.Source { return nil },
+	x := newTestWindows(t, a, Options{Daemon: d, Sources: func() []certstore.Source { return nil },
 		OpenURL: func(*url.URL) error { return nil }})
 	w := showLogin(t, x)
 	t.Cleanup(func() { w.Close() })
 	lw := x.login
 	height := func() float32 {
 		var h float32
-		fyne.DoAndWait(func() { h = w.Canvas().Size().Height })
+		onUI(func() { h = w.Canvas().Size().Height })
 		return h
 	}
 	banner := func() bool {
 		var v bool
-		fyne.DoAndWait(func() { v = lw.daemonBanner.Visible() })
+		onUI(func() { v = lw.daemonBanner.Visible() })
 		return v
 	}
 	var withBanner float32

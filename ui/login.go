@@ -100,8 +100,8 @@ func newLoginWindow(x *Windows) *loginWindow {
 		lw.w.Canvas().Focus(lw.user)
 	}
 	go WatchDaemon(lw.ctx, x.o.Daemon,
-		func(st api.Status) { onMain(lw.ctx, func() { lw.onStatus(st) }) },
-		func(err error) { onMain(lw.ctx, func() { lw.onDaemonDown(err) }) })
+		func(st api.Status) { lw.x.onMain(lw.ctx, func() { lw.onStatus(st) }) },
+		func(err error) { lw.x.onMain(lw.ctx, func() { lw.onDaemonDown(err) }) })
 	lw.loadProfile()
 	return lw
 }
@@ -222,7 +222,7 @@ func (lw *loginWindow) loadProfile() {
 		ctx, cancel := withTimeout(lw.ctx, callTimeout)
 		defer cancel()
 		p, err := d.Profile(ctx)
-		onMain(lw.ctx, func() {
+		lw.x.onMain(lw.ctx, func() {
 			if err == nil {
 				lw.applyProfile(p)
 			}
@@ -273,7 +273,7 @@ func (lw *loginWindow) applyProfile(p *api.ProfileInfo) {
 const loginWidth = 440
 
 // fit resizes the window to what it shows now.
-func (lw *loginWindow) fit() { fitHeight(lw.ctx, lw.w, loginWidth) }
+func (lw *loginWindow) fit() { lw.x.fitHeight(lw.ctx, lw.w, loginWidth) }
 
 func (lw *loginWindow) helpdeskText() string {
 	if lw.profile == nil {
@@ -496,7 +496,7 @@ func (lw *loginWindow) logout() {
 		ctx, cancel := withTimeout(lw.ctx, callTimeout)
 		defer cancel()
 		_, err := d.Logout(ctx)
-		onMain(lw.ctx, func() {
+		lw.x.onMain(lw.ctx, func() {
 			lw.logoutBtn.Enable()
 			if err != nil {
 				p := Explain(err)

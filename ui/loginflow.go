@@ -83,7 +83,7 @@ func (f *loginFlow) login(newPW string, done func(api.Status, error)) {
 		ctx, cancel := withTimeout(lw.ctx, loginTimeout)
 		defer cancel()
 		st, err := login.Once(ctx, d, id, user, pw, newPW)
-		onMain(lw.ctx, func() { done(st, err) })
+		lw.x.onMain(lw.ctx, func() { done(st, err) })
 	}()
 }
 

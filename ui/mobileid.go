@@ -92,7 +92,7 @@ func newMobileWindow(lw *loginWindow, md MobileDaemon) *mobileWindow {
 	m.w.SetCloseIntercept(m.close)
 	m.w.CenterOnScreen()
 	m.w.Show()
-	go WatchDaemon(m.ctx, lw.x.o.Daemon, func(st api.Status) { onMain(m.ctx, func() { m.onStatus(st) }) }, func(error) {})
+	go WatchDaemon(m.ctx, lw.x.o.Daemon, func(st api.Status) { m.lw.x.onMain(m.ctx, func() { m.onStatus(st) }) }, func(error) {})
 	go m.tick()
 	m.begin()
 	return m
@@ -145,7 +145,7 @@ func (m *mobileWindow) content() fyne.CanvasObject {
 	))
 }
 
-func (m *mobileWindow) fit() { fitHeight(m.ctx, m.w, mobileWidth) }
+func (m *mobileWindow) fit() { m.lw.x.fitHeight(m.ctx, m.w, mobileWidth) }
 
 // begin asks svpnd for a QR login (again after a failure).
 func (m *mobileWindow) begin() {
@@ -173,7 +173,7 @@ func (m *mobileWindow) begin() {
 				img = qrImage(q)
 			}
 		}
-		onMain(m.ctx, func() {
+		m.lw.x.onMain(m.ctx, func() {
 			if gen != m.gen {
 				return
 			}
@@ -208,7 +208,7 @@ func (m *mobileWindow) shown(b *api.MobileLoginBeginResponse, img image.Image, g
 		ctx, cancel := context.WithTimeout(m.ctx, time.Until(b.ExpiresAt)+loginTimeout)
 		defer cancel()
 		st, err := m.md.MobileWait(ctx, id)
-		onMain(m.ctx, func() {
+		m.lw.x.onMain(m.ctx, func() {
 			if gen != m.gen {
 				return
 			}
@@ -242,7 +242,7 @@ func (m *mobileWindow) tick() {
 		case <-m.ctx.Done():
 			return
 		case <-t.C:
-			onMain(m.ctx, m.updateCountdown)
+			m.lw.x.onMain(m.ctx, m.updateCountdown)
 		}
 	}
 }

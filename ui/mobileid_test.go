@@ -78,7 +78,7 @@ func openMobile(t *testing.T, d Daemon, o Options) (*loginWindow, *mobileWindow)
 		o.Sources = func() []certstore.Source { return nil }
 	}
 	o.OpenURL = func(*url.URL) error { return nil }
-	x := NewWindows(a, o)
+	x := newTestWindows(t, a, o)
 	w := showLogin(t, x)
 	t.Cleanup(func() { w.Close() })
 	lw := x.login
@@ -158,7 +158,7 @@ func TestMobileWindowExpiredAndCancelled(t *testing.T) {
 // svpnd's client) gets no button.
 func TestMobileButtonOnlyWithSupport(t *testing.T) {
 	a := test.NewTempApp(t)
-	x := NewWindows(a, Options{Daemon: &scriptedDaemon{}, Sources: func() []certstore.Source { return nil },
+	x := newTestWindows(t, a, Options{Daemon: &scriptedDaemon{}, Sources: func() []certstore.Source { return nil },
 		OpenURL: func(*url.URL) error { return nil }})
 	w := showLogin(t, x)
 	defer w.Close()

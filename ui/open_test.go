@@ -21,7 +21,7 @@ func TestOpenWithoutBrowser(t *testing.T) {
 	d := &scriptedDaemon{profile: api.ProfileInfo{Profile: api.Profile{Name: "원격근무서비스", GatewayURL: "https://gw.example",
 		GatewayID: "gw", ManualURL: "https://www.example.go.kr/svpn/manual"}}}
 	var tried []string
-	x := NewWindows(a, Options{Daemon: d, OpenURL: func(u *url.URL) error {
+	x := newTestWindows(t, a, Options{Daemon: d, OpenURL: func(u *url.URL) error {
 		tried = append(tried, u.String())
 		return errors.New("xdg-open: no method available for opening 'https://www.example.go.kr/svpn/manual'")
 	}})

@@ -56,7 +56,7 @@ func newPasswordWindow(x *Windows, f *loginFlow) *passwordWindow {
 	})
 	pw.w.Show()
 	pw.w.Canvas().Focus(pw.newPW)
-	fitHeight(pw.ctx, pw.w, passwordWidth)
+	pw.x.fitHeight(pw.ctx, pw.w, passwordWidth)
 	return pw
 }
 
@@ -235,7 +235,7 @@ func (pw *passwordWindow) submit() {
 			pw.w.Canvas().Focus(pw.old)
 		}
 		pw.problem.Set(&p, f.lw.helpdeskText())
-		fitHeight(pw.ctx, pw.w, passwordWidth)
+		pw.x.fitHeight(pw.ctx, pw.w, passwordWidth)
 	})
 }
 

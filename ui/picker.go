@@ -181,7 +181,7 @@ func (p *pickerWindow) watchSources() {
 			ctx, cancel := context.WithTimeout(p.ctx, 10*time.Second)
 			rows, code := scanCertificates(ctx, srcs, p.x.o.Now())
 			cancel()
-			onMain(p.ctx, func() { p.setRows(rows, code) })
+			p.x.onMain(p.ctx, func() { p.setRows(rows, code) })
 		}
 		select {
 		case <-p.ctx.Done():
@@ -429,7 +429,7 @@ func (p *pickerWindow) submit() {
 			id, err = unlockRow(row, pw)
 		}
 		clear(pw)
-		onMain(p.ctx, func() {
+		p.x.onMain(p.ctx, func() {
 			if err != nil {
 				p.setBusy("")
 				pr := tokenProblem(err)

@@ -55,7 +55,7 @@ func TestDiagnosticsSave(t *testing.T) {
 	t.Setenv("XDG_CONFIG_HOME", filepath.Join(home, ".config"))
 	os.MkdirAll(filepath.Join(home, "Downloads"), 0o755)
 	a := test.NewTempApp(t)
-	x := NewWindows(a, Options{Daemon: &bundleDaemon{diagDaemon{diag: api.Diagnostics{}}},
+	x := newTestWindows(t, a, Options{Daemon: &bundleDaemon{diagDaemon{diag: api.Diagnostics{}}},
 		Sources: func() []certstore.Source { return nil }, OpenURL: func(*url.URL) error { return nil },
 		Now: func() time.Time { return time.Date(2026, 11, 29, 9, 30, 0, 0, time.Local) }})
 	w := x.ShowDiagnostics()

@@ -61,7 +61,7 @@ func (t *tokenTab) policy() token.Policy {
 // closes, updating the tab when what is present changed.
 func (t *tokenTab) watch() {
 	if !token.Supported() {
-		onMain(t.p.ctx, func() { t.set(token.Result{Errors: []error{api.Errorf(api.CodeTokenUnsupported, "no PKCS#11")}}) })
+		t.p.x.onMain(t.p.ctx, func() { t.set(token.Result{Errors: []error{api.Errorf(api.CodeTokenUnsupported, "no PKCS#11")}}) })
 		return
 	}
 	m := token.NewManager(t.policy(), 0)
@@ -75,7 +75,7 @@ func (t *tokenTab) watch() {
 		cancel()
 		if fp := tokenFingerprint(r); fp != last && t.p.ctx.Err() == nil {
 			last = fp
-			onMain(t.p.ctx, func() { t.set(r) })
+			t.p.x.onMain(t.p.ctx, func() { t.set(r) })
 		}
 		select {
 		case <-t.p.ctx.Done():

@@ -40,7 +40,7 @@ func TestTokenTabBrokenDrivers(t *testing.T) {
 	t.Setenv("SOFTHSM2_CONF", filepath.Join(dir, "none.conf"))
 	a := test.NewTempApp(t)
 	a.Settings().SetTheme(Theme{})
-	x := NewWindows(a, Options{Daemon: &scriptedDaemon{}, Sources: func() []certstore.Source { return nil },
+	x := newTestWindows(t, a, Options{Daemon: &scriptedDaemon{}, Sources: func() []certstore.Source { return nil },
 		OpenURL: func(*url.URL) error { return nil }, PKCS11Modules: []string{crash, hang}})
 	w := showLogin(t, x)
 	t.Cleanup(func() { w.Close() })

@@ -171,7 +171,7 @@ func openTokenPicker(t *testing.T) tokenPicker {
 	a := test.NewTempApp(t)
 	a.Settings().SetTheme(Theme{})
 	rec := &recorder{}
-	x := NewWindows(a, Options{Daemon: e.client, Socket: e.sock, Sources: e.sources, Version: "test",
+	x := newTestWindows(t, a, Options{Daemon: e.client, Socket: e.sock, Sources: e.sources, Version: "test",
 		OpenURL: rec.openURL, OnConnected: rec.onConnected, PKCS11Modules: []string{u.PKCS11Module}})
 	w := showLogin(t, x)
 	lw := x.login

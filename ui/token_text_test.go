@@ -17,7 +17,7 @@ import (
 func TestTokenTabSpeaksOfPIN(t *testing.T) {
 	a := test.NewTempApp(t)
 	a.Settings().SetTheme(Theme{})
-	x := NewWindows(a, Options{Daemon: &scriptedDaemon{}, Sources: func() []certstore.Source { return nil },
+	x := newTestWindows(t, a, Options{Daemon: &scriptedDaemon{}, Sources: func() []certstore.Source { return nil },
 		OpenURL: func(*url.URL) error { return nil }})
 	w := showLogin(t, x)
 	t.Cleanup(func() { w.Close() })

@@ -17,11 +17,11 @@ import (
 )
 
 // onMain runs f on Fyne's goroutine unless ctx ended (its window closed).
-func onMain(ctx context.Context, f func()) {
+func (x *Windows) onMain(ctx context.Context, f func()) {
 	if ctx.Err() != nil {
 		return
 	}
-	fyne.Do(func() {
+	x.do(func() {
 		if ctx.Err() == nil {
 			f()
 		}
@@ -261,10 +261,10 @@ func bold(text string) *widget.Label {
 // fitHeight shrinks a window to its content's height once it has been
 // laid out at its real width: wrapping labels report a tall minimum until
 // they know their width, which would leave a gap under the content.
-func fitHeight(ctx context.Context, w fyne.Window, width float32) {
+func (x *Windows) fitHeight(ctx context.Context, w fyne.Window, width float32) {
 	go func() {
 		for range 2 {
-			onMain(ctx, func() {
+			x.onMain(ctx, func() {
 				h := w.Content().MinSize().Height
 				if w.Padded() {
 					h += 2 * theme.Padding()
