@@ -76,8 +76,10 @@ STATICCHECK ?= honnef.co/go/tools/cmd/staticcheck@v0.8.2
 staticcheck:
 	$(GO) run $(STATICCHECK) ./...
 
-# The packages with goroutines and shared state, under the race detector.
-RACE_PKGS ?= ./gateway/... ./client/... ./tunnel/... ./streambind
+# The packages with goroutines and shared state, under the race detector
+# (./ui: its tests apply the windows' posted UI updates on the test
+# goroutine, as the app applies them on Fyne's).
+RACE_PKGS ?= ./gateway/... ./client/... ./tunnel/... ./streambind ./ui ./ui/tray
 race:
 	$(GO) test -race -count=1 -timeout 15m $(RACE_PKGS)
 
@@ -89,14 +91,10 @@ crossbuild:
 
 # The full check CI runs (.ci/run): format, vet, tidy go.mod, staticcheck,
 # every test (fuzz seed corpora included), the race detector on gateway,
-# client and tunnel, and the cgo-free builds for linux, windows and darwin.
-# The desktop app's unit tests (./ui) run on their own, after the rest:
-# Fyne's test driver applies the UI updates other goroutines post where
-# they are posted, so on a loaded machine they can race the test's own
-# steps; alone they do not get that load.
+# client, tunnel and the desktop app, and the cgo-free builds for linux,
+# windows and darwin.
 test: deps fmt-check vet tidy-check notices-check staticcheck
-	$(GO) test -count=1 -timeout 15m $$($(GO) list ./... | grep -v '/ui$$')
-	$(GO) test -count=1 -timeout 5m ./ui
+	$(GO) test -count=1 -timeout 15m ./...
 	@$(MAKE) --no-print-directory race
 	@$(MAKE) --no-print-directory crossbuild
 	@$(MAKE) --no-print-directory deb-test
