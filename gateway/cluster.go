@@ -78,17 +78,10 @@ func (s *Server) runCluster(ctx context.Context) {
 
 func (s *Server) nodeHeartbeats(ctx context.Context) {
 	started := s.nodeHeartbeat(ctx, true)
-	t := time.NewTicker(NodeHeartbeatInterval)
-	defer t.Stop()
-	for {
-		select {
-		case <-ctx.Done():
-			return
-		case <-t.C:
-			ok := s.nodeHeartbeat(ctx, !started)
-			started = started || ok
-		}
-	}
+	every(ctx, NodeHeartbeatInterval, func() {
+		ok := s.nodeHeartbeat(ctx, !started)
+		started = started || ok
+	})
 }
 
 // nodeHeartbeat records that this node is alive and learns whether it is

@@ -16,16 +16,7 @@ func (s *Server) runCRLRefresh(ctx context.Context, interval time.Duration) {
 	if len(s.crls.sources) == 0 {
 		return
 	}
-	t := time.NewTicker(interval)
-	defer t.Stop()
-	for {
-		select {
-		case <-ctx.Done():
-			return
-		case <-t.C:
-			s.refreshCRLs(ctx)
-		}
-	}
+	every(ctx, interval, func() { s.refreshCRLs(ctx) })
 }
 
 // refreshCRLs is one round of runCRLRefresh.

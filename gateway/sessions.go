@@ -144,14 +144,19 @@ func (s *Server) Run(ctx context.Context) {
 	wg.Go(func() { s.runCRLRefresh(ctx, time.Duration(s.cfg.CRLRefresh)) })
 	wg.Go(func() { s.runCluster(ctx) })
 	defer wg.Wait()
-	t := time.NewTicker(ReconcileInterval)
+	every(ctx, ReconcileInterval, func() { s.Reconcile(ctx) })
+}
+
+// every calls f each interval until ctx ends: the gateway's periodic jobs.
+func every(ctx context.Context, interval time.Duration, f func()) {
+	t := time.NewTicker(interval)
 	defer t.Stop()
 	for {
 		select {
 		case <-ctx.Done():
 			return
 		case <-t.C:
-			s.Reconcile(ctx)
+			f()
 		}
 	}
 }
