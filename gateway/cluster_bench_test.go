@@ -72,6 +72,9 @@ func benchCluster(b *testing.B, nodes int, pg bool, logins, concurrency int, rat
 				c.Store = dsn
 			}
 			c.Node, c.Argon2, c.WG.Address = fmt.Sprintf("n%d", i+1), cost, "10.90.0.1/16"
+			// Admission control as in production (the test harness
+			// otherwise admits every login).
+			c.LoginQueueBudget = Duration(DefaultLoginQueueBudget)
 		}))
 	}
 	ctx, cancel := context.WithCancel(context.Background())
