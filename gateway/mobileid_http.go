@@ -141,14 +141,20 @@ func (s *Server) mobileResult(r *http.Request) (*api.MobileResultResponse, error
 	}
 	// Another connection or key than the one that started it learns
 	// nothing about the transaction, not even that it exists.
-	if t == nil || t.state == store.MobileCollected || !bytes.Equal(t.binding, cb) || t.wgPub != req.WGPublicKey {
+	if t == nil || !bytes.Equal(t.binding, cb) || t.wgPub != req.WGPublicKey {
 		return nil, refuse(api.CodeMobileUnknownTransaction, "no such transaction on this connection")
 	}
 	if wait := min(m.wait, t.expires.Sub(s.now())); wait > 0 && !t.answered() {
+		prev := t
 		if t, err = m.await(ctx, t, wait); err != nil {
 			return nil, internalError(err)
 		}
 		if t == nil {
+			// Pruned meanwhile by a start on some node, which audited
+			// the expiry.
+			if s.now().After(prev.expires) {
+				return nil, errMobileExpired()
+			}
 			return nil, refuse(api.CodeMobileUnknownTransaction, "the transaction is gone")
 		}
 	}
