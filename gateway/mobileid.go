@@ -66,21 +66,24 @@ type mobileVerifier struct {
 	st      *store.Store
 	node    string
 	wait    time.Duration // how long a result request waits (tests shorten it)
-	poll    time.Duration // how often a waiting result request reads the row
+	poll    time.Duration // how often the rows result requests wait on are read
 
 	mu      sync.Mutex
 	watches map[string]*mobileWatch // by key: result requests waiting here
+	// pollStop stops the poller, which runs while there are watches.
+	pollStop chan struct{}
 }
 
 // mobileWatch wakes the result requests of this node waiting on one
-// transaction when this node records its answer.
+// transaction when it is answered: at once when this node records the
+// answer, at the next poll when another node does.
 type mobileWatch struct {
 	ch chan struct{}
 	n  int
 }
 
-// mobilePoll is how often a result request reads a transaction another
-// node may answer.
+// mobilePoll is how often a node reads, in one query, the transactions its
+// result requests wait on, which other nodes may answer.
 const mobilePoll = 200 * time.Millisecond
 
 // mobileTx is one QR login: bound to svpnd's WireGuard key and to the TLS
@@ -268,12 +271,57 @@ func (m *mobileVerifier) settle(ctx context.Context, t *mobileTx, user store.Use
 	}
 	t.state, t.user, t.err = store.MobileAnswered, user, verdict
 	m.mu.Lock()
-	if w := m.watches[t.key]; w != nil {
-		close(w.ch)
-		delete(m.watches, t.key)
-	}
+	m.wakeLocked(t.key)
 	m.mu.Unlock()
 	return true, nil
+}
+
+// wakeLocked wakes the requests waiting on the transaction of key.
+func (m *mobileVerifier) wakeLocked(key string) {
+	if w := m.watches[key]; w != nil {
+		close(w.ch)
+		m.dropLocked(key)
+	}
+}
+
+// dropLocked forgets the watch of key, stopping the poller after the last.
+func (m *mobileVerifier) dropLocked(key string) {
+	delete(m.watches, key)
+	if len(m.watches) == 0 && m.pollStop != nil {
+		close(m.pollStop)
+		m.pollStop = nil
+	}
+}
+
+// pollLoop wakes, every m.poll, the requests waiting on transactions that
+// are no longer pending (answered on another node, or gone).
+func (m *mobileVerifier) pollLoop(stop <-chan struct{}) {
+	tick := time.NewTicker(m.poll)
+	defer tick.Stop()
+	for {
+		select {
+		case <-stop:
+			return
+		case <-tick.C:
+		}
+		m.mu.Lock()
+		keys := make([]string, 0, len(m.watches))
+		for k := range m.watches {
+			keys = append(keys, k)
+		}
+		m.mu.Unlock()
+		pending, err := m.st.PendingMobileLogins(context.Background(), keys)
+		if err != nil {
+			continue // the requests' own timers still end their wait
+		}
+		m.mu.Lock()
+		for _, k := range keys {
+			if !pending[k] {
+				m.wakeLocked(k)
+			}
+		}
+		m.mu.Unlock()
+	}
 }
 
 // watch returns a channel closed when this node answers the transaction
@@ -286,45 +334,50 @@ func (m *mobileVerifier) watch(key string) (<-chan struct{}, func()) {
 		w = &mobileWatch{ch: make(chan struct{})}
 		m.watches[key] = w
 	}
+	if m.pollStop == nil {
+		m.pollStop = make(chan struct{})
+		go m.pollLoop(m.pollStop)
+	}
 	w.n++
 	return w.ch, func() {
 		m.mu.Lock()
 		defer m.mu.Unlock()
 		if w.n--; w.n == 0 && m.watches[key] == w {
-			delete(m.watches, key)
+			m.dropLocked(key)
 		}
 	}
 }
 
 // await waits up to d for the pending transaction t to be answered, on
-// this node (at once) or on another (read every m.poll), and returns it as
-// last read: still pending when d passed or ctx ended first, nil if gone.
+// this node or another, and returns it as last read: still pending when d
+// passed or ctx ended first, nil if gone.
 func (m *mobileVerifier) await(ctx context.Context, t *mobileTx, d time.Duration) (*mobileTx, error) {
-	woken, release := m.watch(t.key)
-	defer release()
 	timer := time.NewTimer(d)
 	defer timer.Stop()
-	tick := time.NewTicker(m.poll)
-	defer tick.Stop()
 	for {
+		// Watch before reading: an answer recorded after the read wakes.
+		woken, release := m.watch(t.key)
 		cur, err := m.lookup(ctx, t.trx)
 		if err != nil {
+			release()
 			if ctx.Err() != nil {
 				return t, nil
 			}
 			return nil, err
 		}
 		if cur == nil || cur.answered() {
+			release()
 			return cur, nil
 		}
 		t = cur
 		select {
 		case <-woken:
-			woken = nil
-		case <-tick.C:
+			release()
 		case <-timer.C:
+			release()
 			return t, nil
 		case <-ctx.Done():
+			release()
 			return t, nil
 		}
 	}

@@ -53,8 +53,8 @@ func TestMobileOwnAnswerWakes(t *testing.T) {
 	}
 	k.srv.mobile.mu.Lock()
 	defer k.srv.mobile.mu.Unlock()
-	if len(k.srv.mobile.watches) != 0 {
-		t.Fatalf("watches left: %v", k.srv.mobile.watches)
+	if len(k.srv.mobile.watches) != 0 || k.srv.mobile.pollStop != nil {
+		t.Fatalf("watches left: %v, poller running: %v", k.srv.mobile.watches, k.srv.mobile.pollStop != nil)
 	}
 }
 

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"strings"
 	"time"
 )
 
@@ -163,4 +164,35 @@ func mobileCAS(err error, what string) (bool, error) {
 	default:
 		return false, fmt.Errorf("store: %s a mobile login: %w", what, err)
 	}
+}
+
+// mobileBatch bounds the keys of one PendingMobileLogins query (SQLite
+// takes at most 32766 parameters).
+var mobileBatch = 1000
+
+// PendingMobileLogins returns which of keys name logins still pending: a
+// node waiting on many learns in one query which were answered (or are
+// gone).
+func (s *Store) PendingMobileLogins(ctx context.Context, keys []string) (map[string]bool, error) {
+	pending := map[string]bool{}
+	for len(keys) > 0 {
+		n := min(len(keys), mobileBatch)
+		args := make([]any, 0, n+1)
+		args = append(args, MobilePending)
+		for _, k := range keys[:n] {
+			args = append(args, k)
+		}
+		ks, err := queryAll(ctx, s.reader(), func(r scanner) (string, error) {
+			var k string
+			return k, r.Scan(&k)
+		}, `SELECT trx_hash FROM mobile_logins WHERE state = ? AND trx_hash IN (?`+strings.Repeat(", ?", n-1)+`)`, args...)
+		if err != nil {
+			return nil, fmt.Errorf("store: reading mobile logins: %w", err)
+		}
+		for _, k := range ks {
+			pending[k] = true
+		}
+		keys = keys[n:]
+	}
+	return pending, nil
 }

@@ -66,6 +66,14 @@ func testMobileLogins(t *testing.T, b *backend) {
 		t.Fatal("node b refused for node a's logins")
 	}
 
+	// Which of many are pending, in batches: unknown keys are not.
+	defer func(n int) { mobileBatch = n }(mobileBatch)
+	mobileBatch = 2
+	pend, err := s.PendingMobileLogins(ctx, []string{HashToken("t1"), HashToken("x"), HashToken("t2"), HashToken("t4"), HashToken("y")})
+	if err != nil || len(pend) != 3 || !pend[HashToken("t1")] || !pend[HashToken("t2")] || !pend[HashToken("t4")] {
+		t.Fatalf("pending: %v %v", pend, err)
+	}
+
 	// A collect before the answer does nothing.
 	if ok, err := s.CollectMobileLogin(ctx, HashToken("t1")); ok || err != nil {
 		t.Fatalf("collect while pending: %v %v", ok, err)
@@ -97,6 +105,9 @@ func testMobileLogins(t *testing.T, b *backend) {
 	wg.Wait()
 	if wins.Load() != 1 {
 		t.Fatalf("%d answers recorded", wins.Load())
+	}
+	if pend, err := s.PendingMobileLogins(ctx, []string{HashToken("t1"), HashToken("t2")}); err != nil || len(pend) != 1 || !pend[HashToken("t2")] {
+		t.Fatalf("pending after t1's answer: %v %v", pend, err)
 	}
 	got, _ = s.GetMobileLogin(ctx, HashToken("t1"))
 	if got.State != MobileAnswered || (got.VerdictUser == "") == (got.VerdictCode == "") {
