@@ -107,7 +107,10 @@ type mobileTx struct {
 }
 
 // id names a transaction in the audit log without its code.
-func (t *mobileTx) id() string { return t.key[:12] }
+func (t *mobileTx) id() string { return mobileTxID(t.key) }
+
+// mobileTxID is the audit log's name of the transaction of key.
+func mobileTxID(key string) string { return key[:12] }
 
 func (t *mobileTx) answered() bool { return t.state != store.MobilePending }
 

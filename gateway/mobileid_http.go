@@ -314,7 +314,7 @@ func (s *Server) mobilePresentation(r *http.Request, req *mobileid.PresentationR
 	if err != nil {
 		detail := map[string]string{"phone": source}
 		if api.CodeOf(err) == api.CodeMobileExpired {
-			detail["transaction"] = (&mobileTx{key: store.HashToken(req.TrxCode)}).id()
+			detail["transaction"] = mobileTxID(store.HashToken(req.TrxCode))
 		}
 		return s.refused(ctx, "mobileid_refused", "", source, err, detail)
 	}
