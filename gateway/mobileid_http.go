@@ -77,12 +77,15 @@ func (s *Server) mobileStart(r *http.Request) (*api.MobileStartResponse, error) 
 		return nil, s.refused(r.Context(), "mobileid_refused", req.UserID, source, err, nil)
 	}
 	t := &mobileTx{trx: randomB64(16), nonce: randomB64(32), short: shortCode(), wgPub: key.String(), userID: req.UserID,
-		binding: cb, source: source, host: host, expires: now.Add(time.Duration(m.cfg.TTL)), done: make(chan struct{})}
+		binding: cb, source: source, host: host, expires: now.Add(time.Duration(m.cfg.TTL))}
 	qr, err := mobileid.NewRequest(t.trx, host).Encode()
 	if err != nil {
 		return nil, refuse(api.CodeBadRequest, "%v: shorten mobile_id.public_url", err)
 	}
-	expired, ok := m.add(t, now)
+	expired, ok, err := m.add(r.Context(), t, now)
+	if err != nil {
+		return nil, internalError(err)
+	}
 	s.auditExpired(r.Context(), expired)
 	if !ok {
 		return nil, refuse(api.CodeUnavailable, "too many QR logins are waiting; try again in a moment")
@@ -132,43 +135,60 @@ func (s *Server) mobileResult(r *http.Request) (*api.MobileResultResponse, error
 		return nil, err
 	}
 	ctx := r.Context()
-	t := m.lookup(req.Transaction)
+	t, err := m.lookup(ctx, req.Transaction)
+	if err != nil {
+		return nil, internalError(err)
+	}
 	// Another connection or key than the one that started it learns
 	// nothing about the transaction, not even that it exists.
 	if t == nil || !bytes.Equal(t.binding, cb) || t.wgPub != req.WGPublicKey {
 		return nil, refuse(api.CodeMobileUnknownTransaction, "no such transaction on this connection")
 	}
-	wait := min(m.wait, t.expires.Sub(s.now()))
-	if wait > 0 {
-		timer := time.NewTimer(wait)
-		select {
-		case <-t.done:
-		case <-timer.C:
-		case <-ctx.Done():
+	if wait := min(m.wait, t.expires.Sub(s.now())); wait > 0 && !t.answered() {
+		prev := t
+		if t, err = m.await(ctx, t, wait); err != nil {
+			return nil, internalError(err)
 		}
-		timer.Stop()
+		if t == nil {
+			// Pruned meanwhile by a start on some node, which audited
+			// the expiry.
+			if s.now().After(prev.expires) {
+				return nil, errMobileExpired()
+			}
+			return nil, refuse(api.CodeMobileUnknownTransaction, "the transaction is gone")
+		}
 	}
-	select {
-	case <-t.done:
-	default:
+	if !t.answered() {
 		if ctx.Err() != nil {
 			// svpnd went away (cancelled, or closed): nobody else can
 			// collect this transaction, so no phone may answer it now.
-			if t, err := m.answer(t.trx, s.now()); err == nil {
-				m.settle(t, store.User{}, s.refused(context.WithoutCancel(ctx), "mobileid_refused", t.userID, t.source,
-					refuse(api.CodeMobileCancelled, "svpnd cancelled the login"), map[string]string{"transaction": t.id()}))
+			bg := context.WithoutCancel(ctx)
+			cancelled := refuse(api.CodeMobileCancelled, "svpnd cancelled the login")
+			if ok, err := m.settle(bg, t, store.User{}, cancelled); err != nil {
+				s.log.Warn("cancelling a mobile ID login", "err", err)
+			} else if ok {
+				s.refused(bg, "mobileid_refused", t.userID, t.source, cancelled, map[string]string{"transaction": t.id()})
 			}
 			return nil, refuse(api.CodeUnavailable, "the request was cancelled")
 		}
 		if !s.now().After(t.expires) {
 			return &api.MobileResultResponse{Status: api.MobilePending}, nil
 		}
-		if _, err := m.answer(t.trx, s.now()); api.CodeOf(err) == api.CodeMobileExpired {
-			s.auditExpired(ctx, []*mobileTx{t})
+		ok, err := m.settle(ctx, t, store.User{}, errMobileExpired())
+		if err != nil {
+			return nil, internalError(err)
 		}
-		<-t.done
+		if ok {
+			s.auditExpired(ctx, []*mobileTx{t})
+		} else if t, err = m.lookup(ctx, req.Transaction); err != nil {
+			return nil, internalError(err)
+		} else if t == nil || !t.answered() {
+			return nil, refuse(api.CodeMobileUnknownTransaction, "the transaction is gone")
+		}
 	}
-	if !m.collect(t) {
+	if ok, err := m.collect(ctx, t); err != nil {
+		return nil, internalError(err)
+	} else if !ok {
 		return nil, refuse(api.CodeMobileUnknownTransaction, "the verdict was already collected")
 	}
 	if t.err != nil {
@@ -243,13 +263,16 @@ func (s *Server) mobileProfile(r *http.Request, req *mobileid.ProfileRequest) (a
 	if err := mobileid.CheckHeader(req.Header, mobileid.CmdProfile); err != nil {
 		return nil, refuse(api.CodeMobileInvalid, "%v", err)
 	}
-	t := m.lookup(req.TrxCode)
+	t, err := m.lookup(r.Context(), req.TrxCode)
+	if err != nil {
+		return nil, internalError(err)
+	}
 	now := s.now()
 	switch {
-	case t == nil || t.answered:
-		return nil, refuse(api.CodeMobileUnknownTransaction, "no such transaction, or one already answered")
+	case t == nil || t.answered():
+		return nil, errMobileUnknown()
 	case now.After(t.expires):
-		return nil, refuse(api.CodeMobileExpired, "the QR code expired")
+		return nil, errMobileExpired()
 	}
 	p := &mobileid.Profile{
 		Claims:       jwt.Claims{Issuer: s.cfg.GatewayID, IssuedAt: jwt.NewNumericDate(now), Expiry: jwt.NewNumericDate(t.expires)},
@@ -287,29 +310,31 @@ func (s *Server) mobilePresentation(r *http.Request, req *mobileid.PresentationR
 		return refuse(api.CodeMobileInvalid, "%v", err)
 	}
 	now := s.now()
-	t, err := m.answer(req.TrxCode, now)
+	t, err := m.claim(ctx, req.TrxCode, now)
 	if err != nil {
 		detail := map[string]string{"phone": source}
 		if api.CodeOf(err) == api.CodeMobileExpired {
-			if t0 := m.lookup(req.TrxCode); t0 != nil {
-				detail["transaction"] = t0.id()
-			}
+			detail["transaction"] = mobileTxID(store.HashToken(req.TrxCode))
 		}
 		return s.refused(ctx, "mobileid_refused", "", source, err, detail)
 	}
 	user, detail, verr := s.verifyPresentation(ctx, m, t, req.VP, now)
+	// The verdict counts only if this is the transaction's first answer,
+	// on any node: of two at once, the other is refused as a replay.
+	if ok, err := m.settle(ctx, t, user, verr); err != nil {
+		return internalError(err)
+	} else if !ok {
+		return s.refused(ctx, "mobileid_refused", "", source, errMobileUnknown(), map[string]string{"phone": source})
+	}
 	detail["transaction"], detail["phone"] = t.id(), source
 	audUser := user.ID
 	if audUser == "" {
 		audUser = t.userID
 	}
 	if verr != nil {
-		err := s.refused(ctx, "mobileid_refused", audUser, t.source, verr, detail)
-		m.settle(t, store.User{}, err)
-		return err
+		return s.refused(ctx, "mobileid_refused", audUser, t.source, verr, detail)
 	}
 	s.audit(ctx, "mobileid_approved", user.ID, t.source, "", detail)
-	m.settle(t, user, nil)
 	return nil
 }
 
@@ -406,12 +431,17 @@ func (s *Server) mobileDecline(r *http.Request, req *mobileid.Error) error {
 		return refuse(api.CodeMobileInvalid, "%v", err)
 	}
 	ctx := r.Context()
-	t, err := m.answer(req.TrxCode, s.now())
+	t, err := m.claim(ctx, req.TrxCode, s.now())
 	if err != nil {
 		return s.refused(ctx, "mobileid_refused", "", clientSource(r), err, nil)
 	}
-	err = s.refused(ctx, "mobileid_refused", t.userID, t.source, refuse(api.CodeMobileDeclined, "the holder declined"),
+	declined := refuse(api.CodeMobileDeclined, "the holder declined")
+	if ok, err := m.settle(ctx, t, store.User{}, declined); err != nil {
+		return internalError(err)
+	} else if !ok {
+		return s.refused(ctx, "mobileid_refused", "", clientSource(r), errMobileUnknown(), nil)
+	}
+	s.refused(ctx, "mobileid_refused", t.userID, t.source, declined,
 		map[string]string{"transaction": t.id(), "phone": clientSource(r)})
-	m.settle(t, store.User{}, err)
 	return nil
 }

@@ -116,7 +116,7 @@ func New(ctx context.Context, cfg *Config, o Options) (*Server, error) {
 		return nil, err
 	}
 	s.chal = &challenger{secret: chalKey, gatewayID: cfg.GatewayID}
-	if s.mobile, err = newMobileVerifier(ctx, cfg.MobileID, s.st); err != nil {
+	if s.mobile, err = newMobileVerifier(ctx, cfg.MobileID, s.st, s.node); err != nil {
 		return nil, err
 	}
 	if err := s.restorePeers(ctx); err != nil {

@@ -85,6 +85,7 @@ const (
 	lockMigrate int64 = 0x5356504e_00000001
 	lockLeases  int64 = 0x5356504e_00000002
 	lockMoves   int64 = 0x5356504e_00000006 // certificate-move slot numbers (certmove.go)
+	lockMobile  int64 = 0x5356504e_00000007 // counting a node's QR logins (mobileid.go)
 )
 
 // reader is a conn for plain reads outside a transaction.
