@@ -313,7 +313,9 @@ func (m *mobileVerifier) pollLoop(stop <-chan struct{}) {
 			keys = append(keys, k)
 		}
 		m.mu.Unlock()
-		pending, err := m.st.PendingMobileLogins(context.Background(), keys)
+		ctx, cancel := context.WithTimeout(context.Background(), 5*m.poll)
+		pending, err := m.st.PendingMobileLogins(ctx, keys)
+		cancel()
 		if err != nil {
 			continue // the requests' own timers still end their wait
 		}
