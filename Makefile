@@ -48,7 +48,7 @@ run: build
 	i=0; until ./$(BIN)/svpnctl --socket "$$dir/svpnd.sock" status >/dev/null 2>&1; do i=$$((i+1)); [ $$i -lt 300 ] || { cat "$$dir/svpnd.log"; exit 1; }; sleep 0.1; done; \
 	echo "원격근무서비스 demo: log in as test05 / svpn1234!, certificate password demo-cert1! (logs in $$dir)"; \
 	echo "  other certificate kinds: test06-test09 in $$dir/demo.json \"users\" (test09: 보안토큰, PIN demo-pin1)"; \
-	SOFTHSM2_CONF="$$dir/softhsm/softhsm2.conf" ./$(BIN)/svpn --socket "$$dir/svpnd.sock" --drive "$$dir/usb"
+	SOFTHSM2_CONF="$$dir/softhsm/softhsm2.conf" ./$(BIN)/svpn --socket "$$dir/svpnd.sock" --drive "$$dir/usb" --disk "$$dir/home"
 
 fmt-check:
 	@out=$$(gofmt -l $$(git ls-files '*.go' 2>/dev/null || find . -name '*.go')); \

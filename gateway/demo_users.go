@@ -43,7 +43,7 @@ const (
 )
 
 // demoDiskHome is the simulated home folder holding the hard-disk NPKI and
-// GPKI certificates (HOME=<dir>/home shows them under 하드디스크).
+// GPKI certificates (`svpn --disk <dir>/home` shows them under 하드디스크).
 func demoDiskHome(dir string) string { return filepath.Join(dir, "home") }
 
 // prepareDemoUsers issues, or finds from an earlier run, a certificate for

@@ -85,7 +85,7 @@ func NewWindows(fa fyne.App, o Options) *Windows {
 		o.OpenURL = fa.OpenURL
 	}
 	if o.Sources == nil {
-		o.Sources = Sources(nil)
+		o.Sources = Sources(nil, nil)
 	}
 	if o.Do == nil {
 		o.Do = fyne.Do

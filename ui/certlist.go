@@ -123,11 +123,16 @@ func validityText(in certstore.Info) string {
 
 // Sources lists where the picker looks: the OS's standard places and
 // removable drives (certstore.DefaultSources, re-evaluated on each call so
-// that drives plugged in later appear) plus extra drive roots given with
-// --drive, treated as removable drives.
-func Sources(extraDrives []string) func() []certstore.Source {
+// that drives plugged in later appear) plus the extra drive roots given
+// with --drive, treated as removable drives, and the folders given with
+// --disk, treated as the hard disk (each holding NPKI and
+// GPKI/Certificate/class2, as a drive root does).
+func Sources(extraDrives, extraDisks []string) func() []certstore.Source {
 	return func() []certstore.Source {
 		src := certstore.DefaultSources()
+		for _, d := range extraDisks {
+			src = append(src, certstore.SourcesForDrive(d, certstore.LocationDisk)...)
+		}
 		for _, d := range extraDrives {
 			src = append(src, certstore.SourcesForDrive(d, certstore.LocationRemovable)...)
 		}

@@ -62,7 +62,7 @@ func TestPickerRows(t *testing.T) {
 		t.Fatal(err)
 	}
 	copyRealFixture(t, usb2)
-	srcs := Sources([]string{usb1, usb2})
+	srcs := Sources([]string{usb1, usb2}, nil)
 	var only []certstore.Source
 	for _, s := range srcs() {
 		if strings.HasPrefix(s.Dir, dir) {
@@ -134,5 +134,23 @@ func TestFormatSerial(t *testing.T) {
 	}
 	if got := formatSerial("abc"); got != "0A:BC" {
 		t.Errorf("%q", got)
+	}
+}
+
+// --drive roots are removable drives, --disk folders the hard disk: the
+// picker's tab and the location column follow.
+func TestSourcesDrivesAndDisks(t *testing.T) {
+	usb, home := filepath.Join(t.TempDir(), "usb"), filepath.Join(t.TempDir(), "home")
+	got := map[string]certstore.Location{}
+	for _, s := range Sources([]string{usb}, []string{home})() {
+		got[s.Dir] = s.Location
+	}
+	for dir, want := range map[string]certstore.Location{
+		filepath.Join(usb, "NPKI"): certstore.LocationRemovable, filepath.Join(usb, "GPKI", "Certificate", "class2"): certstore.LocationRemovable,
+		filepath.Join(home, "NPKI"): certstore.LocationDisk, filepath.Join(home, "GPKI", "Certificate", "class2"): certstore.LocationDisk,
+	} {
+		if got[dir] != want {
+			t.Errorf("%s: location %q, want %q", dir, got[dir], want)
+		}
 	}
 }

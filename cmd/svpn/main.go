@@ -51,6 +51,7 @@ func (m *multiFlag) Set(v string) error { *m = append(*m, v); return nil }
 type options struct {
 	socket        string
 	drives        multiFlag
+	disks         multiFlag
 	lang          string
 	open          string
 	noWindow      bool
@@ -69,6 +70,7 @@ func main() {
 	fs := flag.NewFlagSet("svpn", flag.ContinueOnError)
 	fs.StringVar(&o.socket, "socket", localsock.DefaultAddress(), "svpnd's local API `address`")
 	fs.Var(&o.drives, "drive", "also look for certificates on this drive `root` (as a removable drive); repeatable")
+	fs.Var(&o.disks, "disk", "also look for certificates in this `folder` as the hard disk (its NPKI and GPKI/Certificate/class2); repeatable")
 	fs.StringVar(&o.lang, "lang", "", "UI language: ko or en (default: the system's; Korean when unknown)")
 	fs.StringVar(&o.open, "open", tray.WindowLogin, "window to show: login, diagnostics or about")
 	fs.BoolVar(&o.noWindow, "no-window", false, "start in the tray only (autostart)")
@@ -111,6 +113,9 @@ func (o options) childArgs() []string {
 	args := []string{"--socket", o.socket}
 	for _, d := range o.drives {
 		args = append(args, "--drive", d)
+	}
+	for _, d := range o.disks {
+		args = append(args, "--disk", d)
 	}
 	if o.lang != "" {
 		args = append(args, "--lang", o.lang)
@@ -191,7 +196,7 @@ func newApp(choice ui.LanguageChoice, th fyne.Theme, single bool) fyne.App {
 func windowOptions(o options, choice ui.LanguageChoice, notes []string, a fyne.App) ui.Options {
 	return ui.Options{
 		Store:  stateStore(a),
-		Daemon: local.NewClient(o.socket), Socket: o.socket, Sources: ui.Sources(o.drives),
+		Daemon: local.NewClient(o.socket), Socket: o.socket, Sources: ui.Sources(o.drives, o.disks),
 		Version: version, Lang: choice, Environment: notes,
 		OpenURL: ui.SystemOpener(), // nil: Fyne's
 		NoTray:  slices.Contains(notes, "env.no_tray_host") || slices.Contains(notes, "env.no_dbus"),

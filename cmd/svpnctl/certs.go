@@ -48,12 +48,17 @@ func (c *cli) certsList(args []string) int {
 	asJSON := fs.Bool("json", false, "print a JSON array")
 	var drives multiFlag
 	fs.Var(&drives, "drive", "also scan this drive `root` as removable (repeatable)")
+	var disks multiFlag
+	fs.Var(&disks, "disk", "also scan this `folder` as the hard disk: its NPKI and GPKI/Certificate/class2 (repeatable)")
 	var modules multiFlag
 	fs.Var(&modules, "pkcs11-module", "also look for security tokens with this PKCS#11 `library` (repeatable)")
 	if code, ok := cliflags.Parse(fs, args); !ok {
 		return code
 	}
 	sources := certstore.DefaultSources()
+	for _, d := range disks {
+		sources = append(sources, certstore.SourcesForDrive(d, certstore.LocationDisk)...)
+	}
 	for _, d := range drives {
 		sources = append(sources, certstore.SourcesForDrive(d, certstore.LocationRemovable)...)
 	}

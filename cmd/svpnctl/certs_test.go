@@ -87,6 +87,25 @@ func TestCertsListFromStandardLocations(t *testing.T) {
 	}
 }
 
+// --disk adds a folder laid out like a drive root (NPKI, GPKI/...) as the
+// hard disk: the demo's other users' certificates, for one.
+func TestCertsListDisk(t *testing.T) {
+	t.Setenv("HOME", t.TempDir())
+	disk := t.TempDir()
+	dst := filepath.Dir(testfixtures.CopyRealNPKI(t, disk))
+	code, out, stderr := runCLI(t, "", "certs", "list", "--json", "--disk", disk)
+	if code != 0 {
+		t.Fatalf("exit %d: %s", code, stderr)
+	}
+	var got []listedCert
+	if err := json.Unmarshal([]byte(out), &got); err != nil {
+		t.Fatalf("%v: %s", err, out)
+	}
+	if len(got) != 1 || got[0].Location != "disk" || got[0].Path != filepath.Join(dst, "signCert.der") {
+		t.Fatalf("listed: %+v", got)
+	}
+}
+
 func TestCertsShowExportImport(t *testing.T) {
 	home := t.TempDir()
 	t.Setenv("HOME", home)
