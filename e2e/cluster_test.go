@@ -65,8 +65,14 @@ func TestClusterFailover(t *testing.T) {
 	if code != 0 || !strings.Contains(out, "node1 is drained") {
 		t.Fatalf("node drain: exit %d\n%s", code, out)
 	}
-	moved := status(t, nil, sock)
-	if moved.State != api.StateConnected || moved.Gateway != d.Nodes[1].APIURL || moved.Address != before.Address {
+	// The node lets the session go when svpnd resumes it elsewhere, a
+	// moment before svpnd's own status says so.
+	var moved api.Status
+	eventually(t, 10*time.Second, "svpnd connected through node 2", func() bool {
+		moved = status(t, nil, sock)
+		return moved.State == api.StateConnected && moved.Gateway == d.Nodes[1].APIURL
+	})
+	if moved.Address != before.Address {
 		t.Fatalf("after drain: %+v", moved)
 	}
 	// A login while node 1 drains goes to node 2 (the profile lists node 1
