@@ -2,6 +2,7 @@ package gateway
 
 import (
 	"net/http"
+	"sync"
 
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/collectors"
@@ -16,6 +17,11 @@ type metrics struct {
 	reg          *prometheus.Registry
 	logins       *prometheus.CounterVec
 	loginSeconds prometheus.Histogram
+
+	// serve is the metrics handler, built once: the server's collectors
+	// can be registered only once.
+	serve     http.Handler
+	serveOnce sync.Once
 }
 
 func newMetrics() *metrics {
@@ -44,7 +50,14 @@ type PeerStats interface {
 	Totals() (handshaken int, rx, tx uint64)
 }
 
+// handler returns the handler serving m and the server's own collectors
+// (registered on the first call).
 func (m *metrics) handler(s *Server) http.Handler {
+	m.serveOnce.Do(func() { m.serve = m.newHandler(s) })
+	return m.serve
+}
+
+func (m *metrics) newHandler(s *Server) http.Handler {
 	verified := prometheus.NewCounterFunc(prometheus.CounterOpts{
 		Name: "svpn_gateway_password_verifications_total",
 		Help: "Account passwords evaluated (argon2id), each after a valid certificate signature and a reserved attempt.",

@@ -150,6 +150,7 @@ func (s *Server) Handler() http.Handler {
 }
 
 // MetricsHandler serves Prometheus metrics; mount it on its own listener.
+// Every call returns the same handler.
 func (s *Server) MetricsHandler() http.Handler { return s.metrics.handler(s) }
 
 // refusal is an API error with the details a client acts on.
