@@ -75,11 +75,9 @@ func eventually(t testing.TB, timeout time.Duration, what string, cond func() bo
 }
 
 // startXvfb starts an X server on a free display and returns DISPLAY.
-// The display number is random, above those people use: Xvfb -displayfd
-// alone takes the lowest free number, which a server of another test may
-// have just left while it is still going away (and may still remove the
-// socket of that name); a number already in use makes Xvfb exit, and
-// another is tried.
+// The display number is random, above those people use, so that test
+// runs in parallel never wait on each other's numbers; a number already in
+// use makes Xvfb exit, and another is tried.
 func startXvfb(t testing.TB) string {
 	t.Helper()
 	var tried []string
@@ -104,7 +102,10 @@ func tryXvfb(t testing.TB, n int) (display, output string, ok bool) {
 		t.Fatal(err)
 	}
 	defer r.Close()
-	cmd := exec.Command("Xvfb", fmt.Sprintf(":%d", n), "-displayfd", "3", "-screen", "0", "1280x800x24", "-nolisten", "tcp")
+	// -noreset: by default the server resets whenever its last client
+	// leaves, and a client connecting meanwhile (the app, while the test's
+	// xdotool and import come and go) fails "Failed to open display".
+	cmd := exec.Command("Xvfb", fmt.Sprintf(":%d", n), "-displayfd", "3", "-screen", "0", "1280x800x24", "-nolisten", "tcp", "-noreset")
 	cmd.ExtraFiles = []*os.File{w}
 	var out proctest.Buffer
 	cmd.Stdout, cmd.Stderr = &out, &out
