@@ -1,11 +1,9 @@
 package gateway
 
 import (
-	"context"
 	"crypto/x509"
 	"fmt"
 	"runtime"
-	"sync"
 	"testing"
 	"time"
 
@@ -77,13 +75,9 @@ func benchCluster(b *testing.B, nodes int, pg bool, logins, concurrency int, rat
 			c.LoginQueueBudget = Duration(DefaultLoginQueueBudget)
 		}))
 	}
-	ctx, cancel := context.WithCancel(context.Background())
-	var wg sync.WaitGroup
-	defer wg.Wait()
-	defer cancel()
+	ctx := runNodes(b, (*Server).Run, hs...)
 	var urls []string
 	for _, h := range hs {
-		wg.Go(func() { h.srv.Run(ctx) })
 		urls = append(urls, h.baseURL())
 	}
 	users := loadUsers(b, hs[0].st, hs[0].pki, logins, cost)

@@ -46,6 +46,18 @@ func newNode(t testing.TB, dsn, name string, mutate func(*Config)) *harness {
 	})
 }
 
+// runNodes runs run (the node's loops: (*Server).Run, or only its cluster
+// part) on each node until the test ends, and returns their context.
+func runNodes(t testing.TB, run func(*Server, context.Context), nodes ...*harness) context.Context {
+	ctx, cancel := context.WithCancel(context.Background())
+	var wg sync.WaitGroup
+	for _, n := range nodes {
+		wg.Go(func() { run(n.srv, ctx) })
+	}
+	t.Cleanup(func() { cancel(); wg.Wait() })
+	return ctx
+}
+
 // waitFor polls cond every 20 ms until it holds or d passes.
 func waitFor(d time.Duration, cond func() bool) bool {
 	deadline := time.Now().Add(d)
@@ -64,11 +76,7 @@ func waitFor(d time.Duration, cond func() bool) bool {
 func TestClusterKickReachesOtherNode(t *testing.T) {
 	dsn := pgtest.NewDatabase(t)
 	a, b := newNode(t, dsn, "a", nil), newNode(t, dsn, "b", nil)
-	ctx, cancel := context.WithCancel(context.Background())
-	var wg sync.WaitGroup
-	defer wg.Wait()
-	defer cancel()
-	wg.Go(func() { a.srv.runCluster(ctx) })
+	ctx := runNodes(t, (*Server).runCluster, a)
 
 	acct := a.addUser("kim01", "pw-Kim01!x", false, nil, certgen.UserOptions{Name: "김철수"})
 	// Give the listener its connection: a notification sent before LISTEN
@@ -100,11 +108,7 @@ func TestClusterKickReachesOtherNode(t *testing.T) {
 func TestClusterResume(t *testing.T) {
 	dsn := pgtest.NewDatabase(t)
 	a, b := newNode(t, dsn, "a", nil), newNode(t, dsn, "b", nil)
-	ctx, cancel := context.WithCancel(context.Background())
-	var wg sync.WaitGroup
-	defer wg.Wait()
-	defer cancel()
-	wg.Go(func() { a.srv.runCluster(ctx) })
+	ctx := runNodes(t, (*Server).runCluster, a)
 	acct := a.addUser("lee01", "pw-Lee01!x", false, nil, certgen.UserOptions{Name: "이영희"})
 	time.Sleep(300 * time.Millisecond)
 	resp, err := a.login(acct)
@@ -369,13 +373,9 @@ func TestClusterConcurrentLogins(t *testing.T) {
 	for _, name := range []string{"a", "b", "c"} {
 		nodes = append(nodes, newNode(t, dsn, name, func(c *Config) { c.WG.Address = "10.80.0.1/20" }))
 	}
-	ctx, cancel := context.WithCancel(context.Background())
-	var wg sync.WaitGroup
-	defer wg.Wait()
-	defer cancel()
+	ctx := runNodes(t, (*Server).Run, nodes...)
 	var urls []string
 	for _, n := range nodes {
-		wg.Go(func() { n.srv.Run(ctx) })
 		urls = append(urls, n.baseURL())
 	}
 	users := loadUsers(t, nodes[0].st, nodes[0].pki, 1000, fastArgon2)
@@ -490,12 +490,7 @@ func TestClusterPostgresRestart(t *testing.T) {
 	pg := pgtest.Private(t, pgserver.Options{})
 	dsn := pg.DSN()
 	a, b := newNode(t, dsn, "a", nil), newNode(t, dsn, "b", nil)
-	ctx, cancel := context.WithCancel(context.Background())
-	var wg sync.WaitGroup
-	defer wg.Wait()
-	defer cancel()
-	wg.Go(func() { a.srv.runCluster(ctx) })
-	wg.Go(func() { b.srv.runCluster(ctx) })
+	ctx := runNodes(t, (*Server).runCluster, a, b)
 	kim := a.addUser("kim02", "pw-Kim02!x", false, nil, certgen.UserOptions{Name: "김철수"})
 	lee := a.addUser("lee02", "pw-Lee02!x", false, nil, certgen.UserOptions{Name: "이영희"})
 	rk, err := a.login(kim)
@@ -581,12 +576,7 @@ func TestStormNoTimeouts(t *testing.T) {
 func TestClusterDrainUnderLogins(t *testing.T) {
 	dsn := pgtest.NewDatabase(t)
 	a, b := newNode(t, dsn, "a", nil), newNode(t, dsn, "b", nil)
-	ctx, cancel := context.WithCancel(context.Background())
-	var wg sync.WaitGroup
-	defer wg.Wait()
-	defer cancel()
-	wg.Go(func() { a.srv.Run(ctx) })
-	wg.Go(func() { b.srv.Run(ctx) })
+	ctx := runNodes(t, (*Server).Run, a, b)
 	users := loadUsers(t, a.st, a.pki, 120, fastArgon2)
 	pool := x509.NewCertPool()
 	pool.AddCert(a.ts.Certificate())

@@ -27,13 +27,7 @@ func TestNoTrayHost(t *testing.T) {
 	display := startXvfb(t)
 	X := x{t: t, display: display}
 	d := startDemo(t, bin)
-	home := t.TempDir()
-	stillFrames(t, home)
-	env := []string{"DISPLAY=" + display, "HOME=" + home, "XDG_RUNTIME_DIR=" + home,
-		"XDG_CONFIG_HOME=" + filepath.Join(home, ".config"),
-		"DBUS_SESSION_BUS_ADDRESS=", "LANG=ko_KR.UTF-8", "LC_ALL=", "LANGUAGE=", "FYNE_THEME=light",
-		"BROWSER=false"} // no browser: xdg-open fails, as on a bare desktop
-	app := start(t, env, filepath.Join(d.bin, "svpn"), "--socket", d.sock, "--drive", d.DriveRoot)
+	app := d.appNoTray(t, display)
 	X.window("^원격근무서비스$")
 
 	// A login from elsewhere: the first-login change included.
@@ -95,6 +89,13 @@ func TestNoTrayHost(t *testing.T) {
 	}
 }
 
+// appNoTray starts svpn with no D-Bus at all (so no tray host) and no
+// browser (xdg-open fails, as on a bare desktop), in a fresh home.
+func (d *demo) appNoTray(t *testing.T, display string, extra ...string) *proc {
+	return d.app(t, display, t.TempDir(), []string{d.DriveRoot},
+		[]string{"DBUS_SESSION_BUS_ADDRESS=", "FYNE_THEME=light", "BROWSER=false"}, extra...)
+}
+
 // TestNoTrayHostSingleProcess: --single-process under a bare Xvfb with no
 // D-Bus. Connected, the connection window takes the login window's place
 // (it used to hide the login window and show nothing: an app running with
@@ -107,13 +108,7 @@ func TestNoTrayHostSingleProcess(t *testing.T) {
 	display := startXvfb(t)
 	X := x{t: t, display: display}
 	d := startDemo(t, bin)
-	home := t.TempDir()
-	stillFrames(t, home)
-	env := []string{"DISPLAY=" + display, "HOME=" + home, "XDG_RUNTIME_DIR=" + home,
-		"XDG_CONFIG_HOME=" + filepath.Join(home, ".config"),
-		"DBUS_SESSION_BUS_ADDRESS=", "LANG=ko_KR.UTF-8", "LC_ALL=", "LANGUAGE=", "FYNE_THEME=light",
-		"BROWSER=false"}
-	app := start(t, env, filepath.Join(d.bin, "svpn"), "--single-process", "--socket", d.sock, "--drive", d.DriveRoot)
+	app := d.appNoTray(t, display, "--single-process")
 	X.window("^원격근무서비스$")
 
 	login := exec.Command(filepath.Join(d.bin, "svpnctl"), "--socket", d.sock, "login", "--user", d.UserID,

@@ -27,11 +27,11 @@ func (d *demo) app(t testing.TB, display, home string, drives []string, env []st
 	return start(t, append(base, env...), filepath.Join(d.bin, "svpn"), args...)
 }
 
-// TestScreenshots drives the real app under Xvfb through the login, the
-// picker, an error, the first-login password change, the connection and
-// the diagnostics, and saves each window as a PNG in $SVPN_SCREENSHOTS.
-func TestScreenshots(t *testing.T) {
-	out := os.Getenv("SVPN_SCREENSHOTS")
+// startScreenshots is what a screenshot test starts from: the output
+// directory ($SVPN_SCREENSHOTS; skipped without it), an X server and the
+// demo gateway with svpnd.
+func startScreenshots(t *testing.T) (out string, X x, d *demo) {
+	out = os.Getenv("SVPN_SCREENSHOTS")
 	if out == "" {
 		t.Skip("set SVPN_SCREENSHOTS to the output directory (make screenshots)")
 	}
@@ -42,9 +42,16 @@ func TestScreenshots(t *testing.T) {
 	}
 	bin := t.TempDir()
 	buildBinaries(t, bin)
-	display := startXvfb(t)
-	X := x{t: t, display: display}
-	d := startDemo(t, bin)
+	X = x{t: t, display: startXvfb(t)}
+	return out, X, startDemo(t, bin)
+}
+
+// TestScreenshots drives the real app under Xvfb through the login, the
+// picker, an error, the first-login password change, the connection and
+// the diagnostics, and saves each window as a PNG in $SVPN_SCREENSHOTS.
+func TestScreenshots(t *testing.T) {
+	out, X, d := startScreenshots(t)
+	display := X.display
 	usb2 := filepath.Join(t.TempDir(), "usb2")
 	fakeUSB(t, usb2)
 	drives := []string{d.DriveRoot, usb2}

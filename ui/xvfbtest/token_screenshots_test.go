@@ -12,20 +12,8 @@ import (
 // demo's SoftHSM token (no certificate on the disk or a drive, so the
 // picker opens on the token).
 func TestTokenScreenshots(t *testing.T) {
-	out := os.Getenv("SVPN_SCREENSHOTS")
-	if out == "" {
-		t.Skip("set SVPN_SCREENSHOTS to the output directory (make screenshots)")
-	}
-	need(t, true)
-	out, _ = filepath.Abs(out)
-	if err := os.MkdirAll(out, 0o755); err != nil {
-		t.Fatal(err)
-	}
-	bin := t.TempDir()
-	buildBinaries(t, bin)
-	display := startXvfb(t)
-	X := x{t: t, display: display}
-	d := startDemo(t, bin)
+	out, X, d := startScreenshots(t)
+	display := X.display
 	var demo struct {
 		Users []struct {
 			UserID       string `json:"user_id"`
