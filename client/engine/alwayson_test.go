@@ -2,19 +2,14 @@ package engine_test
 
 import (
 	"context"
-	"crypto/x509"
-	"log/slog"
 	"net/netip"
-	"os"
 	"sync"
 	"testing"
 	"time"
 
 	"github.com/opensvpn/svpn/api"
 	"github.com/opensvpn/svpn/client/engine"
-	"github.com/opensvpn/svpn/client/gatewayapi"
 	"github.com/opensvpn/svpn/gateway"
-	"github.com/opensvpn/svpn/tunnel"
 	"github.com/opensvpn/svpn/tunnel/firewall"
 )
 
@@ -55,22 +50,7 @@ func (f *memFirewall) Policy() (firewall.Policy, string, bool) {
 
 func newEngineWith(t *testing.T, d *gateway.Demo, g *gateway.Gateway, fw engine.Firewall, ao api.AlwaysOn) *engine.Engine {
 	t.Helper()
-	pem, _ := os.ReadFile(d.CAFile)
-	pool := x509.NewCertPool()
-	pool.AppendCertsFromPEM(pem)
-	url := "https://" + g.APIAddr.String()
-	gw, err := gatewayapi.New(url, gatewayapi.Options{RootCAs: pool})
-	if err != nil {
-		t.Fatal(err)
-	}
-	quiet := slog.New(slog.DiscardHandler)
-	eng := engine.New(engine.Options{
-		Profile: &api.Profile{Name: "test", GatewayURL: url, GatewayID: d.GatewayID, AlwaysOn: ao}, Gateway: gw, Userspace: true,
-		Logger: quiet, Firewall: fw,
-		NewTunnel: func(c tunnel.Config) (tunnel.Tunnel, error) { return tunnel.NewUserspace(c, quiet) },
-	})
-	t.Cleanup(func() { eng.Close() })
-	return eng
+	return newEngineTuned(t, d, g, func(o *engine.Options) { o.Profile.AlwaysOn, o.Firewall = ao, fw })
 }
 
 // TestGatewayGroupKillSwitch: a profile without a kill switch gets one

@@ -67,6 +67,14 @@ func setupGateway(t *testing.T, mutate ...func(*gateway.Config)) (*engine.Engine
 // bringing tunnels up with newTunnel; it is closed when the test ends.
 func newEngine(t *testing.T, d *gateway.Demo, g *gateway.Gateway, newTunnel engine.NewTunnelFunc) *engine.Engine {
 	t.Helper()
+	return newEngineTuned(t, d, g, func(o *engine.Options) { o.NewTunnel = newTunnel })
+}
+
+// newEngineTuned returns an engine for the demo gateway g: userspace,
+// quiet, trusting the demo's CA, with userspace tunnels, then its options
+// adjusted by tune. It is closed when the test ends.
+func newEngineTuned(t *testing.T, d *gateway.Demo, g *gateway.Gateway, tune func(*engine.Options)) *engine.Engine {
+	t.Helper()
 	pem, _ := os.ReadFile(d.CAFile)
 	pool := x509.NewCertPool()
 	pool.AppendCertsFromPEM(pem)
@@ -75,10 +83,14 @@ func newEngine(t *testing.T, d *gateway.Demo, g *gateway.Gateway, newTunnel engi
 	if err != nil {
 		t.Fatal(err)
 	}
-	eng := engine.New(engine.Options{
+	quiet := slog.New(slog.DiscardHandler)
+	o := engine.Options{
 		Profile: &api.Profile{Name: "test", GatewayURL: url, GatewayID: d.GatewayID}, Gateway: gw, Userspace: true,
-		Logger: slog.New(slog.DiscardHandler), NewTunnel: newTunnel,
-	})
+		Logger:    quiet,
+		NewTunnel: func(c tunnel.Config) (tunnel.Tunnel, error) { return tunnel.NewUserspace(c, quiet) },
+	}
+	tune(&o)
+	eng := engine.New(o)
 	t.Cleanup(func() { eng.Close() })
 	return eng
 }

@@ -2,9 +2,7 @@ package engine_test
 
 import (
 	"context"
-	"crypto/x509"
 	"encoding/json"
-	"log/slog"
 	"net/netip"
 	"os"
 	"path/filepath"
@@ -15,31 +13,14 @@ import (
 
 	"github.com/opensvpn/svpn/api"
 	"github.com/opensvpn/svpn/client/engine"
-	"github.com/opensvpn/svpn/client/gatewayapi"
 	"github.com/opensvpn/svpn/gateway"
 	"github.com/opensvpn/svpn/gateway/store"
-	"github.com/opensvpn/svpn/tunnel"
 	"github.com/opensvpn/svpn/tunnel/firewall"
 )
 
 func newEngineEvents(t *testing.T, d *gateway.Demo, g *gateway.Gateway, fw engine.Firewall, ao api.AlwaysOn, events string) *engine.Engine {
 	t.Helper()
-	pem, _ := os.ReadFile(d.CAFile)
-	pool := x509.NewCertPool()
-	pool.AppendCertsFromPEM(pem)
-	url := "https://" + g.APIAddr.String()
-	gw, err := gatewayapi.New(url, gatewayapi.Options{RootCAs: pool})
-	if err != nil {
-		t.Fatal(err)
-	}
-	quiet := slog.New(slog.DiscardHandler)
-	eng := engine.New(engine.Options{
-		Profile: &api.Profile{Name: "test", GatewayURL: url, GatewayID: d.GatewayID, AlwaysOn: ao}, Gateway: gw, Userspace: true,
-		Logger: quiet, Firewall: fw, EventsFile: events,
-		NewTunnel: func(c tunnel.Config) (tunnel.Tunnel, error) { return tunnel.NewUserspace(c, quiet) },
-	})
-	t.Cleanup(func() { eng.Close() })
-	return eng
+	return newEngineTuned(t, d, g, func(o *engine.Options) { o.Profile.AlwaysOn, o.Firewall, o.EventsFile = ao, fw, events })
 }
 
 // TestCaptiveExemptionAuditedAtGateway: an exemption opened while no
